@@ -1,0 +1,153 @@
+// Package apperr defines the few kinds of application error that casemgr's
+// services return, each with a message that is safe to show to a user.
+//
+// Services never import the HTTP layer: they return an *Error of one of these
+// kinds, and the HTTP layer maps each kind to a status code in one place.
+// Errors of any other type are internal: they are logged once, with the
+// request id, and shown as "internal error".
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Kind classifies an application error.
+type Kind int
+
+// The kinds of application error, in the order the API checks them.
+const (
+	// Internal is an unexpected failure; its details are never shown.
+	Internal Kind = iota
+	// Unauthorized means no valid credentials were presented.
+	Unauthorized
+	// Forbidden means the caller's role may not do this.
+	Forbidden
+	// NotFound means the thing does not exist or is not visible to the caller.
+	NotFound
+	// TooLarge means the request body is over the limit.
+	TooLarge
+	// Malformed means the request body is not well-formed JSON.
+	Malformed
+	// Invalid means well-formed input with invalid values; see FieldErrors.
+	Invalid
+	// Conflict means the change collides with the stored state (stale version, duplicate).
+	Conflict
+	// InvalidTransition means the state machine refused the event; see Allowed.
+	InvalidTransition
+	// TooManyRequests means the caller is throttled.
+	TooManyRequests
+)
+
+// String returns a short lower-case name of the kind, used in logs.
+func (k Kind) String() string {
+	switch k {
+	case Unauthorized:
+		return "unauthorized"
+	case Forbidden:
+		return "forbidden"
+	case NotFound:
+		return "not_found"
+	case TooLarge:
+		return "too_large"
+	case Malformed:
+		return "malformed"
+	case Invalid:
+		return "invalid"
+	case Conflict:
+		return "conflict"
+	case InvalidTransition:
+		return "invalid_transition"
+	case TooManyRequests:
+		return "too_many_requests"
+	default:
+		return "internal"
+	}
+}
+
+// FieldError says what is wrong with one input field and how to fix it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is an application error with a message safe to show to users.
+type Error struct {
+	Kind    Kind
+	Message string
+	// Fields lists field-level problems of an Invalid error.
+	Fields []FieldError
+	// Allowed lists the events accepted now, for an InvalidTransition error.
+	Allowed []string
+	// Err is the underlying cause, for logs only.
+	Err error
+}
+
+// Error returns the safe message, with the field errors appended.
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return e.Message + " (" + strings.Join(parts, "; ") + ")"
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an error of the given kind with a formatted safe message.
+func New(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundf returns a NotFound error.
+func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
+
+// Conflictf returns a Conflict error.
+func Conflictf(format string, args ...any) *Error { return New(Conflict, format, args...) }
+
+// Forbiddenf returns a Forbidden error.
+func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }
+
+// Field returns an Invalid error for a single field.
+func Field(field, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, Message: "invalid input",
+		Fields: []FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
+
+// Fields collects field errors; its Err method returns nil while it is empty.
+type Fields []FieldError
+
+// Add records that field is invalid.
+func (f *Fields) Add(field, format string, args ...any) {
+	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns an Invalid error with the collected fields, or nil if none.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Kind: Invalid, Message: "invalid input", Fields: f}
+}
+
+// KindOf returns the kind of err: the kind of the first *Error in its chain,
+// or Internal.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// As returns the first *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

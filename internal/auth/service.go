@@ -1,0 +1,507 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/audit"
+	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/store"
+)
+
+// User is a stored account. The password hash never leaves this package.
+type User struct {
+	Username     string    `gorm:"column:username;primaryKey" json:"username"`
+	Role         Role      `gorm:"column:role" json:"role"`
+	ShelterID    *string   `gorm:"column:shelter_id" json:"-"`
+	PasswordHash string    `gorm:"column:password_hash" json:"-"`
+	Disabled     bool      `gorm:"column:disabled" json:"disabled"`
+	CreatedAt    time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt    time.Time `gorm:"column:updated_at" json:"updated_at"`
+}
+
+// TableName maps User to the users table.
+func (User) TableName() string { return "users" }
+
+// Shelter returns the user's shelter id, or "".
+func (u User) Shelter() string {
+	if u.ShelterID == nil {
+		return ""
+	}
+	return *u.ShelterID
+}
+
+type session struct {
+	ID        string     `gorm:"column:id;primaryKey"`
+	Username  string     `gorm:"column:username"`
+	CreatedAt time.Time  `gorm:"column:created_at"`
+	ExpiresAt time.Time  `gorm:"column:expires_at"`
+	RevokedAt *time.Time `gorm:"column:revoked_at"`
+}
+
+func (session) TableName() string { return "auth_sessions" }
+
+type refreshToken struct {
+	TokenHash string     `gorm:"column:token_hash;primaryKey"`
+	SessionID string     `gorm:"column:session_id"`
+	CreatedAt time.Time  `gorm:"column:created_at"`
+	UsedAt    *time.Time `gorm:"column:used_at"`
+}
+
+func (refreshToken) TableName() string { return "refresh_tokens" }
+
+// TokenPair is what login and refresh return.
+type TokenPair struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// Service manages users, logins and sessions.
+type Service struct {
+	db         *store.DB
+	hasher     *Hasher
+	tokens     *Tokens
+	throttle   *Throttle
+	refreshTTL time.Duration
+	now        func() time.Time
+}
+
+// NewService returns a Service. now is the injected clock.
+func NewService(db *store.DB, hasher *Hasher, tokens *Tokens, throttle *Throttle, refreshTTL time.Duration, now func() time.Time) *Service {
+	return &Service{db: db, hasher: hasher, tokens: tokens, throttle: throttle, refreshTTL: refreshTTL, now: now}
+}
+
+var errBadLogin = &apperr.Error{Kind: apperr.Unauthorized, Message: "invalid username or password"}
+
+// Login checks a username and password and opens a session. Failed
+// attempts count towards throttling per account and per client IP; the
+// error never says which of username or password was wrong.
+func (s *Service) Login(ctx context.Context, username, password, clientIP string) (TokenPair, error) {
+	if s.throttle != nil {
+		if ok, retry := s.throttle.Allow(username, clientIP); !ok {
+			return TokenPair{}, &apperr.Error{Kind: apperr.TooManyRequests,
+				Message: fmt.Sprintf("too many failed logins; try again in %d seconds", int(retry.Seconds())+1)}
+		}
+	}
+	var u User
+	err := s.db.Read.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return TokenPair{}, fmt.Errorf("auth: load user: %w", err)
+	}
+	ok := false
+	if err == nil {
+		ok, err = s.hasher.Verify(ctx, u.PasswordHash, password)
+		if err != nil {
+			return TokenPair{}, fmt.Errorf("auth: verify password: %w", err)
+		}
+	} else {
+		s.hasher.DummyVerify(ctx)
+	}
+	if !ok || u.Disabled {
+		if s.throttle != nil {
+			s.throttle.Fail(username, clientIP)
+		}
+		return TokenPair{}, errBadLogin
+	}
+	var pair TokenPair
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		sess := session{ID: randomHex(16), Username: u.Username, CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}
+		if err := tx.Create(&sess).Error; err != nil {
+			return fmt.Errorf("auth: create session: %w", err)
+		}
+		var err error
+		pair, err = s.issue(tx, u, sess.ID, now)
+		return err
+	})
+	return pair, err
+}
+
+func (s *Service) issue(tx *gorm.DB, u User, sessionID string, now time.Time) (TokenPair, error) {
+	access, expiresIn, _, err := s.tokens.Issue(u.Username, string(u.Role), u.Shelter(), sessionID)
+	if err != nil {
+		return TokenPair{}, fmt.Errorf("auth: issue token: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return TokenPair{}, fmt.Errorf("auth: random: %w", err)
+	}
+	refresh := base64.RawURLEncoding.EncodeToString(raw)
+	rt := refreshToken{TokenHash: hashToken(refresh), SessionID: sessionID, CreatedAt: now}
+	if err := tx.Create(&rt).Error; err != nil {
+		return TokenPair{}, fmt.Errorf("auth: store refresh token: %w", err)
+	}
+	return TokenPair{AccessToken: access, TokenType: "Bearer", ExpiresIn: expiresIn, RefreshToken: refresh}, nil
+}
+
+var errBadRefresh = &apperr.Error{Kind: apperr.Unauthorized, Message: "invalid or expired refresh token; log in again"}
+
+// Refresh exchanges a refresh token for a new access token and a new
+// refresh token. A refresh token that was already used revokes its whole
+// session (reuse means it was stolen), and the answer is Unauthorized.
+func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
+	var pair TokenPair
+	reused := false
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		var rt refreshToken
+		if err := tx.Where("token_hash = ?", hashToken(token)).Take(&rt).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errBadRefresh
+			}
+			return fmt.Errorf("auth: load refresh token: %w", err)
+		}
+		var sess session
+		if err := tx.Where("id = ?", rt.SessionID).Take(&sess).Error; err != nil {
+			return fmt.Errorf("auth: load session: %w", err)
+		}
+		if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) {
+			return errBadRefresh
+		}
+		if rt.UsedAt != nil {
+			reused = true
+			return tx.Model(&session{}).Where("id = ?", sess.ID).Update("revoked_at", now).Error
+		}
+		var u User
+		if err := tx.Where("username = ?", sess.Username).Take(&u).Error; err != nil {
+			return fmt.Errorf("auth: load user: %w", err)
+		}
+		if u.Disabled {
+			return errBadRefresh
+		}
+		res := tx.Model(&refreshToken{}).Where("token_hash = ? AND used_at IS NULL", rt.TokenHash).Update("used_at", now)
+		if res.Error != nil {
+			return fmt.Errorf("auth: rotate refresh token: %w", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return errBadRefresh
+		}
+		var err error
+		pair, err = s.issue(tx, u, sess.ID, now)
+		return err
+	})
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if reused {
+		return TokenPair{}, &apperr.Error{Kind: apperr.Unauthorized,
+			Message: "refresh token already used: the session has been ended; log in again"}
+	}
+	return pair, nil
+}
+
+// Logout ends the session of the given refresh token, and the caller's
+// current session.
+func (s *Service) Logout(ctx context.Context, a Actor, token string) error {
+	return s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		ids := []string{a.Session}
+		if token != "" {
+			var rt refreshToken
+			err := tx.Where("token_hash = ?", hashToken(token)).Take(&rt).Error
+			if err == nil {
+				ids = append(ids, rt.SessionID)
+			} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("auth: load refresh token: %w", err)
+			}
+		}
+		return tx.Model(&session{}).
+			Where("id IN ? AND username = ? AND revoked_at IS NULL", ids, a.Username).
+			Update("revoked_at", now).Error
+	})
+}
+
+var errBadToken = &apperr.Error{Kind: apperr.Unauthorized, Message: "missing, invalid or expired access token"}
+
+// Authenticate turns an access token into the Actor it was issued to. The
+// user must still be enabled and the session not revoked, so disabling a
+// user or logging out takes effect at once.
+func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error) {
+	if token == "" {
+		return Actor{}, errBadToken
+	}
+	c, err := s.tokens.Parse(token)
+	if err != nil {
+		return Actor{}, errBadToken
+	}
+	var row struct {
+		Role      Role
+		ShelterID *string
+		Disabled  bool
+		RevokedAt *time.Time
+		ExpiresAt time.Time
+	}
+	err = s.db.Read.WithContext(ctx).Table("users").
+		Select("users.role, users.shelter_id, users.disabled, auth_sessions.revoked_at, auth_sessions.expires_at").
+		Joins("JOIN auth_sessions ON auth_sessions.username = users.username").
+		Where("users.username = ? AND auth_sessions.id = ?", c.Subject, c.Session).
+		Take(&row).Error
+	if err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return Actor{}, errBadToken
+		}
+		return Actor{}, fmt.Errorf("auth: load session: %w", err)
+	}
+	if row.Disabled || row.RevokedAt != nil || !s.now().Before(row.ExpiresAt) {
+		return Actor{}, errBadToken
+	}
+	a := Actor{Username: c.Subject, Role: row.Role, Session: c.Session}
+	if row.ShelterID != nil {
+		a.Shelter = *row.ShelterID
+	}
+	return a, nil
+}
+
+// NewUser is the input of CreateUser.
+type NewUser struct {
+	Username string
+	Password string
+	Role     Role
+	Shelter  string
+}
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
+
+func (s *Service) checkShelter(tx *gorm.DB, role Role, shelter string, f *apperr.Fields) error {
+	if role.NeedsShelter() {
+		if shelter == "" {
+			f.Add("shelter", "required for the role %s: give the id of an existing shelter", role)
+			return nil
+		}
+		var n int64
+		if err := tx.Table("shelters").Where("id = ?", shelter).Count(&n).Error; err != nil {
+			return fmt.Errorf("auth: check shelter: %w", err)
+		}
+		if n == 0 {
+			f.Add("shelter", "unknown shelter %q", shelter)
+		}
+	} else if shelter != "" && role.Valid() {
+		f.Add("shelter", "must be empty for the role %s (auditors and admins belong to no shelter)", role)
+	}
+	return nil
+}
+
+// CreateUser adds a user (admins only, or the system) and records it in
+// the audit chain.
+func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, error) {
+	if !a.Is(RoleAdmin, RoleSystem) {
+		return User{}, apperr.Forbiddenf("only admins manage users")
+	}
+	var f apperr.Fields
+	if !usernamePattern.MatchString(nu.Username) {
+		f.Add("username", "use 2 to 63 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if !nu.Role.Valid() {
+		f.Add("role", "want one of caseworker, supervisor, auditor, admin")
+	}
+	if err := ValidatePassword(nu.Password); err != nil {
+		f.Add("password", "%s", err.Error())
+	}
+	hash := ""
+	if len(f) == 0 {
+		var err error
+		if hash, err = s.hasher.Hash(ctx, nu.Password); err != nil {
+			return User{}, fmt.Errorf("auth: hash password: %w", err)
+		}
+	}
+	var u User
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := s.checkShelter(tx, nu.Role, nu.Shelter, &f); err != nil {
+			return err
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&User{}).Where("username = ?", nu.Username).Count(&n).Error; err != nil {
+			return fmt.Errorf("auth: check username: %w", err)
+		}
+		if n > 0 {
+			return &apperr.Error{Kind: apperr.Conflict, Message: "username already taken",
+				Fields: []apperr.FieldError{{Field: "username", Message: "already taken; choose another"}}}
+		}
+		now := s.now().UTC()
+		u = User{Username: nu.Username, Role: nu.Role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+		if nu.Shelter != "" {
+			sh := nu.Shelter
+			u.ShelterID = &sh
+		}
+		if err := tx.Create(&u).Error; err != nil {
+			return fmt.Errorf("auth: create user: %w", err)
+		}
+		data := map[string]any{"username": u.Username, "role": string(u.Role), "shelter": u.Shelter()}
+		return appendAdmin(tx, a, "create_user", data, now)
+	})
+	return u, err
+}
+
+// UserPatch is the input of UpdateUser; nil fields stay unchanged.
+type UserPatch struct {
+	Role     *Role
+	Shelter  *string
+	Disabled *bool
+	Password *string
+}
+
+// UpdateUser changes a user (admins only). Disabling a user, or setting a
+// new password, ends their sessions at once.
+func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p UserPatch) (User, error) {
+	if !a.Is(RoleAdmin, RoleSystem) {
+		return User{}, apperr.Forbiddenf("only admins manage users")
+	}
+	var f apperr.Fields
+	if p.Role != nil && !p.Role.Valid() {
+		f.Add("role", "want one of caseworker, supervisor, auditor, admin")
+	}
+	hash := ""
+	if p.Password != nil {
+		if err := ValidatePassword(*p.Password); err != nil {
+			f.Add("password", "%s", err.Error())
+		} else {
+			var err error
+			if hash, err = s.hasher.Hash(ctx, *p.Password); err != nil {
+				return User{}, fmt.Errorf("auth: hash password: %w", err)
+			}
+		}
+	}
+	if p.Disabled != nil && *p.Disabled && username == a.Username {
+		f.Add("disabled", "you cannot disable your own account")
+	}
+	var u User
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("username = ?", username).Take(&u).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return apperr.NotFoundf("no user %q", username)
+			}
+			return fmt.Errorf("auth: load user: %w", err)
+		}
+		role, shelter := u.Role, u.Shelter()
+		if p.Role != nil {
+			role = *p.Role
+		}
+		if p.Shelter != nil {
+			shelter = *p.Shelter
+		} else if p.Role != nil && !role.NeedsShelter() {
+			shelter = ""
+		}
+		if p.Role != nil || p.Shelter != nil {
+			if err := s.checkShelter(tx, role, shelter, &f); err != nil {
+				return err
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		changed := map[string]bool{}
+		if role != u.Role {
+			u.Role, changed["role"] = role, true
+		}
+		if shelter != u.Shelter() {
+			changed["shelter"] = true
+			if shelter == "" {
+				u.ShelterID = nil
+			} else {
+				u.ShelterID = &shelter
+			}
+		}
+		if p.Disabled != nil && *p.Disabled != u.Disabled {
+			u.Disabled, changed["disabled"] = *p.Disabled, true
+		}
+		if hash != "" {
+			u.PasswordHash, changed["password"] = hash, true
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		u.UpdatedAt = now
+		if err := tx.Select("role", "shelter_id", "disabled", "password_hash", "updated_at").Save(&u).Error; err != nil {
+			return fmt.Errorf("auth: update user: %w", err)
+		}
+		if changed["disabled"] && u.Disabled || changed["password"] || changed["role"] || changed["shelter"] {
+			if err := tx.Model(&session{}).Where("username = ? AND revoked_at IS NULL", u.Username).
+				Update("revoked_at", now).Error; err != nil {
+				return fmt.Errorf("auth: end sessions: %w", err)
+			}
+		}
+		names := make([]string, 0, len(changed))
+		for k := range changed {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		return appendAdmin(tx, a, "update_user", map[string]any{"username": u.Username, "fields": names}, now)
+	})
+	return u, err
+}
+
+// ListUsers returns every user, by username (admins only).
+func (s *Service) ListUsers(ctx context.Context, a Actor) ([]User, error) {
+	if !a.Is(RoleAdmin) {
+		return nil, apperr.Forbiddenf("only admins manage users")
+	}
+	var us []User
+	if err := s.db.Read.WithContext(ctx).Order("username").Find(&us).Error; err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	return us, nil
+}
+
+// GetUser returns one user.
+func (s *Service) GetUser(ctx context.Context, username string) (User, error) {
+	var u User
+	if err := s.db.Read.WithContext(ctx).Where("username = ?", username).Take(&u).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return User{}, apperr.NotFoundf("no user %q", username)
+		}
+		return User{}, fmt.Errorf("auth: load user: %w", err)
+	}
+	return u, nil
+}
+
+// CountUsers returns how many users exist (zero on a new database).
+func (s *Service) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.Read.WithContext(ctx).Model(&User{}).Count(&n).Error
+	return n, err
+}
+
+func appendAdmin(tx *gorm.DB, a Actor, event string, data map[string]any, now time.Time) error {
+	d, err := audit.DataOf(data)
+	if err != nil {
+		return fmt.Errorf("auth: audit data: %w", err)
+	}
+	r := audit.Record{
+		RecordedAt: audit.FormatTime(now), Actor: a.Username, ActorRole: string(a.Role),
+		Event: event, Data: d, RulesVersion: eligibility.Version,
+	}
+	if err := audit.Append(tx, &r); err != nil {
+		return fmt.Errorf("auth: audit %s: %w", event, err)
+	}
+	return nil
+}
+
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("auth: crypto/rand failed: %v", err))
+	}
+	return hex.EncodeToString(b)
+}

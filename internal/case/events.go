@@ -1,0 +1,256 @@
+package cases
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+)
+
+// EventType names an event of nrm.md.
+type EventType string
+
+// The events of nrm.md, in the order of its table (allowed_events keeps
+// this order).
+const (
+	StartReflection             EventType = "start_reflection"
+	FileComplaint               EventType = "file_complaint"
+	IssueProvisionalPermit      EventType = "issue_provisional_permit"
+	ExtendProvisionalPermit     EventType = "extend_provisional_permit"
+	ConfirmVictimStatus         EventType = "confirm_victim_status"
+	RenewTemporaryPermit        EventType = "renew_temporary_permit"
+	RecordProsecutorOpinion     EventType = "record_prosecutor_opinion"
+	FileCharges                 EventType = "file_charges"
+	RecordConviction            EventType = "record_conviction"
+	RecordAcquittal             EventType = "record_acquittal"
+	DismissCase                 EventType = "dismiss_case"
+	SettleWithTrafficker        EventType = "settle_with_trafficker"
+	RecordDiplomaticImmunity    EventType = "record_diplomatic_immunity"
+	GrantIndefiniteStay         EventType = "grant_indefinite_stay"
+	StartEUAssistance           EventType = "start_eu_assistance"
+	DeclineCooperation          EventType = "decline_cooperation"
+	WithdrawStatus              EventType = "withdraw_status"
+	ApplyHumanitarianResidence  EventType = "apply_humanitarian_residence"
+	ReturnHome                  EventType = "return_home"
+	LoseContact                 EventType = "lose_contact"
+	CloseCase                   EventType = "close_case"
+	RecordContactWithTrafficker EventType = "record_contact_with_trafficker"
+	EndContactWithTrafficker    EventType = "end_contact_with_trafficker"
+	StopCooperating             EventType = "stop_cooperating"
+	ResumeCooperating           EventType = "resume_cooperating"
+	EndGuidance                 EventType = "end_guidance"
+	ResumeGuidance              EventType = "resume_guidance"
+	ProveIdentity               EventType = "prove_identity"
+	NotifyGuardianship          EventType = "notify_guardianship"
+	RecordPenalization          EventType = "record_penalization"
+	InvokeNonPunishment         EventType = "invoke_non_punishment"
+	ClaimCompensation           EventType = "claim_compensation"
+	AwardCompensation           EventType = "award_compensation"
+	GrantLegalAid               EventType = "grant_legal_aid"
+	JoinAsCivilParty            EventType = "join_as_civil_party"
+	ReportMissing               EventType = "report_missing"
+	ReportFound                 EventType = "report_found"
+)
+
+// EventTypes returns every event, in the order of nrm.md's table.
+func EventTypes() []EventType {
+	out := make([]EventType, len(catalogue))
+	for i, d := range catalogue {
+		out[i] = d.typ
+	}
+	return out
+}
+
+// track says which state machines an event drives.
+type track int
+
+const (
+	trackState       track = 1 << iota // the residence track `state`
+	trackProceedings                   // the criminal `proceedings`
+	trackFact                          // changes facts only
+)
+
+// field describes one key of an event's data object.
+type field struct {
+	name     string
+	kind     string   // "enum", "bool", "amount"
+	values   []string // for enum
+	required bool
+}
+
+type eventDef struct {
+	typ    EventType
+	tracks track
+	data   []field
+}
+
+var (
+	withdrawReasons = []string{"contact_with_trafficker", "stopped_cooperating", "prosecutor_opinion", "dismissal",
+		"settlement", "diplomatic_immunity", "acquittal", "public_order", "fraud", "other"}
+	closeReasons = []string{"victim_request", "returned", "moved_shelter", "indefinite_stay_settled", "no_contact",
+		"deceased", "other"}
+	opinions = []string{"victim_confirmed", "unclear", "not_victim", "not_trafficking"}
+	offences = []string{"theft", "drugs", "document_fraud", "immigration", "prostitution_related", "begging", "other"}
+	routes   = []string{"court", "fund"}
+)
+
+// catalogue is nrm.md's event table, in order.
+var catalogue = []eventDef{
+	{typ: StartReflection, tracks: trackState},
+	{typ: FileComplaint, tracks: trackState | trackProceedings},
+	{typ: IssueProvisionalPermit, tracks: trackState},
+	{typ: ExtendProvisionalPermit, tracks: trackState},
+	{typ: ConfirmVictimStatus, tracks: trackState},
+	{typ: RenewTemporaryPermit, tracks: trackState},
+	{typ: RecordProsecutorOpinion, tracks: trackFact, data: []field{{name: "opinion", kind: "enum", values: opinions, required: true}}},
+	{typ: FileCharges, tracks: trackProceedings, data: []field{{name: "retains_trafficking", kind: "bool"}}},
+	{typ: RecordConviction, tracks: trackProceedings},
+	{typ: RecordAcquittal, tracks: trackProceedings},
+	{typ: DismissCase, tracks: trackProceedings},
+	{typ: SettleWithTrafficker, tracks: trackProceedings},
+	{typ: RecordDiplomaticImmunity, tracks: trackProceedings},
+	{typ: GrantIndefiniteStay, tracks: trackState},
+	{typ: StartEUAssistance, tracks: trackState},
+	{typ: DeclineCooperation, tracks: trackState},
+	{typ: WithdrawStatus, tracks: trackState, data: []field{{name: "reason", kind: "enum", values: withdrawReasons, required: true}}},
+	{typ: ApplyHumanitarianResidence, tracks: trackState},
+	{typ: ReturnHome, tracks: trackState},
+	{typ: LoseContact, tracks: trackState},
+	{typ: CloseCase, tracks: trackState, data: []field{{name: "reason", kind: "enum", values: closeReasons, required: true}}},
+	{typ: RecordContactWithTrafficker, tracks: trackFact},
+	{typ: EndContactWithTrafficker, tracks: trackFact},
+	{typ: StopCooperating, tracks: trackFact},
+	{typ: ResumeCooperating, tracks: trackFact},
+	{typ: EndGuidance, tracks: trackFact},
+	{typ: ResumeGuidance, tracks: trackFact},
+	{typ: ProveIdentity, tracks: trackFact},
+	{typ: NotifyGuardianship, tracks: trackFact},
+	{typ: RecordPenalization, tracks: trackFact, data: []field{
+		{name: "offence", kind: "enum", values: offences, required: true},
+		{name: "linked_to_exploitation", kind: "bool"}}},
+	{typ: InvokeNonPunishment, tracks: trackFact},
+	{typ: ClaimCompensation, tracks: trackFact, data: []field{
+		{name: "route", kind: "enum", values: routes, required: true},
+		{name: "physical_violence_documented", kind: "bool"}}},
+	{typ: AwardCompensation, tracks: trackFact, data: []field{{name: "amount_eur", kind: "amount", required: true}}},
+	{typ: GrantLegalAid, tracks: trackFact},
+	{typ: JoinAsCivilParty, tracks: trackFact},
+	{typ: ReportMissing, tracks: trackFact},
+	{typ: ReportFound, tracks: trackFact},
+}
+
+var eventIndex = func() map[EventType]int {
+	m := make(map[EventType]int, len(catalogue))
+	for i, d := range catalogue {
+		m[d.typ] = i
+	}
+	return m
+}()
+
+func lookup(t EventType) (eventDef, bool) {
+	i, ok := eventIndex[t]
+	if !ok {
+		return eventDef{}, false
+	}
+	return catalogue[i], true
+}
+
+var amountPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,11})\.[0-9]{2}$`)
+
+// normalizeData checks an event's data object against its definition and
+// returns it with defaults filled in (booleans default to false). Values
+// are enumerations, booleans or decimal strings: never free text.
+func normalizeData(def eventDef, raw map[string]any) (map[string]any, error) {
+	var f apperr.Fields
+	out := map[string]any{}
+	known := map[string]bool{}
+	for _, fd := range def.data {
+		known[fd.name] = true
+		v, present := raw[fd.name]
+		key := "data." + fd.name
+		if !present || v == nil {
+			if fd.required {
+				f.Add(key, "required for %s%s", def.typ, enumHint(fd))
+			} else if fd.kind == "bool" {
+				out[fd.name] = false
+			}
+			continue
+		}
+		switch fd.kind {
+		case "bool":
+			b, ok := v.(bool)
+			if !ok {
+				f.Add(key, "want true or false")
+				continue
+			}
+			out[fd.name] = b
+		case "enum":
+			s, ok := v.(string)
+			if !ok || !contains(fd.values, s) {
+				f.Add(key, "want one of %s", strings.Join(fd.values, ", "))
+				continue
+			}
+			out[fd.name] = s
+		case "amount":
+			s, ok := v.(string)
+			if !ok || !amountPattern.MatchString(s) || strings.Trim(s, "0.") == "" {
+				f.Add(key, "want a positive amount in euros as a string with two decimals, such as \"111227.00\"")
+				continue
+			}
+			out[fd.name] = s
+		}
+	}
+	var unknown []string
+	for k := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		if len(def.data) == 0 {
+			f.Add("data."+k, "%s takes no data; remove this field", def.typ)
+		} else {
+			f.Add("data."+k, "unknown field for %s; accepted: %s", def.typ, dataNames(def))
+		}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func enumHint(fd field) string {
+	if fd.kind == "enum" {
+		return ": one of " + strings.Join(fd.values, ", ")
+	}
+	return ""
+}
+
+func dataNames(def eventDef) string {
+	names := make([]string, len(def.data))
+	for i, fd := range def.data {
+		names[i] = fd.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// describeEvents is used in error messages listing valid event types.
+func describeEvents() string {
+	names := make([]string, len(catalogue))
+	for i, d := range catalogue {
+		names[i] = string(d.typ)
+	}
+	return fmt.Sprintf("one of %s", strings.Join(names, ", "))
+}

@@ -1,0 +1,334 @@
+package cases
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+// Page limits of api.md.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// ListQuery filters a case list (api.md GET /cases).
+type ListQuery struct {
+	State       string
+	Proceedings string
+	Rule        string
+	Severity    string
+	Q           string
+	Limit       int
+	Cursor      string
+	AsOf        Date
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+var rulePattern = regexp.MustCompile(`^R(0[1-9]|1[0-9]|2[0-5])$`)
+
+func checkLimit(f *apperr.Fields, limit *int) {
+	switch {
+	case *limit == 0:
+		*limit = DefaultLimit
+	case *limit < 1 || *limit > MaxLimit:
+		f.Add("limit", "want 1 to %d", MaxLimit)
+	}
+}
+
+func decodeCursor(f *apperr.Fields, c string) string {
+	if c == "" {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) == 0 {
+		f.Add("cursor", "not a cursor returned by this list; start again without it")
+		return ""
+	}
+	return string(b)
+}
+
+func encodeCursor(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// List returns the cases of the actor's shelter, newest reference first.
+func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Case], error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return Page[Case]{}, err
+	}
+	var f apperr.Fields
+	if q.State != "" && !isOneOf(State(q.State), eligibility.States()...) {
+		f.Add("state", "unknown state %q", q.State)
+	}
+	if q.Proceedings != "" {
+		ok := false
+		for _, p := range eligibility.AllProceedings() {
+			ok = ok || string(p) == q.Proceedings
+		}
+		if !ok {
+			f.Add("proceedings", "unknown proceedings state %q", q.Proceedings)
+		}
+	}
+	if q.Rule != "" && !rulePattern.MatchString(q.Rule) {
+		f.Add("rule", "want a rule id R01 to R25")
+	}
+	if q.Severity != "" && !contains([]string{"critical", "high", "medium", "info"}, q.Severity) {
+		f.Add("severity", "want critical, high, medium or info")
+	}
+	if len(q.Q) > 400 {
+		f.Add("q", "at most 400 characters")
+	}
+	checkLimit(&f, &q.Limit)
+	after := decodeCursor(&f, q.Cursor)
+	if err := f.Err(); err != nil {
+		return Page[Case]{}, err
+	}
+	if q.AsOf.IsZero() {
+		q.AsOf = s.Today()
+	}
+	db := s.db.Read.WithContext(ctx).Model(&row{}).Where("shelter_id = ?", a.Shelter)
+	if q.State != "" {
+		db = db.Where("state = ?", q.State)
+	}
+	if q.Proceedings != "" {
+		db = db.Where("proceedings = ?", q.Proceedings)
+	}
+	if q.Rule != "" {
+		db = db.Where("id IN (SELECT case_id FROM case_flags WHERE rule = ?)", q.Rule)
+	}
+	if q.Severity != "" {
+		db = db.Where("id IN (SELECT case_id FROM case_flags WHERE severity = ?)", q.Severity)
+	}
+	if term := strings.TrimSpace(q.Q); term != "" {
+		idx := s.keys.BlindIndex(term)
+		db = db.Where(`(reference LIKE ? ESCAPE '\' OR name_index = ? OR name_index_rev = ?)`,
+			escapeLike(strings.ToUpper(term))+"%", idx, idx)
+	}
+	if after != "" {
+		db = db.Where("reference < ?", after)
+	}
+	var rows []row
+	if err := db.Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
+		return Page[Case]{}, fmt.Errorf("cases: list: %w", err)
+	}
+	official, err := s.official(s.db.Read.WithContext(ctx), a.Shelter)
+	if err != nil {
+		return Page[Case]{}, err
+	}
+	page := Page[Case]{Items: make([]Case, 0, len(rows))}
+	if len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+		page.NextCursor = encodeCursor(rows[len(rows)-1].Reference)
+	}
+	for i := range rows {
+		c, err := s.view(&rows[i], official, q.AsOf)
+		if err != nil {
+			return Page[Case]{}, err
+		}
+		page.Items = append(page.Items, c)
+	}
+	return page, nil
+}
+
+func (s *Service) official(db *gorm.DB, shelterID string) (bool, error) {
+	var official bool
+	if err := db.Table("shelters").Select("official_nrm").Where("id = ?", shelterID).Scan(&official).Error; err != nil {
+		return false, fmt.Errorf("cases: shelter %s: %w", shelterID, err)
+	}
+	return official, nil
+}
+
+// DeadlineItem is one row of the deadline board (api.md "Deadlines").
+type DeadlineItem struct {
+	CaseID    string               `json:"case_id"`
+	Reference string               `json:"reference"`
+	Kind      string               `json:"kind"`
+	DueOn     Date                 `json:"due_on"`
+	DaysLeft  int                  `json:"days_left"`
+	Severity  eligibility.Severity `json:"severity"`
+	State     State                `json:"state"`
+}
+
+// DeadlinePage is the answer of GET /deadlines.
+type DeadlinePage struct {
+	AsOf       Date           `json:"as_of"`
+	Items      []DeadlineItem `json:"items"`
+	NextCursor string         `json:"next_cursor"`
+}
+
+func (d DeadlineItem) key() string { return d.DueOn.String() + "|" + d.Reference + "|" + d.Kind }
+
+// Deadlines lists every deadline of the actor's shelter with days_left ≤
+// within (overdue ones included), sorted by due_on, reference, kind.
+func (s *Service) Deadlines(ctx context.Context, a auth.Actor, within int, asOf Date, limit int, cursor string) (DeadlinePage, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return DeadlinePage{}, err
+	}
+	var f apperr.Fields
+	if within < 0 || within > 3660 {
+		f.Add("within", "want a number of days from 0 to 3660")
+	}
+	checkLimit(&f, &limit)
+	after := decodeCursor(&f, cursor)
+	if after != "" && strings.Count(after, "|") != 2 {
+		f.Add("cursor", "not a cursor returned by this list; start again without it")
+	}
+	if err := f.Err(); err != nil {
+		return DeadlinePage{}, err
+	}
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	until := asOf.AddDays(within).String()
+	db := s.db.Read.WithContext(ctx)
+	var stored []struct {
+		CaseID    string
+		Reference string
+		Kind      string
+		DueOn     string
+		State     string
+	}
+	q := db.Table("case_deadlines AS d").
+		Select("d.case_id, c.reference, d.kind, d.due_on, c.state").
+		Joins("JOIN cases c ON c.id = d.case_id").
+		Where("d.shelter_id = ? AND d.due_on <= ?", a.Shelter, until)
+	if after != "" {
+		p := strings.SplitN(after, "|", 3)
+		q = q.Where("(d.due_on > ? OR (d.due_on = ? AND (c.reference > ? OR (c.reference = ? AND d.kind > ?))))",
+			p[0], p[0], p[1], p[1], p[2])
+	}
+	if err := q.Order("d.due_on, c.reference, d.kind").Limit(limit + 1).Scan(&stored).Error; err != nil {
+		return DeadlinePage{}, fmt.Errorf("cases: deadlines: %w", err)
+	}
+	items := make([]DeadlineItem, 0, len(stored))
+	for _, r := range stored {
+		due, err := eligibility.ParseDate(r.DueOn)
+		if err != nil {
+			return DeadlinePage{}, fmt.Errorf("cases: stored deadline of %s: %w", r.CaseID, err)
+		}
+		items = append(items, s.deadlineItem(r.CaseID, r.Reference, r.Kind, due, State(r.State), asOf))
+	}
+	majority, err := s.majorityDeadlines(db, a.Shelter, asOf, until)
+	if err != nil {
+		return DeadlinePage{}, err
+	}
+	for _, m := range majority {
+		if after == "" || m.key() > after {
+			items = append(items, m)
+		}
+	}
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.DueOn != b.DueOn {
+			return a.DueOn.Before(b.DueOn)
+		}
+		if a.Reference != b.Reference {
+			return a.Reference < b.Reference
+		}
+		return a.Kind < b.Kind
+	})
+	page := DeadlinePage{AsOf: asOf, Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = encodeCursor(page.Items[limit-1].key())
+	}
+	return page, nil
+}
+
+func (s *Service) deadlineItem(caseID, ref, kind string, due Date, state State, asOf Date) DeadlineItem {
+	left := asOf.DaysUntil(due)
+	return DeadlineItem{CaseID: caseID, Reference: ref, Kind: kind, DueOn: due, DaysLeft: left,
+		Severity: s.settings.SeverityFor(left), State: state}
+}
+
+// majorityDeadlines computes the 18th birthdays due by until of the cases
+// whose victim was a minor when identified. The date of birth is decrypted
+// here: it is never stored in plaintext, nor is the birthday.
+func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf Date, until string) ([]DeadlineItem, error) {
+	var rows []row
+	err := db.Where("shelter_id = ? AND state <> ? AND age_band IN ? AND data_key IS NOT NULL",
+		shelterID, string(eligibility.StateClosed), minorBands).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("cases: minors: %w", err)
+	}
+	var out []DeadlineItem
+	for i := range rows {
+		id, _, err := rows[i].open(s.keys)
+		if err != nil {
+			return nil, err
+		}
+		if id.DateOfBirth.IsZero() {
+			continue
+		}
+		b := eligibility.Birthday18(id.DateOfBirth)
+		if !asOf.Before(b) || b.String() > until {
+			continue
+		}
+		out = append(out, s.deadlineItem(rows[i].ID, rows[i].Reference, "majority", b, State(rows[i].State), asOf))
+	}
+	return out, nil
+}
+
+// RefreshFlags re-evaluates the stored flags and deadlines of every open
+// case as of today (the rules depend on the date); the server runs it once
+// a day. It returns how many cases it refreshed.
+func (s *Service) RefreshFlags(ctx context.Context) (int, error) {
+	today := s.Today()
+	var ids []string
+	if err := s.db.Read.WithContext(ctx).Model(&row{}).Where("state <> ?", string(eligibility.StateClosed)).
+		Order("id").Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("cases: refresh: %w", err)
+	}
+	n := 0
+	for start := 0; start < len(ids); start += 200 {
+		end := min(start+200, len(ids))
+		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			var rows []row
+			if err := tx.Where("id IN ?", ids[start:end]).Find(&rows).Error; err != nil {
+				return err
+			}
+			for i := range rows {
+				r := &rows[i]
+				official, err := s.official(tx, r.ShelterID)
+				if err != nil {
+					return err
+				}
+				id, _, err := r.open(s.keys)
+				if err != nil {
+					return err
+				}
+				nc, err := r.nrm(id, official)
+				if err != nil {
+					return err
+				}
+				if err := saveDerived(tx, r.ID, r.ShelterID, nc, today, s.settings); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("cases: refresh: %w", err)
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,678 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/audit"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/store"
+	"github.com/casemgr/casemgr/internal/vault"
+)
+
+// Service is the case store and the only way a case changes.
+type Service struct {
+	db       *store.DB
+	keys     *vault.Keys
+	settings eligibility.Settings
+	now      func() time.Time
+}
+
+// NewService returns a Service; now is the injected clock.
+func NewService(db *store.DB, keys *vault.Keys, settings eligibility.Settings, now func() time.Time) *Service {
+	return &Service{db: db, keys: keys, settings: settings, now: now}
+}
+
+// Settings returns the NRM settings in force.
+func (s *Service) Settings() eligibility.Settings { return s.settings }
+
+// Today returns the current civil date in Europe/Brussels.
+func (s *Service) Today() Date { return eligibility.Today(s.now()) }
+
+var errNotFound = apperr.NotFoundf("no such case")
+
+func forbidCaseFiles(a auth.Actor) error {
+	if !a.WorksOnCases() {
+		return apperr.Forbiddenf("only caseworkers and supervisors work on case files")
+	}
+	return nil
+}
+
+// load reads a case visible to the actor: caseworkers and supervisors see
+// their own shelter's cases; another shelter's case is NotFound.
+func load(db *gorm.DB, a auth.Actor, id string) (*row, bool, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, false, errNotFound
+	}
+	var r row
+	q := db.Where("id = ?", id)
+	if a.Shelter != "" || a.WorksOnCases() {
+		q = q.Where("shelter_id = ?", a.Shelter)
+	}
+	if err := q.Take(&r).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, false, errNotFound
+		}
+		return nil, false, fmt.Errorf("cases: load %s: %w", id, err)
+	}
+	var official bool
+	if err := db.Table("shelters").Select("official_nrm").Where("id = ?", r.ShelterID).Scan(&official).Error; err != nil {
+		return nil, false, fmt.Errorf("cases: load shelter of %s: %w", id, err)
+	}
+	return &r, official, nil
+}
+
+// Visible checks, before any input is read, that the actor may work on the
+// case: 403 for roles without case files, 404 for a case they cannot see.
+func (s *Service) Visible(ctx context.Context, a auth.Actor, id string) error {
+	if err := forbidCaseFiles(a); err != nil {
+		return err
+	}
+	_, _, err := load(s.db.Read.WithContext(ctx), a, id)
+	return err
+}
+
+// view builds the API view of a stored case as of a date.
+func (s *Service) view(r *row, official bool, asOf Date) (Case, error) {
+	id, _, err := r.open(s.keys)
+	if err != nil {
+		return Case{}, err
+	}
+	n, err := r.nrm(id, official)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.viewOf(r, id, n, asOf), nil
+}
+
+func (s *Service) viewOf(r *row, id identity, n nrmCase, asOf Date) Case {
+	snap := n.snapshot()
+	c := Case{
+		ID: r.ID, Reference: r.Reference, Shelter: r.ShelterID, Version: r.Version,
+		State: n.State, Proceedings: n.Proceedings,
+		Victim: Victim{GivenName: id.GivenName, FamilyName: id.FamilyName, Alias: id.Alias,
+			DateOfBirth: id.DateOfBirth, Gender: r.Gender, Nationality: r.Nationality,
+			EUCitizen: n.euCitizen(), UnaccompaniedMinor: r.UnaccompaniedMinor},
+		Exploitation: n.Exploitation, IdentifiedOn: n.IdentifiedOn, IdentifiedBy: r.IdentifiedBy,
+		LastEventOn: n.LastEventOn, AsOf: asOf,
+		Deadlines:     eligibility.Deadlines(snap, asOf, s.settings),
+		Flags:         eligibility.Evaluate(snap, asOf, s.settings),
+		RulesVersion:  eligibility.Version,
+		AllowedEvents: allowedEvents(n, asOf, s.settings),
+		Facts:         n.Facts, Erased: r.DataKey == nil, Demo: r.Demo,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if c.Deadlines == nil {
+		c.Deadlines = []eligibility.Deadline{}
+	}
+	if c.Flags == nil {
+		c.Flags = []eligibility.Flag{}
+	}
+	return c
+}
+
+// Get returns a case as of a date (zero: today).
+func (s *Service) Get(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return Case{}, err
+	}
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	r, official, err := load(s.db.Read.WithContext(ctx), a, id)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.view(r, official, asOf)
+}
+
+// FlagsView is the answer of GET /cases/{id}/flags.
+type FlagsView struct {
+	AsOf         Date               `json:"as_of"`
+	RulesVersion string             `json:"rules_version"`
+	Flags        []eligibility.Flag `json:"flags"`
+}
+
+// Flags evaluates the rules on a case as of a date (zero: today).
+func (s *Service) Flags(ctx context.Context, a auth.Actor, id string, asOf Date) (FlagsView, error) {
+	c, err := s.Get(ctx, a, id, asOf)
+	if err != nil {
+		return FlagsView{}, err
+	}
+	return FlagsView{AsOf: c.AsOf, RulesVersion: eligibility.Version, Flags: c.Flags}, nil
+}
+
+// saveDerived replaces the stored flags and deadlines of a case, which the
+// list filters and the deadline board read.
+func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, set eligibility.Settings) error {
+	if err := tx.Exec("DELETE FROM case_flags WHERE case_id = ?", caseID).Error; err != nil {
+		return fmt.Errorf("cases: clear flags: %w", err)
+	}
+	if err := tx.Exec("DELETE FROM case_deadlines WHERE case_id = ?", caseID).Error; err != nil {
+		return fmt.Errorf("cases: clear deadlines: %w", err)
+	}
+	snap := n.snapshot()
+	for _, f := range eligibility.Evaluate(snap, asOf, set) {
+		if err := tx.Exec("INSERT INTO case_flags (case_id, rule, severity, kind) VALUES (?, ?, ?, ?)",
+			caseID, f.Rule, string(f.Severity), string(f.Kind)).Error; err != nil {
+			return fmt.Errorf("cases: store flag: %w", err)
+		}
+	}
+	for _, d := range eligibility.Deadlines(snap, asOf, set) {
+		if d.Kind == "majority" {
+			continue // computed when read: a stored 18th birthday would reveal the date of birth
+		}
+		if err := tx.Exec("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on) VALUES (?, ?, ?, ?)",
+			caseID, shelterID, d.Kind, d.DueOn.String()).Error; err != nil {
+			return fmt.Errorf("cases: store deadline: %w", err)
+		}
+	}
+	return nil
+}
+
+func appendRecord(tx *gorm.DB, a auth.Actor, r *row, event string, occurred Date, from, to nrmCase, data map[string]any, noteDigest string, now time.Time) (int64, error) {
+	d, err := audit.DataOf(data)
+	if err != nil {
+		return 0, fmt.Errorf("cases: audit data: %w", err)
+	}
+	rec := audit.Record{
+		RecordedAt: audit.FormatTime(now), OccurredOn: occurred.String(),
+		CaseID: r.ID, CaseRef: r.Reference, Shelter: r.ShelterID,
+		Actor: a.Username, ActorRole: string(a.Role), Event: event,
+		FromState: string(from.State), ToState: string(to.State),
+		FromProceedings: string(from.Proceedings), ToProceedings: string(to.Proceedings),
+		Data: d, NoteDigest: noteDigest, RulesVersion: eligibility.Version,
+	}
+	if err := audit.Append(tx, &rec); err != nil {
+		return 0, fmt.Errorf("cases: audit %s: %w", event, err)
+	}
+	return rec.Seq, nil
+}
+
+func marshalFacts(f Facts) (string, error) {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", fmt.Errorf("cases: encode facts: %w", err)
+	}
+	return string(b), nil
+}
+
+func canonicalExploitation(in []string) string {
+	var out []string
+	for _, t := range ExploitationTypes {
+		if contains(in, t) {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// nextReference takes the next reference of a shelter and year:
+// <PREFIX>-<year>-<4-digit sequence>.
+func nextReference(tx *gorm.DB, shelterID string, year int) (string, error) {
+	var prefix string
+	if err := tx.Table("shelters").Select("ref_prefix").Where("id = ?", shelterID).Scan(&prefix).Error; err != nil {
+		return "", fmt.Errorf("cases: shelter prefix: %w", err)
+	}
+	if prefix == "" {
+		return "", apperr.Forbiddenf("your shelter %q does not exist", shelterID)
+	}
+	var last int
+	res := tx.Table("reference_counters").Select("last").Where("shelter_id = ? AND year = ?", shelterID, year).Scan(&last)
+	if res.Error != nil {
+		return "", fmt.Errorf("cases: reference counter: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		if err := tx.Exec("INSERT INTO reference_counters (shelter_id, year, last) VALUES (?, ?, 1)", shelterID, year).Error; err != nil {
+			return "", fmt.Errorf("cases: reference counter: %w", err)
+		}
+		last = 1
+	} else {
+		last++
+		if err := tx.Exec("UPDATE reference_counters SET last = ? WHERE shelter_id = ? AND year = ?", last, shelterID, year).Error; err != nil {
+			return "", fmt.Errorf("cases: reference counter: %w", err)
+		}
+	}
+	return fmt.Sprintf("%s-%d-%04d", prefix, year, last), nil
+}
+
+// Create opens a case in the actor's shelter, in state identified with
+// proceedings none.
+func (s *Service) Create(ctx context.Context, a auth.Actor, in NewCase) (Case, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return Case{}, err
+	}
+	today := s.Today()
+	v, err := in.validate(today)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.create(ctx, a, v, false)
+}
+
+// CreateDemo opens a case like Create, marked as demo data.
+func (s *Service) CreateDemo(ctx context.Context, a auth.Actor, in NewCase) (Case, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return Case{}, err
+	}
+	v, err := in.validate(s.Today())
+	if err != nil {
+		return Case{}, err
+	}
+	return s.create(ctx, a, v, true)
+}
+
+func (s *Service) create(ctx context.Context, a auth.Actor, v validCase, demo bool) (Case, error) {
+	today := s.Today()
+	var out Case
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		r := &row{
+			ID: uuid.NewString(), ShelterID: a.Shelter, Version: 1,
+			State: string(eligibility.StateIdentified), Proceedings: string(eligibility.ProceedingsNone),
+			IdentifiedOn: v.identifiedOn.String(), IdentifiedBy: v.identifiedBy, LastEventOn: v.identifiedOn.String(),
+			Gender: v.gender, Nationality: v.nationality, UnaccompaniedMinor: v.unaccompaniedMinor,
+			AgeBand: ageBand(v.identity.DateOfBirth, v.identifiedOn), Exploitation: canonicalExploitation(v.exploitation),
+			Demo: demo, CreatedAt: now, UpdatedAt: now,
+		}
+		ref, err := nextReference(tx, a.Shelter, v.identifiedOn.Year)
+		if err != nil {
+			return err
+		}
+		r.Reference = ref
+		dk, wrapped, err := s.keys.NewDataKey(r.ID)
+		if err != nil {
+			return fmt.Errorf("cases: new data key: %w", err)
+		}
+		r.DataKey = wrapped
+		if err := v.identity.seal(s.keys, dk, r); err != nil {
+			return err
+		}
+		f := newFacts(v.identifiedOn)
+		if r.Facts, err = marshalFacts(f); err != nil {
+			return err
+		}
+		var official bool
+		if err := tx.Table("shelters").Select("official_nrm").Where("id = ?", r.ShelterID).Scan(&official).Error; err != nil {
+			return fmt.Errorf("cases: shelter: %w", err)
+		}
+		if err := tx.Create(r).Error; err != nil {
+			return fmt.Errorf("cases: create: %w", err)
+		}
+		n, err := r.nrm(v.identity, official)
+		if err != nil {
+			return err
+		}
+		if err := saveDerived(tx, r.ID, r.ShelterID, n, today, s.settings); err != nil {
+			return err
+		}
+		data := map[string]any{"identified_by": r.IdentifiedBy, "exploitation": r.exploitation()}
+		if _, err := appendRecord(tx, a, r, "open_case", v.identifiedOn, nrmCase{}, n, data, "", now); err != nil {
+			return err
+		}
+		out = s.viewOf(r, v.identity, n, today)
+		return nil
+	})
+	return out, err
+}
+
+// Update changes the victim's identity and statistical attributes (api.md
+// PATCH). It is not an event: it does not move the latest event date. The
+// audit record lists the names of the changed fields, never their values.
+func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePatch) (Case, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return Case{}, err
+	}
+	today := s.Today()
+	var out Case
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		r, official, err := load(tx, a, id)
+		if err != nil {
+			return err
+		}
+		if r.DataKey == nil && p.touchesIdentity() {
+			return apperr.Conflictf("the identity data of this case was erased and cannot be changed")
+		}
+		ident, dk, err := r.open(s.keys)
+		if err != nil {
+			return err
+		}
+		n, err := r.nrm(ident, official)
+		if err != nil {
+			return err
+		}
+		changed, err := p.apply(r, &ident, n, today)
+		if err != nil {
+			return err
+		}
+		if p.Version != nil && *p.Version != r.Version {
+			return staleVersion(r.Version)
+		}
+		if len(changed) == 0 {
+			out = s.viewOf(r, ident, n, today)
+			return nil
+		}
+		if r.DataKey != nil {
+			if err := ident.seal(s.keys, dk, r); err != nil {
+				return err
+			}
+		}
+		r.AgeBand = ageBand(ident.DateOfBirth, n.IdentifiedOn)
+		if n, err = r.nrm(ident, official); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		if err := saveRow(tx, r, now); err != nil {
+			return err
+		}
+		if err := saveDerived(tx, r.ID, r.ShelterID, n, today, s.settings); err != nil {
+			return err
+		}
+		if _, err := appendRecord(tx, a, r, "update_case", today, n, n, map[string]any{"fields": changed}, "", now); err != nil {
+			return err
+		}
+		out = s.viewOf(r, ident, n, today)
+		return nil
+	})
+	return out, err
+}
+
+func staleVersion(current int) error {
+	return apperr.Conflictf("the case was changed by someone else (it is at version %d): reload it and try again", current)
+}
+
+// saveRow writes the row with version+1, only if nobody changed it since
+// it was read (optimistic locking).
+func saveRow(tx *gorm.DB, r *row, now time.Time) error {
+	old := r.Version
+	r.Version++
+	r.UpdatedAt = now
+	res := tx.Model(&row{}).Where("id = ? AND version = ?", r.ID, old).Updates(map[string]any{
+		"version": r.Version, "state": r.State, "proceedings": r.Proceedings, "last_event_on": r.LastEventOn,
+		"given_name_enc": r.GivenNameEnc, "family_name_enc": r.FamilyNameEnc, "alias_enc": r.AliasEnc,
+		"date_of_birth_enc": r.DateOfBirthEnc, "name_index": r.NameIndex, "name_index_rev": r.NameIndexRev,
+		"gender": r.Gender, "nationality": r.Nationality, "unaccompanied_minor": r.UnaccompaniedMinor,
+		"age_band": r.AgeBand, "exploitation": r.Exploitation, "identified_by": r.IdentifiedBy,
+		"facts": r.Facts, "updated_at": now,
+	})
+	if res.Error != nil {
+		return fmt.Errorf("cases: save %s: %w", r.ID, res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return staleVersion(old + 1)
+	}
+	return nil
+}
+
+// EventInput is an event to record or simulate.
+type EventInput struct {
+	Type       string
+	OccurredOn string
+	Note       string
+	Data       map[string]any
+	// Version, when set, must equal the case's current version.
+	Version *int
+}
+
+const maxNoteLength = 10000
+
+// checkEvent validates an event against a loaded case: type, dates, data.
+// future allows a date after today (simulate).
+func (s *Service) checkEvent(in EventInput, n nrmCase, today Date, future bool) (eventDef, Date, map[string]any, error) {
+	var f apperr.Fields
+	def, ok := lookup(EventType(in.Type))
+	if in.Type == "" {
+		f.Add("type", "required: the event to record, %s", describeEvents())
+	} else if !ok {
+		f.Add("type", "unknown event %q: want %s", in.Type, describeEvents())
+	}
+	var on Date
+	if in.OccurredOn == "" {
+		f.Add("occurred_on", "required: the date the event happened, as YYYY-MM-DD")
+	} else if d, err := eligibility.ParseDate(in.OccurredOn); err != nil {
+		f.Add("occurred_on", "want a date as YYYY-MM-DD: %v", err)
+	} else {
+		on = d
+		if !future && on.After(today) {
+			f.Add("occurred_on", "%s is in the future (today is %s in Brussels)", on, today)
+		}
+		floor := n.LastEventOn
+		if floor.Before(n.IdentifiedOn) {
+			floor = n.IdentifiedOn
+		}
+		if on.Before(floor) {
+			f.Add("occurred_on", "%s is before the case's latest event (%s): events are recorded in order", on, floor)
+		}
+	}
+	if len(in.Note) > maxNoteLength {
+		f.Add("note", "at most %d characters", maxNoteLength)
+	}
+	var data map[string]any
+	if ok {
+		var err error
+		if data, err = normalizeData(def, in.Data); err != nil {
+			if e, ok := apperr.As(err); ok {
+				f = append(f, e.Fields...)
+			}
+		}
+	}
+	if err := f.Err(); err != nil {
+		return def, on, nil, err
+	}
+	return def, on, data, nil
+}
+
+// RecordEvent records an event on a case in one transaction and returns the
+// updated case as of today.
+func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in EventInput) (Case, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return Case{}, err
+	}
+	today := s.Today()
+	var out Case
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		r, official, err := load(tx, a, id)
+		if err != nil {
+			return err
+		}
+		ident, dk, err := r.open(s.keys)
+		if err != nil {
+			return err
+		}
+		before, err := r.nrm(ident, official)
+		if err != nil {
+			return err
+		}
+		def, on, data, err := s.checkEvent(in, before, today, false)
+		if err != nil {
+			return err
+		}
+		if in.Version != nil && *in.Version != r.Version {
+			return staleVersion(r.Version)
+		}
+		after := before
+		after.Facts = before.Facts
+		if err := apply(ctx, &after, def.typ, on, data, s.settings); err != nil {
+			return err
+		}
+		r.State, r.Proceedings, r.LastEventOn = string(after.State), string(after.Proceedings), after.LastEventOn.String()
+		if r.Facts, err = marshalFacts(after.Facts); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		if err := saveRow(tx, r, now); err != nil {
+			return err
+		}
+		if err := saveDerived(tx, r.ID, r.ShelterID, after, today, s.settings); err != nil {
+			return err
+		}
+		digest := s.keys.NoteDigest(in.Note)
+		seq, err := appendRecord(tx, a, r, string(def.typ), on, before, after, data, digest, now)
+		if err != nil {
+			return err
+		}
+		if in.Note != "" {
+			if r.DataKey == nil {
+				return apperr.Field("note", "the identity data of this case was erased: notes can no longer be stored")
+			}
+			ct, err := dk.Seal(r.ID, fmt.Sprintf("%s/%d", fieldNote, seq), []byte(in.Note))
+			if err != nil {
+				return fmt.Errorf("cases: encrypt note: %w", err)
+			}
+			if err := tx.Exec("INSERT INTO case_notes (seq, case_id, note_enc) VALUES (?, ?, ?)", seq, r.ID, ct).Error; err != nil {
+				return fmt.Errorf("cases: store note: %w", err)
+			}
+		}
+		out = s.viewOf(r, ident, after, today)
+		return nil
+	})
+	return out, err
+}
+
+// Simulation is the answer of a what-if (rules.md "What-if").
+type Simulation struct {
+	AsOf              Date               `json:"as_of"`
+	StateBefore       State              `json:"state_before"`
+	StateAfter        State              `json:"state_after"`
+	ProceedingsBefore Proceedings        `json:"proceedings_before"`
+	ProceedingsAfter  Proceedings        `json:"proceedings_after"`
+	FlagsBefore       []eligibility.Flag `json:"flags_before"`
+	FlagsAfter        []eligibility.Flag `json:"flags_after"`
+	WouldLose         []string           `json:"would_lose"`
+	RulesVersion      string             `json:"rules_version"`
+}
+
+// Simulate applies an event to a copy of the case and evaluates the rules
+// before and after, as of the event's date (which may be in the future).
+// It writes nothing, not even to the audit log.
+func (s *Service) Simulate(ctx context.Context, a auth.Actor, id string, in EventInput) (Simulation, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return Simulation{}, err
+	}
+	r, official, err := load(s.db.Read.WithContext(ctx), a, id)
+	if err != nil {
+		return Simulation{}, err
+	}
+	ident, _, err := r.open(s.keys)
+	if err != nil {
+		return Simulation{}, err
+	}
+	before, err := r.nrm(ident, official)
+	if err != nil {
+		return Simulation{}, err
+	}
+	def, on, data, err := s.checkEvent(in, before, s.Today(), true)
+	if err != nil {
+		return Simulation{}, err
+	}
+	if in.Version != nil && *in.Version != r.Version {
+		return Simulation{}, staleVersion(r.Version)
+	}
+	after := before
+	if err := apply(ctx, &after, def.typ, on, data, s.settings); err != nil {
+		return Simulation{}, err
+	}
+	fb := eligibility.Evaluate(before.snapshot(), on, s.settings)
+	fa := eligibility.Evaluate(after.snapshot(), on, s.settings)
+	return Simulation{
+		AsOf: on, StateBefore: before.State, StateAfter: after.State,
+		ProceedingsBefore: before.Proceedings, ProceedingsAfter: after.Proceedings,
+		FlagsBefore: nonNil(fb), FlagsAfter: nonNil(fa), WouldLose: eligibility.WouldLose(fb, fa),
+		RulesVersion: eligibility.Version,
+	}, nil
+}
+
+func nonNil(f []eligibility.Flag) []eligibility.Flag {
+	if f == nil {
+		return []eligibility.Flag{}
+	}
+	return f
+}
+
+// HistoryItem is one entry of a case's history as caseworkers see it.
+type HistoryItem struct {
+	Seq             int64           `json:"seq"`
+	RecordedAt      string          `json:"recorded_at"`
+	OccurredOn      string          `json:"occurred_on"`
+	Event           string          `json:"event"`
+	FromState       string          `json:"from_state"`
+	ToState         string          `json:"to_state"`
+	FromProceedings string          `json:"from_proceedings"`
+	ToProceedings   string          `json:"to_proceedings"`
+	Data            json.RawMessage `json:"data"`
+	Actor           string          `json:"actor"`
+	Note            string          `json:"note"`
+}
+
+// History returns the records of a case, oldest first: for caseworkers and
+// supervisors with the decrypted notes, for auditors (any shelter) as the
+// full audit records with only the notes' digests.
+func (s *Service) History(ctx context.Context, a auth.Actor, id string) (any, error) {
+	if !a.Is(auth.RoleCaseworker, auth.RoleSupervisor, auth.RoleAuditor) {
+		return nil, apperr.Forbiddenf("only caseworkers, supervisors and auditors read case histories")
+	}
+	db := s.db.Read.WithContext(ctx)
+	r, _, err := load(db, a, id)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := audit.ForCase(db, r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("cases: history: %w", err)
+	}
+	if a.Is(auth.RoleAuditor) {
+		if recs == nil {
+			recs = []audit.Record{}
+		}
+		return recs, nil
+	}
+	notes := map[int64][]byte{}
+	var ns []struct {
+		Seq     int64
+		NoteEnc []byte
+	}
+	if err := db.Table("case_notes").Select("seq, note_enc").Where("case_id = ?", r.ID).Scan(&ns).Error; err != nil {
+		return nil, fmt.Errorf("cases: notes: %w", err)
+	}
+	for _, n := range ns {
+		notes[n.Seq] = n.NoteEnc
+	}
+	var dk vault.DataKey
+	if r.DataKey != nil && len(notes) > 0 {
+		if dk, err = s.keys.UnwrapDataKey(r.ID, r.DataKey); err != nil {
+			return nil, fmt.Errorf("cases: unwrap data key: %w", err)
+		}
+	}
+	items := make([]HistoryItem, 0, len(recs))
+	for _, rec := range recs {
+		it := HistoryItem{Seq: rec.Seq, RecordedAt: rec.RecordedAt, OccurredOn: rec.OccurredOn, Event: rec.Event,
+			FromState: rec.FromState, ToState: rec.ToState, FromProceedings: rec.FromProceedings,
+			ToProceedings: rec.ToProceedings, Data: json.RawMessage(rec.Data), Actor: rec.Actor}
+		if ct, ok := notes[rec.Seq]; ok && r.DataKey != nil {
+			pt, err := dk.Open(r.ID, fmt.Sprintf("%s/%d", fieldNote, rec.Seq), ct)
+			if err != nil {
+				return nil, fmt.Errorf("cases: decrypt note %d: %w", rec.Seq, err)
+			}
+			it.Note = string(pt)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// sortStrings returns a sorted copy.
+func sortStrings(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,416 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/audit"
+	"github.com/casemgr/casemgr/internal/auth"
+	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/shelter"
+)
+
+// livez answers GET /healthz and GET /livez: the process is up.
+func (s *Server) livez(c echo.Context) error {
+	return writeJSON(c, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers GET /readyz: the database answers and every migration is
+// applied.
+func (s *Server) readyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := s.DB.Ping(ctx); err != nil {
+		return writeJSON(c, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+	}
+	applied, latest, err := s.DB.SchemaVersion(ctx)
+	if err != nil || applied != latest {
+		return writeJSON(c, http.StatusServiceUnavailable, map[string]any{
+			"status": "migrations pending", "schema_version": applied, "latest": latest})
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{"status": "ok", "schema_version": applied})
+}
+
+// body reads and parses the JSON object body of the request.
+func (s *Server) body(c echo.Context, allowed ...string) (object, *apperr.Fields, error) {
+	b, err := readBody(c, s.MaxBodyBytes)
+	if err != nil {
+		return object{}, nil, err
+	}
+	return parseObject(b, allowed...)
+}
+
+// login answers POST /api/v1/auth/login.
+func (s *Server) login(c echo.Context) error {
+	o, f, err := s.body(c, "username", "password")
+	if err != nil {
+		return err
+	}
+	username, password := o.str("username"), o.str("password")
+	if username == "" {
+		f.Add("username", "required")
+	}
+	if password == "" {
+		f.Add("password", "required")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	pair, err := s.Auth.Login(c.Request().Context(), username, password, c.RealIP())
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, pair)
+}
+
+// refresh answers POST /api/v1/auth/refresh.
+func (s *Server) refresh(c echo.Context) error {
+	o, f, err := s.body(c, "refresh_token")
+	if err != nil {
+		return err
+	}
+	token := o.str("refresh_token")
+	if token == "" {
+		f.Add("refresh_token", "required")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	pair, err := s.Auth.Refresh(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, pair)
+}
+
+// logout answers POST /api/v1/auth/logout.
+func (s *Server) logout(c echo.Context) error {
+	a, _ := actorOf(c)
+	token := ""
+	if c.Request().ContentLength != 0 {
+		o, f, err := s.body(c, "refresh_token")
+		if err != nil {
+			return err
+		}
+		token = o.str("refresh_token")
+		if err := f.Err(); err != nil {
+			return err
+		}
+	}
+	if err := s.Auth.Logout(c.Request().Context(), a, token); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// me answers GET /api/v1/me.
+func (s *Server) me(c echo.Context) error {
+	a, _ := actorOf(c)
+	return writeJSON(c, http.StatusOK, map[string]string{"username": a.Username, "role": string(a.Role), "shelter": a.Shelter})
+}
+
+type userView struct {
+	auth.User
+	Shelter string `json:"shelter"`
+}
+
+func viewUser(u auth.User) userView { return userView{User: u, Shelter: u.Shelter()} }
+
+// listUsers answers GET /api/v1/users.
+func (s *Server) listUsers(c echo.Context) error {
+	a, _ := actorOf(c)
+	us, err := s.Auth.ListUsers(c.Request().Context(), a)
+	if err != nil {
+		return err
+	}
+	items := make([]userView, len(us))
+	for i, u := range us {
+		items[i] = viewUser(u)
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{"items": items, "next_cursor": ""})
+}
+
+// createUser answers POST /api/v1/users.
+func (s *Server) createUser(c echo.Context) error {
+	a, _ := actorOf(c)
+	o, f, err := s.body(c, "username", "password", "role", "shelter")
+	if err != nil {
+		return err
+	}
+	nu := auth.NewUser{Username: o.str("username"), Password: o.str("password"),
+		Role: auth.Role(o.str("role")), Shelter: o.str("shelter")}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	u, err := s.Auth.CreateUser(c.Request().Context(), a, nu)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusCreated, viewUser(u))
+}
+
+// updateUser answers PATCH /api/v1/users/{username}.
+func (s *Server) updateUser(c echo.Context) error {
+	a, _ := actorOf(c)
+	o, f, err := s.body(c, "role", "shelter", "disabled", "password")
+	if err != nil {
+		return err
+	}
+	var p auth.UserPatch
+	if r := o.strPtr("role"); r != nil {
+		role := auth.Role(*r)
+		p.Role = &role
+	}
+	p.Shelter, p.Disabled, p.Password = o.strPtr("shelter"), o.boolPtr("disabled"), o.strPtr("password")
+	if err := f.Err(); err != nil {
+		return err
+	}
+	u, err := s.Auth.UpdateUser(c.Request().Context(), a, c.Param("username"), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, viewUser(u))
+}
+
+// listShelters answers GET /api/v1/shelters.
+func (s *Server) listShelters(c echo.Context) error {
+	list, err := s.Shelters.List(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, list)
+}
+
+// createShelter answers POST /api/v1/shelters.
+func (s *Server) createShelter(c echo.Context) error {
+	a, _ := actorOf(c)
+	o, f, err := s.body(c, "id", "name", "city", "official_nrm", "prefix")
+	if err != nil {
+		return err
+	}
+	sh := shelter.Shelter{ID: o.str("id"), Name: o.str("name"), City: o.str("city"),
+		OfficialNRM: o.boolean("official_nrm"), Prefix: o.str("prefix")}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Shelters.Create(c.Request().Context(), a, sh)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusCreated, out)
+}
+
+// updateShelter answers PATCH /api/v1/shelters/{id}.
+func (s *Server) updateShelter(c echo.Context) error {
+	a, _ := actorOf(c)
+	if _, err := s.Shelters.Get(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	o, f, err := s.body(c, "name", "city", "official_nrm")
+	if err != nil {
+		return err
+	}
+	p := shelter.Patch{Name: o.strPtr("name"), City: o.strPtr("city"), OfficialNRM: o.boolPtr("official_nrm")}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Shelters.Update(c.Request().Context(), a, c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+var victimFields = []string{"given_name", "family_name", "alias", "date_of_birth", "gender", "nationality", "unaccompanied_minor"}
+
+// createCase answers POST /api/v1/cases.
+func (s *Server) createCase(c echo.Context) error {
+	a, _ := actorOf(c)
+	o, f, err := s.body(c, "victim", "exploitation", "identified_on", "identified_by")
+	if err != nil {
+		return err
+	}
+	var in cases.NewCase
+	if v, ok := o.child("victim", victimFields...); ok {
+		in.Victim = cases.VictimInput{GivenName: v.str("given_name"), FamilyName: v.str("family_name"),
+			Alias: v.str("alias"), DateOfBirth: v.str("date_of_birth"), Gender: v.str("gender"),
+			Nationality: v.str("nationality"), UnaccompaniedMinor: v.boolean("unaccompanied_minor")}
+	} else if !o.has("victim") {
+		f.Add("victim", "required: given_name, family_name, nationality, …")
+	}
+	in.Exploitation = o.strings("exploitation")
+	in.IdentifiedOn, in.IdentifiedBy = o.str("identified_on"), o.str("identified_by")
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Cases.Create(c.Request().Context(), a, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusCreated, out)
+}
+
+// listCases answers GET /api/v1/cases.
+func (s *Server) listCases(c echo.Context) error {
+	a, _ := actorOf(c)
+	var f apperr.Fields
+	q := cases.ListQuery{State: c.QueryParam("state"), Proceedings: c.QueryParam("proceedings"),
+		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"),
+		Cursor: c.QueryParam("cursor"), Limit: queryInt(c, "limit", 0, &f), AsOf: queryDate(c, "as_of", &f)}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	page, err := s.Cases.List(c.Request().Context(), a, q)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, page)
+}
+
+// getCase answers GET /api/v1/cases/{id}.
+func (s *Server) getCase(c echo.Context) error {
+	a, _ := actorOf(c)
+	var f apperr.Fields
+	asOf := queryDate(c, "as_of", &f)
+	if err := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); err != nil {
+		return err
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Cases.Get(c.Request().Context(), a, c.Param("id"), asOf)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// updateCase answers PATCH /api/v1/cases/{id}.
+func (s *Server) updateCase(c echo.Context) error {
+	a, _ := actorOf(c)
+	if err := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); err != nil {
+		return err
+	}
+	o, f, err := s.body(c, "victim", "exploitation", "identified_by", "version")
+	if err != nil {
+		return err
+	}
+	var p cases.CasePatch
+	if v, ok := o.child("victim", "given_name", "family_name", "alias", "date_of_birth", "gender", "nationality", "unaccompanied_minor"); ok {
+		p.GivenName, p.FamilyName, p.Alias = v.strPtr("given_name"), v.strPtr("family_name"), v.strPtr("alias")
+		p.Gender, p.Nationality, p.UnaccompaniedMinor = v.strPtr("gender"), v.strPtr("nationality"), v.boolPtr("unaccompanied_minor")
+		if _, present := v.members["date_of_birth"]; present {
+			dob := v.str("date_of_birth") // null or "" clears it
+			p.DateOfBirth = &dob
+		}
+	}
+	p.Exploitation = o.strings("exploitation")
+	p.IdentifiedBy = o.strPtr("identified_by")
+	p.Version = o.intPtr("version")
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Cases.Update(c.Request().Context(), a, c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// eventInput reads the body shared by /events and /simulate.
+func (s *Server) eventInput(c echo.Context) (cases.EventInput, error) {
+	a, _ := actorOf(c)
+	if err := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); err != nil {
+		return cases.EventInput{}, err
+	}
+	o, f, err := s.body(c, "type", "occurred_on", "note", "data", "version")
+	if err != nil {
+		return cases.EventInput{}, err
+	}
+	in := cases.EventInput{Type: o.str("type"), OccurredOn: o.str("occurred_on"), Note: o.str("note"),
+		Data: o.anyMap("data"), Version: o.intPtr("version")}
+	return in, f.Err()
+}
+
+// recordEvent answers POST /api/v1/cases/{id}/events.
+func (s *Server) recordEvent(c echo.Context) error {
+	a, _ := actorOf(c)
+	in, err := s.eventInput(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.Cases.RecordEvent(c.Request().Context(), a, c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// simulate answers POST /api/v1/cases/{id}/simulate.
+func (s *Server) simulate(c echo.Context) error {
+	a, _ := actorOf(c)
+	in, err := s.eventInput(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.Cases.Simulate(c.Request().Context(), a, c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// caseFlags answers GET /api/v1/cases/{id}/flags.
+func (s *Server) caseFlags(c echo.Context) error {
+	a, _ := actorOf(c)
+	if err := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); err != nil {
+		return err
+	}
+	var f apperr.Fields
+	asOf := queryDate(c, "as_of", &f)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Cases.Flags(c.Request().Context(), a, c.Param("id"), asOf)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// caseHistory answers GET /api/v1/cases/{id}/events.
+func (s *Server) caseHistory(c echo.Context) error {
+	a, _ := actorOf(c)
+	items, err := s.Cases.History(c.Request().Context(), a, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, map[string]any{"items": items})
+}
+
+// deadlines answers GET /api/v1/deadlines.
+func (s *Server) deadlines(c echo.Context) error {
+	a, _ := actorOf(c)
+	var f apperr.Fields
+	within := queryInt(c, "within", 30, &f)
+	asOf := queryDate(c, "as_of", &f)
+	limit := queryInt(c, "limit", 0, &f)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Cases.Deadlines(c.Request().Context(), a, within, asOf, limit, c.QueryParam("cursor"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// auditVerify answers GET /api/v1/audit/verify.
+func (s *Server) auditVerify(c echo.Context) error {
+	res, err := audit.VerifyDB(c.Request().Context(), s.DB.Read)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, res)
+}

@@ -1,0 +1,123 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+)
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type          string              `json:"type"`
+	Title         string              `json:"title"`
+	Status        int                 `json:"status"`
+	Detail        string              `json:"detail"`
+	Errors        []apperr.FieldError `json:"errors"`
+	AllowedEvents []string            `json:"allowed_events,omitempty"`
+	RequestID     string              `json:"request_id,omitempty"`
+}
+
+var kindStatus = map[apperr.Kind]int{
+	apperr.Unauthorized:      http.StatusUnauthorized,
+	apperr.Forbidden:         http.StatusForbidden,
+	apperr.NotFound:          http.StatusNotFound,
+	apperr.TooLarge:          http.StatusRequestEntityTooLarge,
+	apperr.Malformed:         http.StatusBadRequest,
+	apperr.Invalid:           http.StatusUnprocessableEntity,
+	apperr.Conflict:          http.StatusConflict,
+	apperr.InvalidTransition: http.StatusConflict,
+	apperr.TooManyRequests:   http.StatusTooManyRequests,
+	apperr.Internal:          http.StatusInternalServerError,
+}
+
+var kindType = map[apperr.Kind]string{
+	apperr.Unauthorized:      "unauthorized",
+	apperr.Forbidden:         "forbidden",
+	apperr.NotFound:          "not-found",
+	apperr.TooLarge:          "body-too-large",
+	apperr.Malformed:         "malformed-body",
+	apperr.Invalid:           "invalid-input",
+	apperr.Conflict:          "conflict",
+	apperr.InvalidTransition: "invalid-transition",
+	apperr.TooManyRequests:   "too-many-requests",
+	apperr.Internal:          "internal-error",
+}
+
+// problemFor converts any error into a problem; internal errors keep their
+// details out of the answer.
+func problemFor(err error) Problem {
+	var he *echo.HTTPError
+	if errors.As(err, &he) && !isAppErr(err) {
+		p := Problem{Type: "about:blank", Status: he.Code, Title: http.StatusText(he.Code), Errors: []apperr.FieldError{}}
+		switch he.Code {
+		case http.StatusNotFound:
+			p.Detail = "no such resource"
+		case http.StatusMethodNotAllowed:
+			p.Detail = "method not allowed on this resource"
+		case http.StatusRequestEntityTooLarge:
+			p.Detail = "request body too large"
+		case http.StatusServiceUnavailable:
+			p.Detail = "the server is busy; try again"
+		default:
+			if he.Code >= 500 {
+				p.Detail = "internal error"
+			} else if m, ok := he.Message.(string); ok {
+				p.Detail = m
+			}
+		}
+		return p
+	}
+	kind := apperr.KindOf(err)
+	status := kindStatus[kind]
+	p := Problem{Type: "urn:casemgr:problem:" + kindType[kind], Title: http.StatusText(status), Status: status,
+		Errors: []apperr.FieldError{}}
+	if e, ok := apperr.As(err); ok && kind != apperr.Internal {
+		p.Detail = e.Message
+		if e.Fields != nil {
+			p.Errors = e.Fields
+		}
+		if kind == apperr.InvalidTransition {
+			p.AllowedEvents = e.Allowed
+			if p.AllowedEvents == nil {
+				p.AllowedEvents = []string{}
+			}
+		}
+		if kind == apperr.Invalid && len(e.Fields) > 0 {
+			p.Detail = e.Error()
+		}
+	} else {
+		p.Detail = "internal error"
+	}
+	return p
+}
+
+func isAppErr(err error) bool {
+	_, ok := apperr.As(err)
+	return ok
+}
+
+// errorHandler is echo's HTTPErrorHandler: every error becomes
+// problem+json; internal errors are logged once, with the request id.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := problemFor(err)
+	p.RequestID = requestID(c)
+	if p.Status >= 500 {
+		s.log.Error("request failed", slog.String("request_id", p.RequestID),
+			slog.String("route", c.Path()), slog.String("error", err.Error()))
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.Status)
+	if c.Request().Method == http.MethodHead {
+		return
+	}
+	if werr := jsonEncode(c.Response(), p); werr != nil {
+		s.log.Warn("write problem", slog.String("request_id", p.RequestID), slog.String("error", werr.Error()))
+	}
+}
