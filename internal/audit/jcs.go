@@ -21,12 +21,6 @@ const maxDepth = 32
 // implementation (IEEE 754 doubles, as RFC 8785 assumes) holds exactly.
 const maxSafeInteger = 1<<53 - 1
 
-// canonicalText is JSON text already in canonical form. Canonicalize copies
-// it verbatim; it lets Record.Canonical embed the stored data object without
-// parsing it twice. It is unexported so no caller can smuggle unchecked text
-// into a hash.
-type canonicalText string
-
 // Canonicalize returns the RFC 8785 (JCS) canonical form of v. It accepts
 // nil, bool, string, json.Number (integers only), the int and uint kinds,
 // map[string]any, []any and []string, nested to a depth of 32. Object keys
@@ -49,7 +43,7 @@ func Canonicalize(v any) ([]byte, error) {
 // ±(2^53-1), invalid UTF-8, unpaired surrogate escapes, duplicate keys and
 // trailing data.
 func CanonicalData(raw []byte) (string, error) {
-	if len(bytes.Trim(raw, " \t\r\n")) == 0 {
+	if len(bytes.Trim(raw, " \t\r\n")) == 0 || string(raw) == "{}" {
 		return "{}", nil
 	}
 	v, err := parseJSON(raw)
@@ -86,8 +80,6 @@ func appendCanonical(b []byte, v any, depth int) ([]byte, error) {
 		return strconv.AppendBool(b, x), nil
 	case string:
 		return appendString(b, x)
-	case canonicalText:
-		return append(b, x...), nil
 	case json.Number:
 		n, err := parseInteger(string(x))
 		if err != nil {

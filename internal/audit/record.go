@@ -192,19 +192,48 @@ func (r Record) Canonical() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: record %d: %w", r.Seq, err)
 	}
-	m := make(map[string]any, 17)
-	m["seq"] = r.Seq
-	m["data"] = canonicalText(data)
-	for _, f := range r.textFields() {
-		if f.name != "hash" {
-			m[f.name] = *f.p
+	return r.canonicalWith(data)
+}
+
+// canonicalWith writes the canonical record with data, the canonical text
+// of r.Data. The record's keys are ASCII, so their JCS order is byte order;
+// TestCanonicalKeyOrder checks this list against Fields().
+func (r *Record) canonicalWith(data string) ([]byte, error) {
+	members := [...]struct {
+		key string
+		val *string
+	}{
+		{"actor", &r.Actor}, {"actor_role", &r.ActorRole}, {"case_id", &r.CaseID},
+		{"case_ref", &r.CaseRef}, {"data", nil}, {"event", &r.Event},
+		{"from_proceedings", &r.FromProceedings}, {"from_state", &r.FromState},
+		{"note_digest", &r.NoteDigest}, {"occurred_on", &r.OccurredOn},
+		{"prev_hash", &r.PrevHash}, {"recorded_at", &r.RecordedAt},
+		{"rules_version", &r.RulesVersion}, {"seq", nil}, {"shelter", &r.Shelter},
+		{"to_proceedings", &r.ToProceedings}, {"to_state", &r.ToState},
+	}
+	b := make([]byte, 0, 512+len(data))
+	b = append(b, '{')
+	for i, m := range members {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, m.key...)
+		b = append(b, '"', ':')
+		var err error
+		switch m.key {
+		case "data":
+			b = append(b, data...)
+		case "seq":
+			b, err = appendInt(b, r.Seq)
+		default:
+			b, err = appendString(b, *m.val)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("audit: record %d: %s: %w", r.Seq, m.key, err)
 		}
 	}
-	b, err := appendCanonical(nil, m, 0)
-	if err != nil {
-		return nil, fmt.Errorf("audit: record %d: %w", r.Seq, err)
-	}
-	return b, nil
+	return append(b, '}'), nil
 }
 
 // ComputeHash returns the chain hash of r: lowercase hex of
@@ -213,10 +242,20 @@ func (r Record) Canonical() ([]byte, error) {
 // ignored. It fails when r.PrevHash is not 64 lowercase hex characters or
 // r cannot be canonicalized.
 func ComputeHash(r Record) (string, error) {
+	data, err := CanonicalData([]byte(r.Data))
+	if err != nil {
+		return "", fmt.Errorf("audit: record %d: %w", r.Seq, err)
+	}
+	return hashWith(&r, data)
+}
+
+// hashWith is ComputeHash with data, the canonical text of r.Data, already
+// computed.
+func hashWith(r *Record, data string) (string, error) {
 	if !isHash(r.PrevHash) {
 		return "", fmt.Errorf("audit: record %d: prev_hash %q: want 64 lowercase hex characters", r.Seq, r.PrevHash)
 	}
-	c, err := r.Canonical()
+	c, err := r.canonicalWith(data)
 	if err != nil {
 		return "", err
 	}

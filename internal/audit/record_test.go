@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,35 @@ func TestRecordCanonical(t *testing.T) {
 	r.Actor = "\xff"
 	if _, err := r.Canonical(); err == nil {
 		t.Errorf("Canonical with invalid UTF-8: got nil error, want one")
+	}
+}
+
+func TestCanonicalKeyOrder(t *testing.T) {
+	// canonicalWith writes the record's keys in a fixed order; it must be
+	// the JCS order of every field but hash.
+	var want []string
+	for _, f := range Fields() {
+		if f != "hash" {
+			want = append(want, f)
+		}
+	}
+	slices.SortFunc(want, compareUTF16)
+	r := sampleRecord()
+	b, err := r.Canonical()
+	if err != nil {
+		t.Fatalf("Canonical: %v", err)
+	}
+	var got []string
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.Token()
+	for dec.More() {
+		k, _ := dec.Token()
+		var skip json.RawMessage
+		dec.Decode(&skip)
+		got = append(got, k.(string))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Canonical keys: got %q, want %q", got, want)
 	}
 }
 

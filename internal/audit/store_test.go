@@ -48,7 +48,7 @@ func dsn(path string) string {
 	return "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_foreign_keys=on"
 }
 
-func openPool(t *testing.T, path string, conns int) *gorm.DB {
+func openPool(t testing.TB, path string, conns int) *gorm.DB {
 	t.Helper()
 	db, err := gorm.Open(sqlite.Open(dsn(path)), &gorm.Config{
 		TranslateError: true,
@@ -67,7 +67,7 @@ func openPool(t *testing.T, path string, conns int) *gorm.DB {
 	return db
 }
 
-func newTestDB(t *testing.T, writeConns int) *testDB {
+func newTestDB(t testing.TB, writeConns int) *testDB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "audit.db")
 	w := openPool(t, path, writeConns)
@@ -86,7 +86,7 @@ func (c *clock) now() time.Time {
 
 // testRecord returns the i-th record of a test chain: three cases, a few
 // administrative acts, and strings that exercise JSON escaping.
-func testRecord(t *testing.T, i int, c *clock) Record {
+func testRecord(t testing.TB, i int, c *clock) Record {
 	t.Helper()
 	r := Record{
 		RecordedAt: FormatTime(c.now()), OccurredOn: "2026-03-02",
@@ -122,7 +122,7 @@ func testRecord(t *testing.T, i int, c *clock) Record {
 
 // appendN appends n test records, each in its own transaction, and returns
 // them as Append completed them.
-func appendN(t *testing.T, db *gorm.DB, n int, c *clock) []Record {
+func appendN(t testing.TB, db *gorm.DB, n int, c *clock) []Record {
 	t.Helper()
 	recs := make([]Record, 0, n)
 	for i := 1; i <= n; i++ {

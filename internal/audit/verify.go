@@ -67,7 +67,7 @@ func (v *Verifier) check(r Record) string {
 	if canon != r.Data {
 		return fmt.Sprintf("seq %d: data is not in canonical (JCS) form", r.Seq)
 	}
-	h, err := ComputeHash(r)
+	h, err := hashWith(&r, canon)
 	if err != nil {
 		return fmt.Sprintf("seq %d: %v", r.Seq, err)
 	}

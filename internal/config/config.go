@@ -102,6 +102,7 @@ func Default() Config {
 	return Config{
 		Server: Server{
 			Listen:          "127.0.0.1:8080",
+			TrustedProxies:  []string{},
 			DataDir:         "./data",
 			RequestTimeout:  30 * time.Second,
 			ShutdownTimeout: 15 * time.Second,

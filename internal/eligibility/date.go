@@ -185,11 +185,9 @@ func (d *Date) UnmarshalJSON(data []byte) error {
 	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
 		return fmt.Errorf("invalid date %s: want a string \"YYYY-MM-DD\" or null", data)
 	}
-	var s string
-	if bytes.IndexByte(data, '\\') < 0 {
-		s = string(data[1 : len(data)-1])
-	} else if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("invalid date %s: %w", data, err)
+	s, err := unquoteJSON(data)
+	if err != nil {
+		return err
 	}
 	v, err := ParseDate(s)
 	if err != nil {
@@ -197,6 +195,18 @@ func (d *Date) UnmarshalJSON(data []byte) error {
 	}
 	*d = v
 	return nil
+}
+
+// unquoteJSON returns the text of the JSON string data (quotes included).
+func unquoteJSON(data []byte) (string, error) {
+	if bytes.IndexByte(data, '\\') < 0 {
+		return string(data[1 : len(data)-1]), nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return "", fmt.Errorf("invalid date %s: %w", data, err)
+	}
+	return s, nil
 }
 
 // MarshalText encodes d as "YYYY-MM-DD", or an empty text for the zero date.

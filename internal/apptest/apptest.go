@@ -1,0 +1,110 @@
+// Package apptest builds a complete casemgr for tests: a fresh SQLite file
+// in a temporary directory, generated keys, cheap password hashing, and a
+// settable clock. It is imported only by tests.
+package apptest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/casemgr/casemgr/internal/app"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/config"
+)
+
+// Clock is a settable clock for tests; safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// DefaultNow is the default test time: noon in Brussels on 2025-06-15.
+var DefaultNow = time.Date(2025, 6, 15, 10, 0, 0, 0, time.UTC)
+
+// Config returns a configuration for tests in dir: cheap argon2 parameters
+// (allow_weak_hashing), the SQLite default, quiet logs.
+func Config(dir string) config.Config {
+	cfg := config.Default()
+	cfg.Server.DataDir = dir
+	cfg.Auth.AllowWeakHashing = true
+	cfg.Auth.Argon2Time = 1
+	cfg.Auth.Argon2MemoryKiB = 64
+	cfg.Auth.LoginMaxFailures = 1000
+	return cfg
+}
+
+// Env is an assembled casemgr under test.
+type Env struct {
+	*app.App
+	Clock *Clock
+	Dir   string
+	// Handler is the HTTP router of the API.
+	Handler http.Handler
+}
+
+// New builds a casemgr in a new temporary directory with the clock at
+// DefaultNow. mutate, if not nil, may change the configuration first.
+func New(t testing.TB, mutate func(*config.Config)) *Env {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := Config(dir)
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	clock := NewClock(DefaultNow)
+	a, err := app.Open(context.Background(), cfg, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("open app: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return &Env{App: a, Clock: clock, Dir: dir, Handler: a.Router().Handler()}
+}
+
+// Password is the password of every user made by AddUser.
+const Password = "correct horse battery staple"
+
+// AddUser creates a user with Password.
+func (e *Env) AddUser(t testing.TB, username string, role auth.Role, shelter string) auth.Actor {
+	t.Helper()
+	_, err := e.Auth.CreateUser(context.Background(), auth.System,
+		auth.NewUser{Username: username, Password: Password, Role: role, Shelter: shelter})
+	if err != nil {
+		t.Fatalf("add user %s: %v", username, err)
+	}
+	return auth.Actor{Username: username, Role: role, Shelter: shelter}
+}
+
+// Login logs a user in and returns the access token.
+func (e *Env) Login(t testing.TB, username string) string {
+	t.Helper()
+	p, err := e.Auth.Login(context.Background(), username, Password, "127.0.0.1")
+	if err != nil {
+		t.Fatalf("login %s: %v", username, err)
+	}
+	return p.AccessToken
+}
