@@ -32,6 +32,8 @@ commands:
   migrate                              apply schema migrations and exit
   user add --username U --role R [--shelter S] --password-stdin
   audit verify                         exit 0 if the audit chain is intact, 1 and the first bad seq if not
+  case erase ID                        destroy a case's identity data (its history stays)
+  keys rotate                          new key-encryption key; re-wrap every data key; retire the old one
 
 every command takes --config FILE and --data DIR (default ./data)
 `
@@ -68,6 +70,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("usage: casemgr user add --username U --role R [--shelter S] --password-stdin")
 		}
 		return e.userAdd(rest[1:])
+	case "case":
+		if len(rest) == 0 || rest[0] != "erase" {
+			return fmt.Errorf("usage: casemgr case erase ID")
+		}
+		return e.caseErase(rest[1:])
+	case "keys":
+		if len(rest) == 0 || rest[0] != "rotate" {
+			return fmt.Errorf("usage: casemgr keys rotate")
+		}
+		return e.keysRotate(rest[1:])
 	case "audit":
 		if len(rest) == 0 || rest[0] != "verify" {
 			return fmt.Errorf("usage: casemgr audit verify")

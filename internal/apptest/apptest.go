@@ -71,13 +71,19 @@ type Env struct {
 // DefaultNow. mutate, if not nil, may change the configuration first.
 func New(t testing.TB, mutate func(*config.Config)) *Env {
 	t.Helper()
+	return NewLogged(t, io.Discard, mutate)
+}
+
+// NewLogged is New with the application's JSON logs written to w.
+func NewLogged(t testing.TB, w io.Writer, mutate func(*config.Config)) *Env {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := Config(dir)
 	if mutate != nil {
 		mutate(&cfg)
 	}
 	clock := NewClock(DefaultNow)
-	a, err := app.Open(context.Background(), cfg, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.Open(context.Background(), cfg, clock.Now, slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatalf("open app: %v", err)
 	}

@@ -159,9 +159,9 @@ func ageBand(dob, identified Date) string {
 	if dob.IsZero() {
 		return "unknown"
 	}
-	age := 0
-	for d := dob.AddYears(1); !d.After(identified); d = dob.AddYears(age + 2) {
-		age++
+	age := identified.Year - dob.Year
+	if identified.Before(dob.AddYears(age)) {
+		age--
 	}
 	switch {
 	case age < 14:

@@ -414,3 +414,14 @@ func (s *Server) auditVerify(c echo.Context) error {
 	}
 	return writeJSON(c, http.StatusOK, res)
 }
+
+// eraseCase answers POST /api/v1/cases/{id}/erase (admins): the case's
+// identity data is destroyed; its history stays.
+func (s *Server) eraseCase(c echo.Context) error {
+	a, _ := actorOf(c)
+	out, err := s.Cases.Erase(c.Request().Context(), a, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}

@@ -104,6 +104,7 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/cases/:id/flags", s.caseFlags, work)
 	route(http.MethodPost, "/cases/:id/simulate", s.simulate, work)
 	route(http.MethodGet, "/deadlines", s.deadlines, work)
+	route(http.MethodPost, "/cases/:id/erase", s.eraseCase, admin)
 
 	route(http.MethodGet, "/audit/verify", s.auditVerify, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
 }

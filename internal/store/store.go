@@ -73,14 +73,16 @@ func gormConfig(now func() time.Time) *gorm.Config {
 }
 
 // SQLiteDSN returns the DSN for the SQLite file at path with casemgr's
-// settings: WAL, synchronous=FULL, a busy timeout, foreign keys, and
-// IMMEDIATE transactions unless readOnly.
+// settings: WAL, synchronous=FULL, a busy timeout, foreign keys,
+// secure_delete (deleted content is overwritten), and IMMEDIATE
+// transactions unless readOnly.
 func SQLiteDSN(path string, busyMS int, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
 	q.Set("_busy_timeout", fmt.Sprint(busyMS))
 	q.Set("_foreign_keys", "on")
+	q.Set("_secure_delete", "on")
 	if readOnly {
 		q.Set("_query_only", "true")
 	} else {
@@ -156,6 +158,16 @@ func (db *DB) Close() error {
 // together, or nothing does when fn returns an error.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return db.Write.WithContext(ctx).Transaction(fn)
+}
+
+// Checkpoint moves the SQLite write-ahead log into the database file and
+// truncates it (after an erasure, so that no old page survives in the
+// log). It does nothing on other engines.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	return db.Write.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
 }
 
 // Ping checks that the database answers.

@@ -1,0 +1,144 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/audit"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+// Erasure is the answer of an erasure.
+type Erasure struct {
+	ID        string    `json:"id"`
+	Reference string    `json:"reference"`
+	Erased    bool      `json:"erased"`
+	ErasedAt  time.Time `json:"erased_at"`
+}
+
+// Erase destroys a case's identity data (admins only, or the system for
+// the CLI): the wrapped data key, the encrypted names, alias and date of
+// birth, the blind indexes and the encrypted notes are removed, so the
+// identity cannot be recovered even with the key-encryption key. The state,
+// the facts, the statistical attributes (gender, nationality, age band at
+// identification, exploitation types) and the audit chain stay, so the
+// history still verifies and statistics do not change. The act is recorded
+// in the chain as erase_case.
+func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, error) {
+	if !a.Is(auth.RoleAdmin, auth.RoleSystem) {
+		return Erasure{}, apperr.Forbiddenf("only admins erase identity data")
+	}
+	var out Erasure
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		r, _, err := load(tx, a, id)
+		if err != nil {
+			return err
+		}
+		if r.DataKey == nil {
+			return apperr.Conflictf("the identity data of case %s was already erased", r.Reference)
+		}
+		now := s.now().UTC()
+		res := tx.Model(&row{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(map[string]any{
+			"data_key": nil, "given_name_enc": nil, "family_name_enc": nil, "alias_enc": nil,
+			"date_of_birth_enc": nil, "name_index": "", "name_index_rev": "", "erased_at": now,
+			"version": r.Version + 1, "updated_at": now,
+		})
+		if res.Error != nil {
+			return fmt.Errorf("cases: erase %s: %w", r.ID, res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return staleVersion(r.Version + 1)
+		}
+		if err := tx.Exec("DELETE FROM case_notes WHERE case_id = ?", r.ID).Error; err != nil {
+			return fmt.Errorf("cases: erase notes of %s: %w", r.ID, err)
+		}
+		st := nrmCase{State: State(r.State), Proceedings: Proceedings(r.Proceedings)}
+		data := map[string]any{"fields": []string{"alias", "date_of_birth", "family_name", "given_name", "notes"}}
+		rec := audit.Record{
+			RecordedAt: audit.FormatTime(now), OccurredOn: eligibility.Today(now).String(),
+			CaseID: r.ID, CaseRef: r.Reference, Shelter: r.ShelterID, Actor: a.Username, ActorRole: string(a.Role),
+			Event: "erase_case", FromState: string(st.State), ToState: string(st.State),
+			FromProceedings: string(st.Proceedings), ToProceedings: string(st.Proceedings),
+			RulesVersion: eligibility.Version,
+		}
+		if rec.Data, err = audit.DataOf(data); err != nil {
+			return fmt.Errorf("cases: audit data: %w", err)
+		}
+		if err := audit.Append(tx, &rec); err != nil {
+			return fmt.Errorf("cases: audit erase_case: %w", err)
+		}
+		out = Erasure{ID: r.ID, Reference: r.Reference, Erased: true, ErasedAt: now}
+		return nil
+	})
+	if err != nil {
+		return Erasure{}, err
+	}
+	// Deleted pages are zeroed (secure_delete); a checkpoint also moves the
+	// change out of the write-ahead log, where the old pages would remain.
+	if err := s.db.Checkpoint(ctx); err != nil {
+		return out, fmt.Errorf("cases: checkpoint after erasure: %w", err)
+	}
+	return out, nil
+}
+
+// RewrapKeys re-wraps every case's data key under the current
+// key-encryption key, in batches of one transaction each, while the server
+// keeps running. It returns how many keys it re-wrapped.
+func (s *Service) RewrapKeys(ctx context.Context, a auth.Actor) (int, error) {
+	if !a.Is(auth.RoleAdmin, auth.RoleSystem) {
+		return 0, apperr.Forbiddenf("only admins rotate keys")
+	}
+	var ids []string
+	if err := s.db.Read.WithContext(ctx).Model(&row{}).Where("data_key IS NOT NULL").Order("id").Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("cases: list data keys: %w", err)
+	}
+	n := 0
+	for start := 0; start < len(ids); start += 500 {
+		end := min(start+500, len(ids))
+		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			var rows []struct {
+				ID      string
+				DataKey []byte
+			}
+			if err := tx.Table("cases").Select("id, data_key").Where("id IN ? AND data_key IS NOT NULL", ids[start:end]).Scan(&rows).Error; err != nil {
+				return err
+			}
+			for _, r := range rows {
+				wrapped, changed, err := s.keys.Rewrap(r.ID, r.DataKey)
+				if err != nil {
+					return fmt.Errorf("rewrap %s: %w", r.ID, err)
+				}
+				if !changed {
+					continue
+				}
+				if err := tx.Exec("UPDATE cases SET data_key = ? WHERE id = ? AND data_key IS NOT NULL", wrapped, r.ID).Error; err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("cases: rewrap keys: %w", err)
+		}
+	}
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		rec := audit.Record{RecordedAt: audit.FormatTime(now), Actor: a.Username, ActorRole: string(a.Role),
+			Event: "rotate_keys", RulesVersion: eligibility.Version}
+		var err error
+		if rec.Data, err = audit.DataOf(map[string]any{"kek": s.keys.CurrentKEKID(), "rewrapped": n}); err != nil {
+			return err
+		}
+		return audit.Append(tx, &rec)
+	})
+	if err != nil {
+		return n, fmt.Errorf("cases: audit rotate_keys: %w", err)
+	}
+	return n, nil
+}
