@@ -227,21 +227,14 @@ func nextReference(tx *gorm.DB, shelterID string, year int) (string, error) {
 	if prefix == "" {
 		return "", apperr.Forbiddenf("your shelter %q does not exist", shelterID)
 	}
+	// One statement takes the next number, so concurrent writers (also on
+	// PostgreSQL, from several servers) never get the same one.
 	var last int
-	res := tx.Table("reference_counters").Select("last").Where("shelter_id = ? AND year = ?", shelterID, year).Scan(&last)
-	if res.Error != nil {
-		return "", fmt.Errorf("cases: reference counter: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		if err := tx.Exec("INSERT INTO reference_counters (shelter_id, year, last) VALUES (?, ?, 1)", shelterID, year).Error; err != nil {
-			return "", fmt.Errorf("cases: reference counter: %w", err)
-		}
-		last = 1
-	} else {
-		last++
-		if err := tx.Exec("UPDATE reference_counters SET last = ? WHERE shelter_id = ? AND year = ?", last, shelterID, year).Error; err != nil {
-			return "", fmt.Errorf("cases: reference counter: %w", err)
-		}
+	err := tx.Raw(`INSERT INTO reference_counters (shelter_id, year, last) VALUES (?, ?, 1)
+		ON CONFLICT (shelter_id, year) DO UPDATE SET last = reference_counters.last + 1
+		RETURNING last`, shelterID, year).Scan(&last).Error
+	if err != nil {
+		return "", fmt.Errorf("cases: reference counter: %w", err)
 	}
 	return fmt.Sprintf("%s-%d-%04d", prefix, year, last), nil
 }
