@@ -6,6 +6,7 @@ import (
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/vault"
 )
 
 // VictimInput is the victim part of a new case, as decoded from JSON.
@@ -41,8 +42,8 @@ const maxNameLength = 200
 
 func checkName(f *apperr.Fields, field, v string, required bool) {
 	switch {
-	case required && strings.TrimSpace(v) == "":
-		f.Add(field, "required and must not be blank")
+	case required && vault.NormalizeName(v) == "":
+		f.Add(field, "required and must not be blank (letters, not only spaces or invisible characters)")
 	case !utf8.ValidString(v):
 		f.Add(field, "must be valid UTF-8 text")
 	case utf8.RuneCountInString(v) > maxNameLength:

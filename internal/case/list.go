@@ -118,9 +118,14 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 		db = db.Where("id IN (SELECT case_id FROM case_flags WHERE severity = ?)", q.Severity)
 	}
 	if term := strings.TrimSpace(q.Q); term != "" {
-		idx := s.keys.BlindIndex(term)
-		db = db.Where(`(reference LIKE ? ESCAPE '\' OR name_index = ? OR name_index_rev = ?)`,
-			escapeLike(strings.ToUpper(term))+"%", idx, idx)
+		prefix := escapeLike(strings.ToUpper(term)) + "%"
+		if idx := s.keys.BlindIndex(term); idx != "" {
+			db = db.Where(`(reference LIKE ? ESCAPE '\' OR name_index = ? OR name_index_rev = ?)`, prefix, idx, idx)
+		} else {
+			// A term that normalizes to nothing can only be a reference
+			// prefix (erased cases have an empty index).
+			db = db.Where(`reference LIKE ? ESCAPE '\'`, prefix)
+		}
 	}
 	if after != "" {
 		db = db.Where("reference < ?", after)
@@ -144,6 +149,9 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 			return Page[Case]{}, err
 		}
 		page.Items = append(page.Items, c)
+	}
+	for _, c := range page.Items {
+		s.recordAccess(ctx, a, c.ID, c.Shelter, AccessList)
 	}
 	return page, nil
 }

@@ -26,11 +26,39 @@ type Service struct {
 	keys     *vault.Keys
 	settings eligibility.Settings
 	now      func() time.Time
+	access   AccessRecorder
 }
 
 // NewService returns a Service; now is the injected clock.
 func NewService(db *store.DB, keys *vault.Keys, settings eligibility.Settings, now func() time.Time) *Service {
 	return &Service{db: db, keys: keys, settings: settings, now: now}
+}
+
+// AccessRecorder records reads of case files in the read-access log: actor
+// did action (one of the Access* constants) on case caseID of shelter. It
+// must return quickly and copies no identity field.
+type AccessRecorder interface {
+	Record(ctx context.Context, actor auth.Actor, caseID, shelter, action string)
+}
+
+// The actions of the read-access log, one per way of reading a case file.
+const (
+	AccessGet      = "get"      // GET /cases/{id}
+	AccessEvents   = "events"   // GET /cases/{id}/events
+	AccessFlags    = "flags"    // GET /cases/{id}/flags
+	AccessSimulate = "simulate" // POST /cases/{id}/simulate
+	AccessList     = "list"     // each case of GET /cases
+)
+
+// SetAccessRecorder makes every successful read of a case file (Get,
+// History, Flags, Simulate, and each case List returns) be recorded by r;
+// nil records nothing. Call it before the Service is used.
+func (s *Service) SetAccessRecorder(r AccessRecorder) { s.access = r }
+
+func (s *Service) recordAccess(ctx context.Context, a auth.Actor, caseID, shelter, action string) {
+	if s.access != nil {
+		s.access.Record(ctx, a, caseID, shelter, action)
+	}
 }
 
 // Settings returns the NRM settings in force.
@@ -123,6 +151,14 @@ func (s *Service) viewOf(r *row, id identity, n nrmCase, asOf Date) Case {
 
 // Get returns a case as of a date (zero: today).
 func (s *Service) Get(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, error) {
+	c, err := s.get(ctx, a, id, asOf)
+	if err == nil {
+		s.recordAccess(ctx, a, c.ID, c.Shelter, AccessGet)
+	}
+	return c, err
+}
+
+func (s *Service) get(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, error) {
 	if err := forbidCaseFiles(a); err != nil {
 		return Case{}, err
 	}
@@ -145,10 +181,11 @@ type FlagsView struct {
 
 // Flags evaluates the rules on a case as of a date (zero: today).
 func (s *Service) Flags(ctx context.Context, a auth.Actor, id string, asOf Date) (FlagsView, error) {
-	c, err := s.Get(ctx, a, id, asOf)
+	c, err := s.get(ctx, a, id, asOf)
 	if err != nil {
 		return FlagsView{}, err
 	}
+	s.recordAccess(ctx, a, c.ID, c.Shelter, AccessFlags)
 	return FlagsView{AsOf: c.AsOf, RulesVersion: eligibility.Version, Flags: c.Flags}, nil
 }
 
@@ -421,7 +458,7 @@ const maxNoteLength = 10000
 
 // checkEvent validates an event against a loaded case: type, dates, data.
 // future allows a date after today (simulate).
-func (s *Service) checkEvent(in EventInput, n nrmCase, today Date, future bool) (eventDef, Date, map[string]any, error) {
+func (s *Service) checkEvent(in EventInput, n nrmCase, erased bool, today Date, future bool) (eventDef, Date, map[string]any, error) {
 	var f apperr.Fields
 	def, ok := lookup(EventType(in.Type))
 	if in.Type == "" {
@@ -449,6 +486,8 @@ func (s *Service) checkEvent(in EventInput, n nrmCase, today Date, future bool) 
 	}
 	if len(in.Note) > maxNoteLength {
 		f.Add("note", "at most %d characters", maxNoteLength)
+	} else if in.Note != "" && erased {
+		f.Add("note", "the identity data of this case was erased: notes can no longer be stored")
 	}
 	var data map[string]any
 	if ok {
@@ -486,7 +525,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 		if err != nil {
 			return err
 		}
-		def, on, data, err := s.checkEvent(in, before, today, false)
+		def, on, data, err := s.checkEvent(in, before, r.DataKey == nil, today, false)
 		if err != nil {
 			return err
 		}
@@ -515,9 +554,6 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 			return err
 		}
 		if in.Note != "" {
-			if r.DataKey == nil {
-				return apperr.Field("note", "the identity data of this case was erased: notes can no longer be stored")
-			}
 			ct, err := dk.Seal(r.ID, fmt.Sprintf("%s/%d", fieldNote, seq), []byte(in.Note))
 			if err != nil {
 				return fmt.Errorf("cases: encrypt note: %w", err)
@@ -564,7 +600,7 @@ func (s *Service) Simulate(ctx context.Context, a auth.Actor, id string, in Even
 	if err != nil {
 		return Simulation{}, err
 	}
-	def, on, data, err := s.checkEvent(in, before, s.Today(), true)
+	def, on, data, err := s.checkEvent(in, before, r.DataKey == nil, s.Today(), true)
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -577,6 +613,7 @@ func (s *Service) Simulate(ctx context.Context, a auth.Actor, id string, in Even
 	}
 	fb := eligibility.Evaluate(before.snapshot(), on, s.settings)
 	fa := eligibility.Evaluate(after.snapshot(), on, s.settings)
+	s.recordAccess(ctx, a, r.ID, r.ShelterID, AccessSimulate)
 	return Simulation{
 		AsOf: on, StateBefore: before.State, StateAfter: after.State,
 		ProceedingsBefore: before.Proceedings, ProceedingsAfter: after.Proceedings,
@@ -623,6 +660,7 @@ func (s *Service) History(ctx context.Context, a auth.Actor, id string) (any, er
 	if err != nil {
 		return nil, fmt.Errorf("cases: history: %w", err)
 	}
+	s.recordAccess(ctx, a, r.ID, r.ShelterID, AccessEvents)
 	if a.Is(auth.RoleAuditor) {
 		if recs == nil {
 			recs = []audit.Record{}

@@ -56,8 +56,80 @@ func parseObject(body []byte, allowed ...string) (object, *apperr.Fields, error)
 	if err := json.Unmarshal(body, &o.members); err != nil || o.members == nil {
 		return object{}, errs, apperr.Field("", "the request body must be a JSON object")
 	}
+	if path := duplicateKey(body); path != "" {
+		return object{}, errs, apperr.Field(path, "appears more than once; give each field once")
+	}
 	o.checkKnown(allowed)
 	return o, errs, nil
+}
+
+// duplicateKey returns the path of the first member name repeated within
+// one object, or "". Go's decoder would silently keep the last one, so
+// {"username":"a","username":"b"} could mean different things to
+// different readers.
+func duplicateKey(body []byte) string {
+	type frame struct {
+		keys      map[string]bool
+		object    bool
+		expectKey bool
+		name      string
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var stack []*frame
+	path := func(k string) string {
+		var parts []string
+		for _, f := range stack[1:] {
+			if f.name != "" {
+				parts = append(parts, f.name)
+			}
+		}
+		return strings.Join(append(parts, k), ".")
+	}
+	last := ""
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.expectKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			k, _ := tok.(string)
+			if top.keys[k] {
+				return path(k)
+			}
+			top.keys[k] = true
+			top.expectKey = false
+			last = k
+			continue
+		}
+		name := ""
+		if top != nil && top.object {
+			name = last // a member's value; array elements have no name
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, object: true, expectKey: true, name: name})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{name: name})
+			continue
+		case json.Delim(']'), json.Delim('}'):
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].expectKey = true
+		}
+		if len(stack) == 0 {
+			return ""
+		}
+	}
 }
 
 func syntaxHint(body []byte) string {

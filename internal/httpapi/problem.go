@@ -17,7 +17,9 @@ type Problem struct {
 	Status        int                 `json:"status"`
 	Detail        string              `json:"detail"`
 	Errors        []apperr.FieldError `json:"errors"`
-	AllowedEvents []string            `json:"allowed_events,omitempty"`
+	// AllowedEvents is present (possibly empty) exactly on a refused
+	// transition.
+	AllowedEvents *[]string `json:"allowed_events,omitempty"`
 	RequestID     string              `json:"request_id,omitempty"`
 }
 
@@ -81,10 +83,11 @@ func problemFor(err error) Problem {
 			p.Errors = e.Fields
 		}
 		if kind == apperr.InvalidTransition {
-			p.AllowedEvents = e.Allowed
-			if p.AllowedEvents == nil {
-				p.AllowedEvents = []string{}
+			allowed := e.Allowed
+			if allowed == nil {
+				allowed = []string{}
 			}
+			p.AllowedEvents = &allowed
 		}
 		if kind == apperr.Invalid && len(e.Fields) > 0 {
 			p.Detail = e.Error()

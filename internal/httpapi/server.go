@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/shelter"
@@ -25,7 +26,9 @@ type Deps struct {
 	Auth     *auth.Service
 	Cases    *cases.Service
 	Shelters *shelter.Service
-	Log      *slog.Logger
+	// Auditor serves the audit exports, verification and checkpoints.
+	Auditor *auditor.Service
+	Log     *slog.Logger
 	// MaxBodyBytes limits request bodies (413 above it).
 	MaxBodyBytes int64
 	// RequestTimeout bounds each request's context.
@@ -106,7 +109,12 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/deadlines", s.deadlines, work)
 	route(http.MethodPost, "/cases/:id/erase", s.eraseCase, admin)
 
-	route(http.MethodGet, "/audit/verify", s.auditVerify, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
+	auditors := []auth.Role{auth.RoleAuditor}
+	route(http.MethodGet, "/audit/verify", s.auditVerifyFull, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
+	route(http.MethodGet, "/audit/events", s.auditEvents, auditors)
+	route(http.MethodGet, "/audit/access", s.auditAccess, auditors)
+	route(http.MethodGet, "/audit/checkpoints", s.auditCheckpoints, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
+	route(http.MethodPost, "/audit/checkpoints", s.auditCheckpoint, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
 }
 
 // ipExtractor trusts forwarded headers only from configured proxies.
@@ -211,9 +219,9 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
-			token = ""
+		token := ""
+		if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			token = rest
 		}
 		a, err := s.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
