@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/app"
-	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/config"
 )
@@ -30,10 +29,21 @@ const usage = `usage: casemgr <command> [flags]
 commands:
   serve   [--listen ADDR] [--demo]     start the server (creates and migrates the database if needed)
   migrate                              apply schema migrations and exit
+  migrate-data --from sqlite:PATH --to postgres:DSN
+                                       copy a SQLite deployment into an empty PostgreSQL database and verify it
   user add --username U --role R [--shelter S] --password-stdin
-  audit verify                         exit 0 if the audit chain is intact, 1 and the first bad seq if not
+  audit verify [--file EXPORT]         exit 0 if the audit chain (or an export file) is intact, 1 and the first bad seq if not
+  audit export [--format ndjson|csv] [--from D] [--to D] [--out FILE]
+                                       stream the audit log (recorded in the chain as an export)
+  audit checkpoint                     sign the chain head with the checkpoint key
   case erase ID                        destroy a case's identity data (its history stays)
   keys rotate                          new key-encryption key; re-wrap every data key; retire the old one
+  backup --out FILE                    consistent online copy of the database (VACUUM INTO); never overwrites
+  seed-data --cases N --events-per-case M [--shelters a,b] [--mode auto|service|bulk]
+                                       synthetic cases for load and scale tests (test databases only)
+  loadtest --url URL (--username U --password-stdin | --users-file F) [--clients N] [--duration T] [--mix R:W]
+                                       drive a running server over HTTP; compare with baselines measured in the same run
+  bench-reads [--samples N]            latency of GET case, list and deadlines on this database, in process
 
 every command takes --config FILE and --data DIR (default ./data)
 `
@@ -65,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return e.serve(rest)
 	case "migrate":
 		return e.migrate(rest)
+	case "migrate-data":
+		return e.migrateData(rest)
 	case "user":
 		if len(rest) == 0 || rest[0] != "add" {
 			return fmt.Errorf("usage: casemgr user add --username U --role R [--shelter S] --password-stdin")
@@ -80,11 +92,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("usage: casemgr keys rotate")
 		}
 		return e.keysRotate(rest[1:])
+	case "backup":
+		return e.backup(rest)
+	case "seed-data":
+		return e.seedData(rest)
+	case "loadtest":
+		return e.loadtest(rest)
+	case "bench-reads":
+		return e.benchReads(rest)
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			return fmt.Errorf("usage: casemgr audit verify")
-		}
-		return e.auditVerify(rest[1:])
+		return e.audit(rest)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -257,30 +274,4 @@ func shelterSuffix(s string) string {
 		return ""
 	}
 	return ", " + s
-}
-
-func (e env) auditVerify(args []string) error {
-	fs, c := newFlags("audit verify", e.stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	res, err := audit.VerifyDB(e.ctx, a.DB.Read)
-	if err != nil {
-		return err
-	}
-	if !res.OK {
-		fmt.Fprintf(e.stdout, "audit chain BROKEN at seq %d: %s (%d records checked)\n", res.FirstBadSeq, res.Reason, res.Records)
-		return exitCode(1)
-	}
-	fmt.Fprintf(e.stdout, "audit chain intact: %d records, head seq %d, head hash %s\n", res.Records, res.HeadSeq, res.HeadHash)
-	return nil
 }

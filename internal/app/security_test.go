@@ -73,7 +73,9 @@ func TestErasure(t *testing.T) {
 	if code, _, raw := c.do(cw, "POST", "/api/v1/cases/"+id+"/events", `{"type":"start_reflection","occurred_on":"2025-06-02","note":"met at the station"}`); code != 200 {
 		t.Fatalf("event: %d %s", code, raw)
 	}
-	if bytes.Contains(fileBytes(t, env.Dir), []byte(victimName)) {
+	if apptest.Postgres() {
+		t.Log("SQLite only: the check of the database file's bytes is skipped on PostgreSQL")
+	} else if bytes.Contains(fileBytes(t, env.Dir), []byte(victimName)) {
 		t.Fatalf("the victim's name is in the database file in plaintext")
 	}
 

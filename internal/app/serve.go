@@ -19,7 +19,8 @@ import (
 // gracefully: new connections are refused and requests in flight finish
 // (up to server.shutdown_timeout). Once a day (and at start) it
 // re-evaluates the stored flags of every open case, since the rules depend
-// on the date.
+// on the date, and signs a checkpoint of the audit chain. Shutting down
+// flushes the read-access log.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Router().Handler(),
@@ -35,6 +36,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() {
 		defer close(refreshDone)
 		a.refreshDaily(refreshCtx)
+	}()
+	checkpointDone := make(chan struct{})
+	go func() {
+		defer close(checkpointDone)
+		a.Auditor.RunDaily(refreshCtx, 10*time.Minute)
 	}()
 	errc := make(chan error, 1)
 	go func() {
@@ -60,6 +66,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopRefresh()
 	<-refreshDone
+	<-checkpointDone
+	if cerr := a.Access.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

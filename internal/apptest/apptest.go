@@ -1,10 +1,14 @@
-// Package apptest builds a complete casemgr for tests: a fresh SQLite file
-// in a temporary directory, generated keys, cheap password hashing, and a
-// settable clock. It is imported only by tests.
+// Package apptest builds a complete casemgr for tests: a fresh database,
+// generated keys in a temporary directory, cheap password hashing, and a
+// settable clock. The database is a SQLite file in that directory, or,
+// when CASEMGR_TEST_POSTGRES_DSN is set, a fresh schema of that
+// PostgreSQL database, dropped when the test ends; the same tests run on
+// both. It is imported only by tests.
 package apptest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +19,8 @@ import (
 	"github.com/casemgr/casemgr/internal/app"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/config"
+	"github.com/casemgr/casemgr/internal/store"
+	"github.com/casemgr/casemgr/internal/store/storetest"
 )
 
 // Clock is a settable clock for tests; safe for concurrent use.
@@ -47,7 +53,8 @@ func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 var DefaultNow = time.Date(2025, 6, 15, 10, 0, 0, 0, time.UTC)
 
 // Config returns a configuration for tests in dir: cheap argon2 parameters
-// (allow_weak_hashing), the SQLite default, quiet logs.
+// (allow_weak_hashing), the SQLite default, quiet logs. New switches it to
+// PostgreSQL when CASEMGR_TEST_POSTGRES_DSN is set.
 func Config(dir string) config.Config {
 	cfg := config.Default()
 	cfg.Server.DataDir = dir
@@ -79,6 +86,10 @@ func NewLogged(t testing.TB, w io.Writer, mutate func(*config.Config)) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := Config(dir)
+	if Postgres() {
+		cfg.Database.Driver = string(store.Postgres)
+		cfg.Database.DSN = storetest.Schema(t)
+	}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -89,6 +100,49 @@ func NewLogged(t testing.TB, w io.Writer, mutate func(*config.Config)) *Env {
 	}
 	t.Cleanup(func() { a.Close() })
 	return &Env{App: a, Clock: clock, Dir: dir, Handler: a.Router().Handler()}
+}
+
+// Postgres reports whether the tests run on PostgreSQL
+// (CASEMGR_TEST_POSTGRES_DSN is set) rather than SQLite.
+func Postgres() bool { return storetest.PostgresDSN() != "" }
+
+// SkipOnPostgres skips a test that checks something only SQLite has (the
+// bytes of the database file, PRAGMAs), saying why, when the suite runs on
+// PostgreSQL.
+func SkipOnPostgres(t testing.TB, why string) {
+	t.Helper()
+	if Postgres() {
+		t.Skipf("SQLite only (%s): skipped on PostgreSQL", why)
+	}
+}
+
+// AllowTampering lifts the database's protection of the audit log, so that
+// a test can rewrite or cut the chain as someone with write access to the
+// database could, and check that verification notices: the triggers that
+// refuse UPDATE and DELETE of audit_log are dropped, and so are foreign
+// keys into it (SQLite: foreign_keys=OFF on the write connection;
+// PostgreSQL: the constraints that reference audit_log).
+func (e *Env) AllowTampering(t testing.TB) {
+	t.Helper()
+	db := e.DB.Write
+	stmts := []string{"DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete", "PRAGMA foreign_keys = OFF"}
+	if e.DB.Dialect == store.Postgres {
+		stmts = []string{"ALTER TABLE audit_log DISABLE TRIGGER USER"}
+		var fks []struct{ Table, Name string }
+		err := db.Raw(`SELECT c.conrelid::regclass::text AS "table", c.conname AS name FROM pg_constraint c
+			WHERE c.contype = 'f' AND c.confrelid = 'audit_log'::regclass`).Scan(&fks).Error
+		if err != nil {
+			t.Fatalf("allow tampering: foreign keys into audit_log: %v", err)
+		}
+		for _, fk := range fks {
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %q", fk.Table, fk.Name))
+		}
+	}
+	for _, q := range stmts {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatalf("allow tampering: %s: %v", q, err)
+		}
+	}
 }
 
 // Password is the password of every user made by AddUser.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -301,6 +302,14 @@ func validateForAppend(r Record) error {
 	}
 	if r.Event == "" {
 		return errors.New("event is empty")
+	}
+	// Exports rely on these (export.go): a CSV cell that starts with an
+	// apostrophe is always a neutralised one, and no field holds a line
+	// break or another control character but tab.
+	for _, f := range r.textFields() {
+		if strings.HasPrefix(*f.p, "'") || strings.ContainsFunc(*f.p, func(c rune) bool { return c < 0x20 && c != '\t' }) {
+			return fmt.Errorf("%s %q: text fields may not start with an apostrophe or hold a control character other than tab", f.name, *f.p)
+		}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/audit"
@@ -382,7 +383,10 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 	}
 	var u User
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("username = ?", username).Take(&u).Error; err != nil {
+		// Locked, so that concurrent changes of one user (several servers)
+		// each start from the other's result instead of overwriting it.
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+			Where("username = ?", username).Take(&u).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return apperr.NotFoundf("no user %q", username)
 			}

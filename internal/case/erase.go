@@ -35,7 +35,7 @@ func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, 
 	}
 	var out Erasure
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		r, _, err := load(tx, a, id)
+		r, _, err := loadForUpdate(tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -100,12 +100,15 @@ func (s *Service) RewrapKeys(ctx context.Context, a auth.Actor) (int, error) {
 	n := 0
 	for start := 0; start < len(ids); start += 500 {
 		end := min(start+500, len(ids))
+		done := 0
 		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			done = 0 // Tx may run this again after a deadlock
 			var rows []struct {
 				ID      string
 				DataKey []byte
 			}
-			if err := tx.Table("cases").Select("id, data_key").Where("id IN ? AND data_key IS NOT NULL", ids[start:end]).Scan(&rows).Error; err != nil {
+			// In id order, the order in which changes lock several cases.
+			if err := tx.Table("cases").Select("id, data_key").Where("id IN ? AND data_key IS NOT NULL", ids[start:end]).Order("id").Scan(&rows).Error; err != nil {
 				return err
 			}
 			for _, r := range rows {
@@ -119,13 +122,14 @@ func (s *Service) RewrapKeys(ctx context.Context, a auth.Actor) (int, error) {
 				if err := tx.Exec("UPDATE cases SET data_key = ? WHERE id = ? AND data_key IS NOT NULL", wrapped, r.ID).Error; err != nil {
 					return err
 				}
-				n++
+				done++
 			}
 			return nil
 		})
 		if err != nil {
 			return n, fmt.Errorf("cases: rewrap keys: %w", err)
 		}
+		n += done
 	}
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 		now := s.now().UTC()

@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
@@ -55,7 +57,9 @@ func decodeCursor(f *apperr.Fields, c string) string {
 		return ""
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 {
+	// Cursors are references and dates: UTF-8 text, which PostgreSQL
+	// requires of every compared string.
+	if err != nil || len(b) == 0 || !utf8.Valid(b) || strings.ContainsRune(string(b), 0) {
 		f.Add("cursor", "not a cursor returned by this list; start again without it")
 		return ""
 	}
@@ -95,6 +99,8 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 	}
 	if len(q.Q) > 400 {
 		f.Add("q", "at most 400 characters")
+	} else if !utf8.ValidString(q.Q) || strings.ContainsRune(q.Q, 0) {
+		f.Add("q", "want UTF-8 text without NUL characters")
 	}
 	checkLimit(&f, &q.Limit)
 	after := decodeCursor(&f, q.Cursor)
@@ -308,9 +314,15 @@ func (s *Service) RefreshFlags(ctx context.Context) (int, error) {
 	n := 0
 	for start := 0; start < len(ids); start += 200 {
 		end := min(start+200, len(ids))
+		done := 0
 		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			done = 0 // Tx may run this again after a deadlock
+			// Lock the rows, in id order, as a change does: a concurrent
+			// event waits or is waited for, and its flags are never
+			// overwritten with ones computed from the state it replaced.
 			var rows []row
-			if err := tx.Where("id IN ?", ids[start:end]).Find(&rows).Error; err != nil {
+			if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+				Where("id IN ?", ids[start:end]).Order("id").Find(&rows).Error; err != nil {
 				return err
 			}
 			for i := range rows {
@@ -330,13 +342,14 @@ func (s *Service) RefreshFlags(ctx context.Context) (int, error) {
 				if err := saveDerived(tx, r.ID, r.ShelterID, nc, today, s.settings); err != nil {
 					return err
 				}
-				n++
+				done++
 			}
 			return nil
 		})
 		if err != nil {
 			return n, fmt.Errorf("cases: refresh: %w", err)
 		}
+		n += done
 	}
 	return n, nil
 }

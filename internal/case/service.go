@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/audit"
@@ -79,11 +80,27 @@ func forbidCaseFiles(a auth.Actor) error {
 // load reads a case visible to the actor: caseworkers and supervisors see
 // their own shelter's cases; another shelter's case is NotFound.
 func load(db *gorm.DB, a auth.Actor, id string) (*row, bool, error) {
+	return loadRow(db, a, id, false)
+}
+
+// loadForUpdate is load inside a change: it also locks the case row
+// (SELECT … FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction
+// already serializes writers), so concurrent changes of one case queue and
+// each reads the version the previous one committed. The case row is the
+// first lock a change takes, the audit head (audit.Append) the last.
+func loadForUpdate(tx *gorm.DB, a auth.Actor, id string) (*row, bool, error) {
+	return loadRow(tx, a, id, true)
+}
+
+func loadRow(db *gorm.DB, a auth.Actor, id string, lock bool) (*row, bool, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, false, errNotFound
 	}
 	var r row
 	q := db.Where("id = ?", id)
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
 	if a.Shelter != "" || a.WorksOnCases() {
 		q = q.Where("shelter_id = ?", a.Shelter)
 	}
@@ -366,7 +383,7 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePat
 	today := s.Today()
 	var out Case
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		r, official, err := load(tx, a, id)
+		r, official, err := loadForUpdate(tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -513,7 +530,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 	today := s.Today()
 	var out Case
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		r, official, err := load(tx, a, id)
+		r, official, err := loadForUpdate(tx, a, id)
 		if err != nil {
 			return err
 		}

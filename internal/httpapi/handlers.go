@@ -1,14 +1,15 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
-	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/shelter"
 )
 
@@ -117,18 +118,43 @@ type userView struct {
 
 func viewUser(u auth.User) userView { return userView{User: u, Shelter: u.Shelter()} }
 
-// listUsers answers GET /api/v1/users.
+// listUsers answers GET /api/v1/users (by username, with limit and
+// cursor like every list).
 func (s *Server) listUsers(c echo.Context) error {
 	a, _ := actorOf(c)
+	var f apperr.Fields
+	limit := queryInt(c, "limit", 50, &f)
+	if limit < 1 || limit > 500 {
+		f.Add("limit", "want 1 to 500")
+	}
+	after := ""
+	if cur := c.QueryParam("cursor"); cur != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cur)
+		if err != nil || len(b) == 0 {
+			f.Add("cursor", "not a cursor returned by this list; start again without it")
+		}
+		after = string(b)
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
 	us, err := s.Auth.ListUsers(c.Request().Context(), a)
 	if err != nil {
 		return err
 	}
-	items := make([]userView, len(us))
-	for i, u := range us {
-		items[i] = viewUser(u)
+	items := make([]userView, 0, limit)
+	next := ""
+	for _, u := range us {
+		if u.Username <= after {
+			continue
+		}
+		if len(items) == limit {
+			next = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].Username))
+			break
+		}
+		items = append(items, viewUser(u))
 	}
-	return writeJSON(c, http.StatusOK, map[string]any{"items": items, "next_cursor": ""})
+	return writeJSON(c, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
 }
 
 // createUser answers POST /api/v1/users.
@@ -153,6 +179,9 @@ func (s *Server) createUser(c echo.Context) error {
 // updateUser answers PATCH /api/v1/users/{username}.
 func (s *Server) updateUser(c echo.Context) error {
 	a, _ := actorOf(c)
+	if _, err := s.Auth.GetUser(c.Request().Context(), c.Param("username")); err != nil {
+		return err
+	}
 	o, f, err := s.body(c, "role", "shelter", "disabled", "password")
 	if err != nil {
 		return err
@@ -244,11 +273,15 @@ func (s *Server) createCase(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	asOf, err := asOfParam(c)
+	if err != nil {
+		return err
+	}
 	out, err := s.Cases.Create(c.Request().Context(), a, in)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusCreated, out)
+	return s.caseAnswer(c, http.StatusCreated, out, asOf)
 }
 
 // listCases answers GET /api/v1/cases.
@@ -311,11 +344,15 @@ func (s *Server) updateCase(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	asOf, err := asOfParam(c)
+	if err != nil {
+		return err
+	}
 	out, err := s.Cases.Update(c.Request().Context(), a, c.Param("id"), p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, out)
+	return s.caseAnswer(c, http.StatusOK, out, asOf)
 }
 
 // eventInput reads the body shared by /events and /simulate.
@@ -340,11 +377,15 @@ func (s *Server) recordEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	asOf, err := asOfParam(c)
+	if err != nil {
+		return err
+	}
 	out, err := s.Cases.RecordEvent(c.Request().Context(), a, c.Param("id"), in)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, out)
+	return s.caseAnswer(c, http.StatusOK, out, asOf)
 }
 
 // simulate answers POST /api/v1/cases/{id}/simulate.
@@ -406,15 +447,6 @@ func (s *Server) deadlines(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, out)
 }
 
-// auditVerify answers GET /api/v1/audit/verify.
-func (s *Server) auditVerify(c echo.Context) error {
-	res, err := audit.VerifyDB(c.Request().Context(), s.DB.Read)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, res)
-}
-
 // eraseCase answers POST /api/v1/cases/{id}/erase (admins): the case's
 // identity data is destroyed; its history stays.
 func (s *Server) eraseCase(c echo.Context) error {
@@ -424,4 +456,26 @@ func (s *Server) eraseCase(c echo.Context) error {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, out)
+}
+
+// asOfParam reads the optional as_of query parameter (422 when malformed).
+func asOfParam(c echo.Context) (eligibility.Date, error) {
+	var f apperr.Fields
+	d := queryDate(c, "as_of", &f)
+	return d, f.Err()
+}
+
+// caseAnswer writes a changed case; with as_of, its deadlines and flags are
+// evaluated as of that date (api.md: every response carrying days_left or
+// flags accepts as_of).
+func (s *Server) caseAnswer(c echo.Context, status int, out cases.Case, asOf eligibility.Date) error {
+	if !asOf.IsZero() && asOf != out.AsOf {
+		a, _ := actorOf(c)
+		again, err := s.Cases.Get(c.Request().Context(), a, out.ID, asOf)
+		if err != nil {
+			return err
+		}
+		out = again
+	}
+	return writeJSON(c, status, out)
 }

@@ -123,7 +123,7 @@ func send(t *testing.T, h http.Handler, r req) *response {
 		hr.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, hr)
+	serveRecorded(t, h, rec, hr) // h.ServeHTTP, and keeps the exchange for the OpenAPI check
 	out := &response{status: rec.Code, header: rec.Header(), raw: rec.Body.Bytes()}
 	if len(bytes.TrimSpace(out.raw)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(out.raw))

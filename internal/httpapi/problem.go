@@ -12,15 +12,15 @@ import (
 
 // Problem is an RFC 9457 problem details body.
 type Problem struct {
-	Type          string              `json:"type"`
-	Title         string              `json:"title"`
-	Status        int                 `json:"status"`
-	Detail        string              `json:"detail"`
-	Errors        []apperr.FieldError `json:"errors"`
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail"`
+	Errors []apperr.FieldError `json:"errors"`
 	// AllowedEvents is present (possibly empty) exactly on a refused
 	// transition.
 	AllowedEvents *[]string `json:"allowed_events,omitempty"`
-	RequestID     string              `json:"request_id,omitempty"`
+	RequestID     string    `json:"request_id,omitempty"`
 }
 
 var kindStatus = map[apperr.Kind]int{

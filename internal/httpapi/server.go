@@ -37,6 +37,16 @@ type Deps struct {
 	TrustedProxies []string
 	// TLS says whether the server is served over TLS (enables HSTS).
 	TLS bool
+	// Metrics, when set, observes every request and is served at
+	// GET /metrics.
+	Metrics RequestMetrics
+}
+
+// RequestMetrics observes requests (by route template, never the raw
+// path) and serves the metrics in the Prometheus text format.
+type RequestMetrics interface {
+	StartRequest(method, route string) (end func(status int))
+	Handler() http.Handler
 }
 
 // Server holds the router and its dependencies.
@@ -75,6 +85,11 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.livez)
 	e.GET("/livez", s.livez)
 	e.GET("/readyz", s.readyz)
+	// GET /api/v1/openapi.yaml, /api/docs and /api/docs/docs.css (docs.go): public.
+	s.registerDocs(e)
+	if s.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.Metrics.Handler()))
+	}
 
 	const v1 = "/api/v1"
 	e.POST(v1+"/auth/login", s.login)
@@ -165,9 +180,16 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
 		start := time.Now()
+		var end func(int)
+		if s.Metrics != nil {
+			end = s.Metrics.StartRequest(c.Request().Method, c.Path())
+		}
 		err := next(c)
 		if err != nil {
 			c.Error(err)
+		}
+		if end != nil {
+			end(c.Response().Status)
 		}
 		if s.log != nil {
 			a, _ := actorOf(c)

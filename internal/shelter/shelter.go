@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/audit"
@@ -168,7 +169,10 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p Patch) 
 	}
 	var sh Shelter
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("id = ?", id).Take(&sh).Error; err != nil {
+		// Locked, so that concurrent changes of one shelter (several
+		// servers) each start from the other's result.
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+			Where("id = ?", id).Take(&sh).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return apperr.NotFoundf("no shelter %q", id)
 			}

@@ -64,19 +64,32 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`
 
 // Migrate applies every migration not yet recorded in schema_migrations,
-// each in its own transaction, and returns the versions it applied.
+// each in its own transaction, and returns the versions it applied. On
+// PostgreSQL each of those transactions first takes an advisory lock on
+// the schema, so that servers starting at once apply every migration
+// exactly once: the others wait, then find it recorded.
 func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	ms, err := Migrations(db.Dialect)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Write.WithContext(ctx).Exec(createMigrationsTable).Error; err != nil {
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := db.lockMigrations(tx); err != nil {
+			return err
+		}
+		return tx.Exec(createMigrationsTable).Error
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	var applied []int
 	for _, m := range ms {
 		done := false
 		err := db.Tx(ctx, func(tx *gorm.DB) error {
+			done = false
+			if err := db.lockMigrations(tx); err != nil {
+				return err
+			}
 			var n int64
 			if err := tx.Table("schema_migrations").Where("version = ?", m.Version).Count(&n).Error; err != nil {
 				return err
@@ -100,6 +113,20 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 		}
 	}
 	return applied, nil
+}
+
+// lockMigrations takes, on PostgreSQL, a transaction-scoped advisory lock
+// on the migrations of the current schema (so tests in separate schemas of
+// one database do not wait for each other). SQLite's IMMEDIATE
+// transactions already serialize.
+func (db *DB) lockMigrations(tx *gorm.DB) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('casemgr.migrate.' || current_schema()))").Error; err != nil {
+		return fmt.Errorf("lock migrations: %w", err)
+	}
+	return nil
 }
 
 // SchemaVersion returns the highest applied migration and the latest known

@@ -1,13 +1,11 @@
-// Package store opens casemgr's database and applies its versioned schema
-// migrations. It owns the connection pools and the transaction discipline:
-// on SQLite, one writer connection whose transactions begin IMMEDIATE, and a
-// separate read-only pool; every change runs inside one transaction.
 package store
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +14,8 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/casemgr/casemgr/internal/apperr"
 )
 
 // Dialect names the database engine.
@@ -31,9 +31,11 @@ const (
 type Options struct {
 	Driver        Dialect
 	Path          string // SQLite file
-	DSN           string // PostgreSQL DSN
-	BusyTimeoutMS int
-	MaxReadConns  int
+	DSN           string // PostgreSQL DSN (URL or key=value form)
+	BusyTimeoutMS int    // SQLite only
+	// MaxReadConns bounds the SQLite read pool; on PostgreSQL the one pool
+	// holds MaxReadConns + 4 connections.
+	MaxReadConns int
 	// Now is the clock GORM uses for created/updated timestamps.
 	Now func() time.Time
 }
@@ -42,6 +44,7 @@ type Options struct {
 type DB struct {
 	// Write is the handle for changes. On SQLite it has one connection and
 	// its transactions begin IMMEDIATE, so writers queue instead of failing.
+	// On PostgreSQL it is the same pool as Read.
 	Write *gorm.DB
 	// Read is the handle for queries outside a change.
 	Read    *gorm.DB
@@ -58,6 +61,8 @@ func Open(o Options) (*DB, error) {
 	switch o.Driver {
 	case SQLite, "":
 		return openSQLite(o)
+	case Postgres:
+		return openPostgres(o)
 	default:
 		return nil, fmt.Errorf("store: unsupported driver %q", o.Driver)
 	}
@@ -154,10 +159,56 @@ func (db *DB) Close() error {
 	return first
 }
 
+// MaxTxAttempts is how many times Tx runs a transaction on PostgreSQL
+// before it gives up on a serialization failure, deadlock or concurrent
+// duplicate.
+const MaxTxAttempts = 5
+
 // Tx runs fn in one write transaction: everything fn writes commits
 // together, or nothing does when fn returns an error.
+//
+// On PostgreSQL (READ COMMITTED), a transaction that fails with a
+// serialization failure (40001) or a deadlock (40P01) is rolled back and
+// run again, up to MaxTxAttempts times with a short jittered pause; so is
+// one that fails with a unique violation (23505), which there means that a
+// concurrent change inserted the same key between fn's check and its
+// insert: the next attempt sees that row and fn answers as it does when
+// the row was there from the start. fn must therefore only write through
+// tx and set its results on success (it may run more than once). When the
+// attempts are exhausted, a serialization failure or deadlock is returned
+// as an apperr.Conflict wrapping the database error; a unique violation is
+// returned as it is. On SQLite writers are serialized and fn runs once.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.Write.WithContext(ctx).Transaction(fn)
+	for attempt := 1; ; attempt++ {
+		err := db.Write.WithContext(ctx).Transaction(fn)
+		if err == nil || db.Dialect != Postgres {
+			return err
+		}
+		code := retryCode(err)
+		if code == "" {
+			return err
+		}
+		if attempt >= MaxTxAttempts {
+			if code == pgUniqueViolation {
+				return err
+			}
+			// A conflict the client may retry, never a 500.
+			return &apperr.Error{Kind: apperr.Conflict,
+				Message: "the data changed concurrently several times while saving; try again",
+				Err:     fmt.Errorf("store: transaction failed %d times: %w", attempt, err)}
+		}
+		// 2, 4, 8, 16 ms, each plus up to as much again at random, so that
+		// the transactions that collided do not collide again.
+		base := time.Duration(1<<attempt) * time.Millisecond
+		pause := base + rand.N(base)
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // Checkpoint moves the SQLite write-ahead log into the database file and

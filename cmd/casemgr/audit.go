@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/term"
+
+	"github.com/casemgr/casemgr/internal/audit"
+	"github.com/casemgr/casemgr/internal/auditor"
+)
+
+const auditUsage = `usage:
+  casemgr audit verify [--file EXPORT [--filtered] [--checkpoints FILE]]
+  casemgr audit export [--format ndjson|csv|json] [--from D] [--to D] [--shelter S] [--case ID] [--out FILE]
+  casemgr audit checkpoint`
+
+// audit runs the audit subcommands.
+func (e env) audit(args []string) error {
+	if len(args) == 0 {
+		return errors.New(auditUsage)
+	}
+	switch args[0] {
+	case "verify":
+		return e.auditVerify(args[1:])
+	case "export":
+		return e.auditExport(args[1:])
+	case "checkpoint":
+		return e.auditCheckpoint(args[1:])
+	}
+	return errors.New(auditUsage)
+}
+
+// auditVerify verifies the chain in the database with its checkpoints, or
+// an export file without the database.
+func (e env) auditVerify(args []string) error {
+	fs, c := newFlags("audit verify", e.stderr)
+	file := fs.String("file", "", "verify this export file (.ndjson, .csv or .json) instead of the database")
+	filtered := fs.Bool("filtered", false, "with --file: the export was filtered by shelter or case; check each record on its own (implied by the file names the server gives such exports)")
+	checkpoints := fs.String("checkpoints", "", "with --file: compare with these checkpoints (the JSON of GET /api/v1/audit/checkpoints)")
+	if err := fs.Parse(args); err != nil {
+		return exitCode(2)
+	}
+	if *file != "" {
+		return e.verifyFile(*file, *filtered, *checkpoints)
+	}
+	if *filtered || *checkpoints != "" {
+		return errors.New("audit verify: --filtered and --checkpoints go with --file")
+	}
+	cfg, err := e.load(c)
+	if err != nil {
+		return err
+	}
+	a, err := e.open(cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rep, err := a.Auditor.Verify(e.ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rep.OK:
+		fmt.Fprintf(e.stdout, "audit chain intact: %d records, head seq %d, head hash %s\n", rep.Records, rep.HeadSeq, rep.HeadHash)
+	case rep.FirstBadSeq > 0:
+		fmt.Fprintf(e.stdout, "audit chain BROKEN at seq %d: %s (%d records checked)\n", rep.FirstBadSeq, rep.Reason, rep.Records)
+	default:
+		fmt.Fprintf(e.stdout, "audit checkpoints BAD: %s (chain: %d records, head seq %d)\n", rep.Reason, rep.Records, rep.HeadSeq)
+	}
+	printCheckpoints(e.stdout, rep.Checkpoints)
+	if !rep.OK {
+		return exitCode(1)
+	}
+	return nil
+}
+
+func printCheckpoints(w io.Writer, r audit.CheckpointReport) {
+	if r.Total == 0 {
+		return
+	}
+	fmt.Fprintf(w, "checkpoints: %d, %d confirmed by the chain, %d problems (key id %s)\n", r.Total, r.Confirmed, len(r.Problems), r.KeyID)
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  checkpoint of seq %d signed at %s: %s: %s\n", p.Seq, p.SignedAt, p.Kind, p.Detail)
+	}
+}
+
+// verifyFile verifies an export file offline.
+func (e env) verifyFile(path string, filtered bool, checkpoints string) error {
+	byName := !filtered && auditor.FilteredName(path)
+	check := audit.ExportCheck{Filtered: filtered || byName}
+	if checkpoints != "" {
+		f, err := os.Open(checkpoints)
+		if err != nil {
+			return fmt.Errorf("audit verify: %w", err)
+		}
+		check.PublicKey, check.Checkpoints, err = audit.ReadCheckpointFile(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("audit verify: %s: %w", checkpoints, err)
+		}
+		if check.Checkpoints == nil {
+			check.Checkpoints = []audit.Checkpoint{}
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("audit verify: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(64)
+	format, err := audit.DetectFormat(path, head)
+	if err != nil {
+		return err
+	}
+	res, err := audit.VerifyExport(br, format, check)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !res.OK && res.FirstBadSeq > 0:
+		fmt.Fprintf(e.stdout, "audit export BROKEN at seq %d: %s (%d records verified before it)\n", res.FirstBadSeq, res.Reason, res.Records)
+	case !res.OK:
+		fmt.Fprintf(e.stdout, "audit export checkpoints BAD: %s\n", res.Reason)
+	case res.Records == 0:
+		fmt.Fprintf(e.stdout, "audit export holds no records (%s)\n", format)
+	case res.Filtered:
+		how := "filtered"
+		if byName {
+			how = "filtered, as its file name says"
+		}
+		fmt.Fprintf(e.stdout, "records individually valid; not a contiguous chain: %d records from seq %d to seq %d (%s, %s: a missing record cannot be detected)\n",
+			res.Records, res.FirstSeq, res.HeadSeq, format, how)
+	case res.Segment:
+		fmt.Fprintf(e.stdout, "audit export intact: a segment starting at seq %d, %d records up to seq %d, last hash %s (%s)\n"+
+			"  its first prev_hash %s must equal the hash of seq %d in an earlier export or a checkpoint\n",
+			res.FirstSeq, res.Records, res.HeadSeq, res.HeadHash, format, res.PrevHash, res.FirstSeq-1)
+	default:
+		fmt.Fprintf(e.stdout, "audit export intact: %d records from seq 1 to seq %d, last hash %s (%s)\n", res.Records, res.HeadSeq, res.HeadHash, format)
+	}
+	if res.Checkpoints != nil {
+		printCheckpoints(e.stdout, *res.Checkpoints)
+	}
+	if !res.OK {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// auditExport writes an export of the audit log, recorded in the chain as
+// an export by "cli".
+func (e env) auditExport(args []string) error {
+	fs, c := newFlags("audit export", e.stderr)
+	var q auditor.Query
+	fs.StringVar(&q.Format, "format", "ndjson", "ndjson, csv or json")
+	fs.StringVar(&q.From, "from", "", "first date (YYYY-MM-DD, UTC) of recorded_at, inclusive")
+	fs.StringVar(&q.To, "to", "", "last date (YYYY-MM-DD, UTC) of recorded_at, inclusive")
+	fs.StringVar(&q.Shelter, "shelter", "", "only this shelter's records (the export is then not a contiguous chain)")
+	fs.StringVar(&q.Case, "case", "", "only this case's records (the export is then not a contiguous chain)")
+	out := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
+	if err := fs.Parse(args); err != nil {
+		return exitCode(2)
+	}
+	cfg, err := e.load(c)
+	if err != nil {
+		return err
+	}
+	a, err := e.open(cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	x, err := a.Auditor.StartEvents(e.ctx, auditor.CLI, q)
+	if err != nil {
+		return fmt.Errorf("audit export: %w", err)
+	}
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		x.ProgressRows = 10000
+		x.Progress = func(n int64) { fmt.Fprintf(e.stderr, "exported %d records\n", n) }
+	}
+	var n int64
+	if *out == "" {
+		if n, err = x.Stream(e.ctx, e.stdout); err != nil {
+			return err
+		}
+	} else if n, err = streamToFile(e, x, *out); err != nil {
+		return err
+	}
+	dest := *out
+	if dest == "" {
+		dest = "standard output"
+	}
+	fmt.Fprintf(e.stderr, "exported %d records to %s (this export is seq %d of the chain)\n", n, dest, x.Seq)
+	return nil
+}
+
+// streamToFile writes the export to a temporary file next to path and
+// renames it into place, so a failed export leaves no partial file.
+func streamToFile(e env, x *auditor.Export, path string) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return 0, fmt.Errorf("audit export: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return 0, fmt.Errorf("audit export: %w", err)
+	}
+	n, err := x.Stream(e.ctx, tmp)
+	if err != nil {
+		tmp.Close()
+		return n, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return n, fmt.Errorf("audit export: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return n, fmt.Errorf("audit export: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return n, fmt.Errorf("audit export: %w", err)
+	}
+	return n, nil
+}
+
+// auditCheckpoint signs the chain head now and prints the checkpoint.
+func (e env) auditCheckpoint(args []string) error {
+	fs, c := newFlags("audit checkpoint", e.stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitCode(2)
+	}
+	cfg, err := e.load(c)
+	if err != nil {
+		return err
+	}
+	a, err := e.open(cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sg, created, err := a.Auditor.Signer()
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(e.stdout, "Generated the checkpoint signing key %s (back it up apart from the database; publish the public key below).\n", a.Auditor.KeyPath())
+	}
+	cp, err := a.Auditor.Checkpoint(e.ctx, auditor.CLI)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "checkpoint signed: seq %d, hash %s, signed_at %s\nsignature: %s\npublic key (key id %s): %s\n",
+		cp.Seq, cp.Hash, cp.SignedAt, cp.Signature, sg.KeyID(), audit.EncodePublicKey(sg.PublicKey()))
+	return nil
+}

@@ -1,0 +1,268 @@
+package auditor
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/audit"
+	"github.com/casemgr/casemgr/internal/auth"
+)
+
+// KeyFile is the name of the checkpoint signing key in the key directory:
+// the standard base64 of a 32-byte Ed25519 seed, mode 0600.
+const KeyFile = "checkpoint.key"
+
+// KeyPath returns the path of the checkpoint key.
+func (s *Service) KeyPath() string { return filepath.Join(s.opts.KeyDir, KeyFile) }
+
+// loadSigner returns the checkpoint signer, reading checkpoint.key or, when
+// create is true and it does not exist, generating it. Without create, a
+// missing key gives an error matching fs.ErrNotExist.
+func (s *Service) loadSigner(create bool) (*audit.Signer, error) {
+	if s.signer != nil {
+		return s.signer, nil
+	}
+	path := s.KeyPath()
+	seed, err := readSeed(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		seed = make([]byte, ed25519.SeedSize)
+		if _, err := rand.Read(seed); err != nil {
+			return nil, fmt.Errorf("auditor: generate checkpoint key: %w", err)
+		}
+		if err := createKeyFile(path, []byte(base64.StdEncoding.EncodeToString(seed)+"\n")); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	sg, err := audit.NewSigner(seed)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: %s: %w", path, err)
+	}
+	s.signer = sg
+	return sg, nil
+}
+
+// Signer returns the checkpoint signer, generating checkpoint.key on first
+// use (created then reports it).
+func (s *Service) Signer() (sg *audit.Signer, created bool, err error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	_, statErr := os.Stat(s.KeyPath())
+	sg, err = s.loadSigner(true)
+	return sg, err == nil && errors.Is(statErr, fs.ErrNotExist), err
+}
+
+// readSeed reads a key file: it refuses one that group or others may
+// access, and decodes standard base64 of an Ed25519 seed.
+func readSeed(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: checkpoint key: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("auditor: checkpoint key: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("auditor: key file %s has mode %04o, open to group or others: run chmod 600 %s", path, perm, path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<10))
+	if err != nil {
+		return nil, fmt.Errorf("auditor: read %s: %w", path, err)
+	}
+	seed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("auditor: %s: want standard base64 of a %d-byte Ed25519 seed", path, ed25519.SeedSize)
+	}
+	return seed, nil
+}
+
+// createKeyFile writes data to a new file with mode 0600, synced; an
+// existing file is never overwritten.
+func createKeyFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("auditor: create key directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("auditor: create %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("auditor: write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("auditor: sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("auditor: close %s: %w", path, err)
+	}
+	return nil
+}
+
+// Report is the outcome of verifying the stored chain and its checkpoints:
+// the chain's Result (OK false also when a checkpoint contradicts the
+// chain or is badly signed; see audit.ApplyCheckpoints) and the checkpoint
+// report.
+type Report struct {
+	audit.Result
+	Checkpoints audit.CheckpointReport `json:"checkpoints"`
+}
+
+// Verify recomputes the chain (audit.VerifyDB) and compares it with every
+// stored checkpoint, under the public key of checkpoint.key. It never
+// creates the key: with checkpoints but no key file, each checkpoint is
+// reported as unverifiable.
+func (s *Service) Verify(ctx context.Context) (Report, error) {
+	res, err := audit.VerifyDB(ctx, s.db.Read)
+	if err != nil {
+		return Report{}, err
+	}
+	cps, err := audit.Checkpoints(ctx, s.db.Read)
+	if err != nil {
+		return Report{}, err
+	}
+	var pub ed25519.PublicKey
+	if len(cps) > 0 {
+		s.keyMu.Lock()
+		sg, err := s.loadSigner(false)
+		s.keyMu.Unlock()
+		switch {
+		case err == nil:
+			pub = sg.PublicKey()
+		case !errors.Is(err, fs.ErrNotExist):
+			return Report{}, err
+		}
+	}
+	rep, err := audit.CheckCheckpoints(ctx, s.db.Read, res, pub, cps)
+	if err != nil {
+		return Report{}, err
+	}
+	return Report{Result: audit.ApplyCheckpoints(res, rep), Checkpoints: rep}, nil
+}
+
+func mayCheckpoint(a auth.Actor) error {
+	if !a.Is(auth.RoleAuditor, auth.RoleAdmin, auth.RoleSystem) {
+		return apperr.Forbiddenf("only auditors and administrators sign checkpoints")
+	}
+	return nil
+}
+
+// Checkpoint verifies the chain and its checkpoints and, if all is well,
+// signs the verified head now and stores the checkpoint. A chain that does
+// not verify is never signed: that is a Conflict naming the first bad seq.
+func (s *Service) Checkpoint(ctx context.Context, a auth.Actor) (audit.Checkpoint, error) {
+	if err := mayCheckpoint(a); err != nil {
+		return audit.Checkpoint{}, err
+	}
+	sg, _, err := s.Signer()
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	s.signMu.Lock()
+	defer s.signMu.Unlock()
+	rep, err := s.Verify(ctx)
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	if !rep.OK {
+		return audit.Checkpoint{}, apperr.Conflictf("the audit chain does not verify (first bad seq %d: %s): no checkpoint was signed", rep.FirstBadSeq, rep.Reason)
+	}
+	cp, err := sg.Sign(rep.HeadSeq, rep.HeadHash, s.opts.Now())
+	if err != nil {
+		return audit.Checkpoint{}, err
+	}
+	if err := s.db.Tx(ctx, func(tx *gorm.DB) error { return audit.SaveCheckpoint(tx, &cp) }); err != nil {
+		return audit.Checkpoint{}, err
+	}
+	return cp, nil
+}
+
+// Checkpoints returns the public key and every checkpoint, oldest first:
+// the document of GET /api/v1/audit/checkpoints, which a verifier can keep
+// and use offline. The key is generated on first use.
+func (s *Service) Checkpoints(ctx context.Context, a auth.Actor) (audit.CheckpointFile, error) {
+	if err := mayCheckpoint(a); err != nil {
+		return audit.CheckpointFile{}, err
+	}
+	sg, _, err := s.Signer()
+	if err != nil {
+		return audit.CheckpointFile{}, err
+	}
+	cps, err := audit.Checkpoints(ctx, s.db.Read)
+	if err != nil {
+		return audit.CheckpointFile{}, err
+	}
+	return audit.CheckpointFile{PublicKey: audit.EncodePublicKey(sg.PublicKey()), KeyID: sg.KeyID(), Items: cps}, nil
+}
+
+// DailyCheckpoint signs a checkpoint when the chain is not empty and none
+// was signed today (UTC); made says whether it did.
+func (s *Service) DailyCheckpoint(ctx context.Context) (cp audit.Checkpoint, made bool, err error) {
+	last, ok, err := audit.LatestCheckpoint(ctx, s.db.Read)
+	if err != nil {
+		return audit.Checkpoint{}, false, err
+	}
+	today := s.opts.Now().UTC().Format(time.DateOnly)
+	if ok && strings.HasPrefix(last.SignedAt, today) {
+		return audit.Checkpoint{}, false, nil
+	}
+	seq, _, err := audit.Head(s.db.Read.WithContext(ctx))
+	if err != nil {
+		return audit.Checkpoint{}, false, err
+	}
+	if seq == 0 {
+		return audit.Checkpoint{}, false, nil
+	}
+	cp, err = s.Checkpoint(ctx, auth.System)
+	if err != nil {
+		return audit.Checkpoint{}, false, err
+	}
+	return cp, true, nil
+}
+
+// RunDaily makes the daily checkpoint at start and then checks every
+// interval (10 minutes when 0 or less) whether the day has changed, until
+// ctx ends.
+func (s *Service) RunDaily(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = 10 * time.Minute
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		cp, made, err := s.DailyCheckpoint(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			s.opts.Log.Error("daily audit checkpoint failed", slog.String("error", err.Error()))
+		case made:
+			s.opts.Log.Info("audit checkpoint signed", slog.Int64("seq", cp.Seq), slog.String("hash", cp.Hash),
+				slog.String("key_id", cp.KeyID))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

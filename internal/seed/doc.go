@@ -1,0 +1,28 @@
+// Package seed generates realistic synthetic cases for load, crash and scale
+// tests, and writes them into a casemgr database by one of two paths.
+//
+// A Generator turns a random seed into Plans: a victim (names, date of birth,
+// gender, nationality), exploitation types, the identification, and an
+// ordered list of NRM events with their dates and data, spread over shelters,
+// states, nationalities and exploitation types in proportions taken from
+// the source report (docs/sources/tip-2025-belgium.md). Every plan is a
+// valid path through nrm.md's state machines as of the generator's "today".
+//
+// ServicePath writes plans through the real case service (cases.Service
+// Create and RecordEvent): one transaction per change, exactly as the API
+// does. It is the reference, and fast enough for a few thousand cases.
+//
+// Bulk writes plans in large transactions, with the CPU work (data keys,
+// encryption, blind indexes, facts, flags, deadlines, canonical audit data)
+// spread over worker goroutines and one writer that assigns references,
+// computes the hash chain in seq order and inserts multi-row statements.
+// The rows it produces are identical in form to the service's: the same
+// per-case data key and field encryption, the same facts JSON, the same
+// case_flags and case_deadlines rows as of today, the same audit records
+// (event, dates, states, canonical data, note digest) chained from the
+// audit_head it reads inside each transaction, and encrypted notes in
+// case_notes. seed_test.go checks this against ServicePath case by case.
+//
+// The package is for tests and the `casemgr seed-data` command; the server
+// never imports it.
+package seed

@@ -1,0 +1,402 @@
+package seed
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+
+	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+// Plan is one synthetic case: the input of cases.Service.Create and the
+// events to record on it, in order.
+type Plan struct {
+	// Shelter is the shelter the case belongs to (the actor's shelter).
+	Shelter string
+	// Case is the case as created.
+	Case cases.NewCase
+	// Events are recorded in this order; their dates never decrease.
+	Events []Event
+}
+
+// Event is one event of a plan.
+type Event struct {
+	Type cases.EventType
+	On   Date
+	// Data holds every field of the event's data object, defaults
+	// included, exactly as the service normalises it.
+	Data map[string]any
+	// Note is a short free-text note ("" for none).
+	Note string
+}
+
+// Options configures a Generator.
+type Options struct {
+	// Shelters the cases are spread over, evenly; at least one.
+	Shelters []string
+	// EventsPerCase is the number of events after open_case on every
+	// case: each case gets EventsPerCase+1 audit records.
+	EventsPerCase int
+	// Today is the generator's "today": no date is later.
+	Today Date
+	// Years is how far back identifications go (default 5).
+	Years int
+	// Seed makes the sequence of plans reproducible.
+	Seed uint64
+	// Settings are the NRM settings of the target (the number of
+	// provisional extensions decides whether extensions are generated).
+	Settings eligibility.Settings
+}
+
+// Generator produces plans. It is not safe for concurrent use.
+type Generator struct {
+	o   Options
+	rnd *rand.Rand
+	n   int
+}
+
+// NewGenerator returns a generator, or an error for unusable options.
+func NewGenerator(o Options) (*Generator, error) {
+	if len(o.Shelters) == 0 {
+		return nil, fmt.Errorf("seed: no shelters")
+	}
+	if o.EventsPerCase < 0 {
+		return nil, fmt.Errorf("seed: events per case %d: want 0 or more", o.EventsPerCase)
+	}
+	if o.Today.IsZero() {
+		return nil, fmt.Errorf("seed: today is not set")
+	}
+	if o.Years <= 0 {
+		o.Years = 5
+	}
+	return &Generator{o: o, rnd: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))}, nil
+}
+
+func pick[T any](r *rand.Rand, list []weighted[T]) T {
+	total := 0
+	for _, w := range list {
+		total += w.w
+	}
+	n := r.IntN(total)
+	for _, w := range list {
+		if n < w.w {
+			return w.v
+		}
+		n -= w.w
+	}
+	return list[len(list)-1].v
+}
+
+func one[T any](r *rand.Rand, list []T) T { return list[r.IntN(len(list))] }
+
+// step is an event of a scenario and its typical delay after the previous
+// event, in days (uniform in [min, max]).
+type step struct {
+	t        cases.EventType
+	min, max int
+	data     func(r *rand.Rand) map[string]any
+}
+
+func st(t cases.EventType, min, max int) step { return step{t: t, min: min, max: max} }
+
+func withData(s step, f func(r *rand.Rand) map[string]any) step { s.data = f; return s }
+
+func closeReason(reason string) func(*rand.Rand) map[string]any {
+	return func(*rand.Rand) map[string]any { return map[string]any{"reason": reason} }
+}
+
+func charges(r *rand.Rand) map[string]any {
+	return map[string]any{"retains_trafficking": r.IntN(10) < 7}
+}
+
+// scenario returns the main events of a case: the path along nrm.md that
+// the case takes, before fact events are added and dates assigned.
+func (g *Generator) scenario(eu, umMinor bool, old bool) []step {
+	r := g.rnd
+	complaint := st(cases.FileComplaint, 5, 45)
+	confirm := st(cases.ConfirmVictimStatus, 60, 90)
+	fileCharges := withData(st(cases.FileCharges, 60, 300), charges)
+	renewals := func(n int) []step {
+		var out []step
+		for i := 0; i < n; i++ {
+			if r.IntN(20) == 0 {
+				out = append(out, st(cases.RenewTemporaryPermit, 185, 200)) // after expiry: a gap (R25)
+			} else {
+				out = append(out, st(cases.RenewTemporaryPermit, 150, 178))
+			}
+		}
+		return out
+	}
+	var s []step
+	if eu {
+		s = []step{st(cases.StartEUAssistance, 0, 5)}
+		switch n := r.IntN(10); {
+		case n < 5:
+			s = append(s, complaint, fileCharges, st(cases.RecordConviction, 200, 700))
+		case n < 8:
+			s = append(s, complaint)
+		}
+		if old || r.IntN(3) == 0 {
+			s = append(s, withData(st(cases.CloseCase, 30, 200), closeReason("victim_request")))
+		}
+		return s
+	}
+	if umMinor && r.IntN(2) == 0 {
+		s = []step{st(cases.IssueProvisionalPermit, 0, 2), st(cases.NotifyGuardianship, 0, 1),
+			st(cases.FileComplaint, 10, 60), confirm, fileCharges}
+		s = append(s, renewals(r.IntN(3))...)
+		return s
+	}
+	start := st(cases.StartReflection, 0, 3)
+	switch n := r.IntN(100); {
+	case n < 6: // still deciding
+		s = []step{start}
+	case n < 14: // declined to cooperate
+		s = []step{start, st(cases.DeclineCooperation, 30, 45)}
+		if r.IntN(2) == 0 {
+			s = append(s, st(cases.ApplyHumanitarianResidence, 10, 60))
+		}
+	case n < 22: // provisional permit, possibly extended
+		s = []step{start, complaint}
+		if g.o.Settings.ProvisionalExtensions > 0 && r.IntN(2) == 0 {
+			s = append(s, st(cases.ExtendProvisionalPermit, 80, 92))
+		}
+	case n < 45: // temporary permit, renewed while the case goes on
+		s = []step{start, complaint, confirm, fileCharges}
+		s = append(s, renewals(1+r.IntN(4))...)
+	case n < 65: // conviction, then indefinite stay
+		s = []step{start, complaint, confirm, fileCharges}
+		s = append(s, renewals(1+r.IntN(2))...)
+		s = append(s, st(cases.RecordConviction, 30, 200), st(cases.GrantIndefiniteStay, 10, 120))
+	case n < 75: // dismissed within the window: status withdrawn
+		s = []step{start, complaint, confirm, fileCharges, st(cases.DismissCase, 100, 600),
+			withData(st(cases.WithdrawStatus, 5, 30), closeReason("dismissal"))}
+		if r.IntN(2) == 0 {
+			s = append(s, st(cases.ApplyHumanitarianResidence, 10, 60))
+		}
+	case n < 80: // settled before indictment
+		s = []step{start, complaint, st(cases.SettleWithTrafficker, 60, 300),
+			withData(st(cases.WithdrawStatus, 5, 30), closeReason("settlement"))}
+	case n < 88: // lost contact
+		s = []step{start, complaint, st(cases.LoseContact, 10, 200)}
+	default: // went home
+		s = []step{start, st(cases.ReturnHome, 10, 60),
+			withData(st(cases.CloseCase, 5, 60), closeReason("returned"))}
+	}
+	if old && s[len(s)-1].t != cases.CloseCase && r.IntN(3) == 0 {
+		reason := "no_contact"
+		if s[len(s)-1].t == cases.GrantIndefiniteStay {
+			reason = "indefinite_stay_settled"
+		}
+		s = append(s, withData(st(cases.CloseCase, 30, 365), closeReason(reason)))
+	}
+	return s
+}
+
+// factEvent returns a fact event (allowed in every open state) for m.
+func (g *Generator) factEvent(m *model) (cases.EventType, map[string]any) {
+	r := g.rnd
+	f := m.Facts
+	switch r.IntN(16) {
+	case 0:
+		return cases.ProveIdentity, nil
+	case 1:
+		if f.ContactWithTrafficker.Value {
+			return cases.EndContactWithTrafficker, nil
+		}
+		return cases.RecordContactWithTrafficker, nil
+	case 2:
+		if !f.Cooperating.Value {
+			return cases.ResumeCooperating, nil
+		}
+		return cases.StopCooperating, nil
+	case 3:
+		if !f.GuidanceActive.Value {
+			return cases.ResumeGuidance, nil
+		}
+		return cases.EndGuidance, nil
+	case 4:
+		if f.Missing.Value {
+			return cases.ReportFound, nil
+		}
+		return cases.ReportMissing, nil
+	case 5:
+		return cases.RecordPenalization, map[string]any{"offence": one(r, offences), "linked_to_exploitation": r.IntN(3) > 0}
+	case 6:
+		return cases.InvokeNonPunishment, nil
+	case 7:
+		return cases.ClaimCompensation, map[string]any{"route": one(r, compensation), "physical_violence_documented": r.IntN(2) == 0}
+	case 8:
+		return cases.AwardCompensation, map[string]any{"amount_eur": one(r, amounts)}
+	case 9:
+		return cases.JoinAsCivilParty, nil
+	case 10:
+		return cases.RecordProsecutorOpinion, map[string]any{"opinion": one(r, opinions)}
+	case 11:
+		if m.UnaccompaniedMinor {
+			return cases.NotifyGuardianship, nil
+		}
+		return cases.ProveIdentity, nil
+	default:
+		return cases.GrantLegalAid, nil
+	}
+}
+
+// victim draws the victim of a case identified on identified.
+func (g *Generator) victim(identified Date, exploitation []string) cases.VictimInput {
+	r := g.rnd
+	nat := pick(r, nationalityWeights)
+	nm, ok := names[nat]
+	if !ok { // XX: any origin
+		keys := make([]string, 0, len(names))
+		for k := range names {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		nm = names[keys[r.IntN(len(keys))]]
+	}
+	v := cases.VictimInput{GivenName: one(r, nm.given), FamilyName: one(r, nm.family), Nationality: nat}
+	if r.IntN(5) == 0 {
+		v.Alias = one(r, aliases)
+	}
+	femaleShare := 50
+	switch exploitation[0] {
+	case "sexual":
+		femaleShare = 85
+	case "labour":
+		femaleShare = 30
+	case "domestic_servitude":
+		femaleShare = 70
+	}
+	switch n := r.IntN(100); {
+	case n < 2:
+		v.Gender = "unknown"
+	case n < 3:
+		v.Gender = "other"
+	case n-3 < femaleShare*97/100:
+		v.Gender = "female"
+	default:
+		v.Gender = "male"
+	}
+	// Age at identification: 10% minors (12-17), adults 18-55; 5% unknown.
+	switch n := r.IntN(100); {
+	case n < 5:
+	case n < 15:
+		age := 12 + r.IntN(6)
+		v.DateOfBirth = identified.AddYears(-age).AddDays(-r.IntN(360)).String()
+		v.UnaccompaniedMinor = nat != "BE" && r.IntN(10) < 6
+	default:
+		age := 18 + r.IntN(38)
+		v.DateOfBirth = identified.AddYears(-age).AddDays(-r.IntN(360)).String()
+	}
+	return v
+}
+
+// Next returns the next plan.
+func (g *Generator) Next() (Plan, error) {
+	r := g.rnd
+	o := g.o
+	shelter := o.Shelters[g.n%len(o.Shelters)]
+	g.n++
+	// Identification dates: uniform over the last Years years, with a
+	// quarter of the cases in the last year (case work is busiest there).
+	span := o.Years * 365
+	if r.IntN(4) == 0 {
+		span = 365
+	}
+	identified := o.Today.AddDays(-r.IntN(span + 1))
+	expl := []string{pick(r, exploitationWeights)}
+	if r.IntN(12) == 0 {
+		if second := pick(r, exploitationWeights); second != expl[0] {
+			expl = append(expl, second)
+		}
+	}
+	p := Plan{Shelter: shelter, Case: cases.NewCase{
+		Victim: g.victim(identified, expl), Exploitation: expl,
+		IdentifiedOn: identified.String(), IdentifiedBy: pick(r, identifiedByWeights),
+	}}
+	m, err := newModel(&p, true)
+	if err != nil {
+		return Plan{}, err
+	}
+	old := identified.DaysUntil(o.Today) > 3*365
+	umMinor := p.Case.Victim.UnaccompaniedMinor && m.snapshot().Minor(identified.AddDays(2))
+	steps := g.scenario(m.eu(), umMinor, old)
+
+	// Dates: each step after the previous one by its typical delay;
+	// steps that would fall after today have not happened yet.
+	var main []Event
+	on := identified
+	for _, s := range steps {
+		on = on.AddDays(s.min + r.IntN(s.max-s.min+1))
+		if on.After(o.Today) {
+			break
+		}
+		var data map[string]any
+		if s.data != nil {
+			data = s.data(r)
+		}
+		main = append(main, Event{Type: s.t, On: on, Data: data})
+	}
+	if len(main) > o.EventsPerCase {
+		main = main[:o.EventsPerCase]
+	}
+	// Fact events fill the plan up to EventsPerCase, on dates between
+	// identification and the last main event (or today), before a closure.
+	end := o.Today
+	closing := len(main) > 0 && main[len(main)-1].Type == cases.CloseCase
+	if len(main) > 0 {
+		end = main[len(main)-1].On
+	}
+	extra := o.EventsPerCase - len(main)
+	dates := make([]Date, extra)
+	width := identified.DaysUntil(end)
+	for i := range dates {
+		dates[i] = identified.AddDays(r.IntN(width + 1))
+	}
+	sort.Slice(dates, func(i, j int) bool { return dates[i].Before(dates[j]) })
+	var closeEvent *Event
+	if closing {
+		closeEvent = &main[len(main)-1]
+		main = main[:len(main)-1]
+	}
+	// Merge: fact dates into the main events, in date order; on equal
+	// dates the main event comes first.
+	events := make([]Event, 0, o.EventsPerCase)
+	i, j := 0, 0
+	for i < len(main) || j < len(dates) {
+		if j >= len(dates) || (i < len(main) && !dates[j].Before(main[i].On)) {
+			e := main[i]
+			i++
+			if err := m.apply(e, o.Settings); err != nil {
+				return Plan{}, fmt.Errorf("seed: generated an invalid path: %w", err)
+			}
+			events = append(events, e)
+			continue
+		}
+		t, data := g.factEvent(&m)
+		e := Event{Type: t, On: dates[j], Data: data}
+		j++
+		if err := m.apply(e, o.Settings); err != nil {
+			return Plan{}, fmt.Errorf("seed: generated an invalid fact event: %w", err)
+		}
+		events = append(events, e)
+	}
+	if closeEvent != nil {
+		if err := m.apply(*closeEvent, o.Settings); err != nil {
+			return Plan{}, fmt.Errorf("seed: generated an invalid closure: %w", err)
+		}
+		events = append(events, *closeEvent)
+	}
+	for k := range events {
+		if events[k].Data == nil {
+			events[k].Data = map[string]any{}
+		}
+		if r.IntN(8) == 0 {
+			events[k].Note = one(r, notes)
+		}
+	}
+	p.Events = events
+	return p, nil
+}

@@ -1,0 +1,10 @@
+package store
+
+// AsDialect returns a copy of db that claims to be of dialect d, so that
+// tests can exercise PostgreSQL-only logic over a SQLite connection.
+func (db *DB) AsDialect(d Dialect) *DB {
+	c := *db
+	c.Dialect = d
+	c.closers = nil
+	return &c
+}

@@ -1,0 +1,143 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/casemgr/casemgr/internal/auth"
+)
+
+// TestAdminUsers creates, disables, enables and resets users through the
+// admin page.
+func TestAdminUsers(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn(t, "adm")
+	tests := []struct {
+		name     string
+		form     url.Values
+		status   int
+		want     string
+		check    func(t *testing.T)
+		keptUser string
+	}{
+		{"create", url.Values{"action": {"create"}, "username": {"eve"}, "password": {"a long enough password"},
+			"role": {"supervisor"}, "shelter": {"surya"}}, http.StatusSeeOther, "",
+			func(t *testing.T) {
+				u, err := e.Auth.GetUser(t.Context(), "eve")
+				if err != nil || u.Role != auth.RoleSupervisor || u.Shelter() != "surya" {
+					t.Fatalf("eve: got %+v (%v), want a supervisor of surya", u, err)
+				}
+			}, ""},
+		{"short password", url.Values{"action": {"create"}, "username": {"fay"}, "password": {"short"},
+			"role": {"auditor"}}, http.StatusUnprocessableEntity,
+			`<p class="field-error" id="nu-password-err">Too short: use at least 12 characters.</p>`, nil, "fay"},
+		{"shelter for an auditor", url.Values{"action": {"create"}, "username": {"gus"}, "password": {"a long enough password"},
+			"role": {"auditor"}, "shelter": {"payoke"}}, http.StatusUnprocessableEntity,
+			`<p class="field-error" id="nu-shelter-err">must be empty for the role auditor`, nil, "gus"},
+		{"taken", url.Values{"action": {"create"}, "username": {"ana"}, "password": {"a long enough password"},
+			"role": {"auditor"}}, http.StatusConflict,
+			`<p class="field-error" id="nu-username-err">Already in use: choose another.</p>`, nil, "ana"},
+		{"disable", url.Values{"action": {"disable"}, "username": {"ana"}}, http.StatusSeeOther, "",
+			func(t *testing.T) {
+				if !userDisabled(t, e, "ana") {
+					t.Fatalf("ana is not disabled")
+				}
+			}, ""},
+		{"enable", url.Values{"action": {"enable"}, "username": {"ana"}}, http.StatusSeeOther, "",
+			func(t *testing.T) {
+				if userDisabled(t, e, "ana") {
+					t.Fatalf("ana is still disabled")
+				}
+			}, ""},
+		{"reset password", url.Values{"action": {"password"}, "username": {"ana"}, "password": {"a brand new passphrase"}},
+			http.StatusSeeOther, "",
+			func(t *testing.T) {
+				if _, err := e.Auth.Login(t.Context(), "ana", "a brand new passphrase", "10.0.0.1"); err != nil {
+					t.Fatalf("login with the new password: %v", err)
+				}
+			}, ""},
+		{"reset too short", url.Values{"action": {"password"}, "username": {"sam"}, "password": {"short"}},
+			http.StatusUnprocessableEntity, `<p class="field-error" id="pw-sam-err">Too short: use at least 12 characters.</p>`, nil, ""},
+		{"disable self", url.Values{"action": {"disable"}, "username": {"adm"}}, http.StatusUnprocessableEntity,
+			"adm: you cannot disable your own account", nil, ""},
+		{"unknown user", url.Values{"action": {"disable"}, "username": {"zed"}}, http.StatusNotFound, "", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b.get("/admin/users")
+			r := b.post("/admin/users", tt.form)
+			if r.Code != tt.status {
+				t.Fatalf("got %d, want %d; body:\n%s", r.Code, tt.status, r.Body)
+			}
+			if tt.want != "" && !strings.Contains(r.Body, tt.want) {
+				t.Fatalf("page does not contain %q", tt.want)
+			}
+			if tt.keptUser != "" && !strings.Contains(r.Body, `name="username" type="text" value="`+tt.keptUser+`"`) {
+				t.Fatalf("the username typed is not kept")
+			}
+			if tt.check != nil {
+				tt.check(t)
+			}
+		})
+	}
+	if body := b.get("/admin/users").Body; strings.Contains(body, `name="username" value="adm">`+"\n            "+`<input type="hidden" name="action" value="disable">`) {
+		t.Fatalf("the admin is offered to disable their own account")
+	}
+}
+
+// TestAdminShelters creates and edits shelters through the admin page.
+func TestAdminShelters(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn(t, "adm")
+	tests := []struct {
+		name   string
+		form   url.Values
+		status int
+		want   string
+		check  func(t *testing.T)
+	}{
+		{"create", url.Values{"action": {"create"}, "id": {"sisters"}, "name": {"Sisters"}, "city": {"Mons"}},
+			http.StatusSeeOther, "", func(t *testing.T) {
+				sh, err := e.Shelters.Get(t.Context(), "sisters")
+				if err != nil || sh.Name != "Sisters" || sh.City != "Mons" || sh.OfficialNRM || sh.Prefix != "SIS" {
+					t.Fatalf("sisters: got %+v (%v), want Sisters, Mons, not official, SIS", sh, err)
+				}
+			}},
+		{"bad id", url.Values{"action": {"create"}, "id": {"Bad Id"}, "name": {"X"}}, http.StatusUnprocessableEntity,
+			`<p class="field-error" id="ns-id-err">use 2 to 32 characters`, nil},
+		{"edit", url.Values{"action": {"update"}, "id": {"payoke"}, "name": {"Payoke vzw"}, "city": {"Antwerpen"}},
+			http.StatusSeeOther, "", func(t *testing.T) {
+				sh, err := e.Shelters.Get(t.Context(), "payoke")
+				if err != nil || sh.Name != "Payoke vzw" || sh.City != "Antwerpen" || sh.OfficialNRM {
+					t.Fatalf("payoke: got %+v (%v), want Payoke vzw, Antwerpen, not official (box unticked)", sh, err)
+				}
+			}},
+		{"official again", url.Values{"action": {"update"}, "id": {"payoke"}, "name": {"Payoke"}, "city": {"Antwerp"},
+			"official_nrm": {"on"}}, http.StatusSeeOther, "", func(t *testing.T) {
+			sh, _ := e.Shelters.Get(t.Context(), "payoke")
+			if !sh.OfficialNRM {
+				t.Fatalf("payoke is not official")
+			}
+		}},
+		{"blank name", url.Values{"action": {"update"}, "id": {"surya"}, "name": {" "}, "city": {"Liège"}},
+			http.StatusUnprocessableEntity, `<p class="field-error" id="sh-surya-name-err">Required.</p>`, nil},
+		{"unknown", url.Values{"action": {"update"}, "id": {"nowhere"}, "name": {"X"}}, http.StatusNotFound, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b.get("/admin/shelters")
+			r := b.post("/admin/shelters", tt.form)
+			if r.Code != tt.status {
+				t.Fatalf("got %d, want %d; body:\n%s", r.Code, tt.status, r.Body)
+			}
+			if tt.want != "" && !strings.Contains(r.Body, tt.want) {
+				t.Fatalf("page does not contain %q", tt.want)
+			}
+			if tt.check != nil {
+				tt.check(t)
+			}
+		})
+	}
+}

@@ -1,0 +1,254 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+// page is what every template receives: the language, the user, the CSRF
+// token for forms, the navigation, and the page's own Data.
+type page struct {
+	Lang     string
+	Title    string
+	Page     string
+	Path     string
+	Actor    auth.Actor
+	LoggedIn bool
+	CSRF     string
+	Notice   string
+	Alert    string
+	Langs    []option
+	Nav      []navItem
+	Data     any
+	tr       *translations
+}
+
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// newPage starts the page of a request with its title key.
+func (u *UI) newPage(c echo.Context, titleKey string) *page {
+	st := stateOf(c)
+	p := &page{Lang: st.lang, Path: c.Request().URL.Path, Actor: st.actor, LoggedIn: st.loggedIn,
+		CSRF: st.csrf, tr: u.tr}
+	p.Title = p.T(titleKey)
+	for _, l := range languages {
+		p.Langs = append(p.Langs, option{Value: l, Label: u.tr.text(l, "lang.name"), Selected: l == st.lang})
+	}
+	if st.loggedIn {
+		for _, n := range navFor(st.actor.Role) {
+			p.Nav = append(p.Nav, navItem{Href: n[0], Label: p.T(n[1]),
+				Current: p.Path == n[0] || (n[0] == "/cases" && strings.HasPrefix(p.Path, "/cases/") && p.Path != "/cases/new")})
+		}
+	}
+	if ok := c.QueryParam("ok"); ok != "" {
+		if s, found := u.tr.cats[languages[0]]["notice."+ok]; found && s != "" {
+			p.Notice = p.T("notice." + ok)
+		}
+	}
+	return p
+}
+
+// navFor lists the pages of a role: path and label key.
+func navFor(r auth.Role) [][2]string {
+	switch r {
+	case auth.RoleCaseworker, auth.RoleSupervisor:
+		return [][2]string{{"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"}}
+	case auth.RoleAuditor:
+		return [][2]string{{"/audit", "nav.audit"}}
+	case auth.RoleAdmin:
+		return [][2]string{{"/admin/users", "nav.users"}, {"/admin/shelters", "nav.shelters"}}
+	}
+	return nil
+}
+
+// T translates a message key; args replace {0}, {1}, … in order.
+func (p *page) T(key string, args ...any) string {
+	s := p.tr.text(p.Lang, key)
+	for i, a := range args {
+		s = strings.ReplaceAll(s, fmt.Sprintf("{%d}", i), fmt.Sprint(a))
+	}
+	return s
+}
+
+// L translates an enumeration value: the key is prefix.value.
+func (p *page) L(prefix string, v any) string {
+	s := fmt.Sprint(v)
+	if s == "" {
+		return "—"
+	}
+	return p.T(prefix + "." + s)
+}
+
+// Date shows a civil date as dd/mm/yyyy ("—" for none).
+func (p *page) Date(v any) string {
+	switch d := v.(type) {
+	case eligibility.Date:
+		if d.IsZero() {
+			return "—"
+		}
+		return fmt.Sprintf("%02d/%02d/%04d", d.Day, int(d.Month), d.Year)
+	case *eligibility.Date:
+		if d == nil {
+			return "—"
+		}
+		return p.Date(*d)
+	case string:
+		if d == "" {
+			return "—"
+		}
+		if dd, err := eligibility.ParseDate(d); err == nil {
+			return p.Date(dd)
+		}
+		return d
+	case time.Time:
+		if d.IsZero() {
+			return "—"
+		}
+		return p.Date(eligibility.Today(d))
+	}
+	return fmt.Sprint(v)
+}
+
+// Stamp shows an RFC 3339 UTC timestamp as dd/mm/yyyy hh:mm:ss UTC.
+func (p *page) Stamp(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("02/01/2006 15:04:05") + " UTC"
+}
+
+// DaysLeft says how far a deadline is: "in 3 days", "today", "2 days overdue".
+func (p *page) DaysLeft(n int) string {
+	switch {
+	case n == 0:
+		return p.T("days.today")
+	case n < 0:
+		return p.tr.plural(p.Lang, "days.overdue", -n)
+	default:
+		return p.tr.plural(p.Lang, "days.left", n)
+	}
+}
+
+// formState is a submitted (or empty) form: what was typed, and the
+// translated error of each field.
+type formState struct {
+	Values url.Values
+	Errors map[string]string
+	// Error is a message for the whole form.
+	Error string
+}
+
+func newForm(v url.Values) *formState {
+	if v == nil {
+		v = url.Values{}
+	}
+	return &formState{Values: v, Errors: map[string]string{}}
+}
+
+// V returns the typed value of a field.
+func (f *formState) V(name string) string { return f.Values.Get(name) }
+
+// Has reports whether a checkbox or multi-choice field holds value.
+func (f *formState) Has(name, value string) bool {
+	for _, v := range f.Values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Err returns the error shown next to a field.
+func (f *formState) Err(name string) string { return f.Errors[name] }
+
+// HasErrors reports whether any error is set.
+func (f *formState) HasErrors() bool { return len(f.Errors) > 0 || f.Error != "" }
+
+// setError fills the form's errors from a service error: field errors next
+// to their field (common messages translated), anything else for the whole
+// form. known lists the fields the form shows; errors of other fields go to
+// the form as a whole. It reports whether err was a user error (an
+// apperr other than Internal).
+func (p *page) setError(f *formState, err error, known ...string) bool {
+	e, ok := apperr.As(err)
+	if !ok || e.Kind == apperr.Internal {
+		return false
+	}
+	shown := map[string]bool{}
+	for _, k := range known {
+		shown[k] = true
+	}
+	for _, fe := range e.Fields {
+		msg := p.fieldMessage(fe.Message)
+		if shown[fe.Field] {
+			if f.Errors[fe.Field] == "" {
+				f.Errors[fe.Field] = msg
+			}
+			continue
+		}
+		if f.Error != "" {
+			f.Error += " "
+		}
+		f.Error += fe.Field + ": " + msg
+	}
+	if len(e.Fields) == 0 {
+		f.Error = p.kindMessage(e)
+	}
+	return true
+}
+
+// fieldMessage maps the services' common English field messages to the
+// user's language; others are shown as they are.
+func (p *page) fieldMessage(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "required"):
+		return p.T("err.required")
+	case strings.Contains(msg, "is in the future"):
+		return p.T("err.future")
+	case strings.HasPrefix(msg, "want a date"):
+		return p.T("err.date")
+	case strings.Contains(msg, "is before the case's latest event"):
+		return p.T("err.before_latest")
+	case strings.HasPrefix(msg, "give one or more"):
+		return p.T("err.choose_one")
+	case strings.HasPrefix(msg, "want one of"), strings.HasPrefix(msg, "unknown"),
+		strings.HasPrefix(msg, "want ") && strings.Contains(msg, " or "):
+		return p.T("err.unknown_value")
+	case strings.HasPrefix(msg, "already taken"), strings.HasPrefix(msg, "id or prefix already in use"):
+		return p.T("err.taken")
+	case strings.HasPrefix(msg, "password is too short"):
+		return p.T("err.password_short")
+	case strings.HasPrefix(msg, "want a positive amount"):
+		return p.T("err.amount")
+	}
+	return msg
+}
+
+// kindMessage is the message of an error without field errors.
+func (p *page) kindMessage(e *apperr.Error) string {
+	switch e.Kind {
+	case apperr.Unauthorized:
+		return p.T("err.unauthorized")
+	case apperr.Forbidden:
+		return p.T("error.forbidden")
+	case apperr.NotFound:
+		return p.T("error.not_found")
+	case apperr.TooManyRequests:
+		return p.T("err.throttled")
+	case apperr.InvalidTransition:
+		return p.T("err.not_allowed_now")
+	}
+	return e.Message
+}

@@ -1,0 +1,220 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/audit"
+	"github.com/casemgr/casemgr/internal/auditor"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+// auditPageSize is how many records the search shows at once.
+const auditPageSize = 200
+
+type auditView struct {
+	Form     *formState
+	Export   *formState
+	Shelters []option
+	Formats  []option
+	Fields   []string
+	Records  []audit.Record
+	NextURL  string
+	Searched bool
+	Verify   auditor.Report
+}
+
+// errStopSearch ends a search once a page is full.
+var errStopSearch = errors.New("web: audit page full")
+
+// auditPage answers GET /audit: the status-history search (filters from,
+// to, shelter and case; the 18 fields of each record, which hold no
+// identity), the export form and the result of verifying the chain.
+func (u *UI) auditPage(c echo.Context) error {
+	return u.showAudit(c, http.StatusOK, nil)
+}
+
+func (u *UI) showAudit(c echo.Context, status int, export *formState) error {
+	ctx := c.Request().Context()
+	p := u.newPage(c, "audit.title")
+	q := c.QueryParams()
+	f := newForm(url.Values{})
+	for _, k := range []string{"from", "to", "shelter", "case"} {
+		if v := strings.TrimSpace(q.Get(k)); v != "" {
+			f.Values.Set(k, v)
+		}
+	}
+	if export == nil {
+		export = newForm(url.Values{"format": {"csv"}})
+		for k, v := range f.Values {
+			export.Values[k] = v
+		}
+	}
+	v := auditView{Form: f, Export: export, Fields: audit.Fields(), Searched: len(f.Values) > 0 || q.Get("search") != ""}
+	shelters, err := u.d.Shelters.List(ctx)
+	if err != nil {
+		return u.internal(c, err)
+	}
+	for _, sh := range shelters {
+		v.Shelters = append(v.Shelters, option{Value: sh.ID, Label: sh.Name})
+	}
+	v.Formats = []option{{Value: "csv", Label: "CSV"}, {Value: "ndjson", Label: "NDJSON"}}
+	if v.Searched {
+		filter, ok := u.auditFilter(c, p, f)
+		if ok {
+			after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+			var last int64
+			err := audit.Select(ctx, u.d.DB.Read, filter, func(r audit.Record) error {
+				if r.Seq <= after {
+					return nil
+				}
+				if len(v.Records) == auditPageSize {
+					next := url.Values{}
+					for k, vals := range f.Values {
+						next[k] = vals
+					}
+					next.Set("search", "1")
+					next.Set("after", strconv.FormatInt(last, 10))
+					v.NextURL = "/audit?" + next.Encode()
+					return errStopSearch
+				}
+				v.Records = append(v.Records, r)
+				last = r.Seq
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStopSearch) {
+				return u.internal(c, err)
+			}
+		} else {
+			status = http.StatusUnprocessableEntity
+		}
+	}
+	if v.Verify, err = u.d.Auditor.Verify(ctx); err != nil {
+		return u.internal(c, err)
+	}
+	p.Data = v
+	return u.render(c, status, "audit", p)
+}
+
+// auditFilter checks the search fields (dates, a known shelter, a case id
+// or reference) and returns the filter; errors are set on f.
+func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, bool) {
+	var out audit.Filter
+	for _, k := range []string{"from", "to"} {
+		if s := f.V(k); s != "" {
+			if _, err := eligibility.ParseDate(s); err != nil {
+				f.Errors[k] = p.T("err.date")
+			}
+		}
+	}
+	out.From, out.To = f.V("from"), f.V("to")
+	if sh := f.V("shelter"); sh != "" {
+		if _, err := u.d.Shelters.Get(c.Request().Context(), sh); err != nil {
+			if apperr.KindOf(err) != apperr.NotFound {
+				f.Error = p.T("error.internal")
+			}
+			f.Errors["shelter"] = p.T("err.unknown_value")
+		}
+		out.Shelter = sh
+	}
+	if cs := f.V("case"); cs != "" {
+		id, err := u.caseIDOf(c, cs)
+		switch {
+		case err != nil:
+			f.Error = p.T("error.internal")
+		case id == "":
+			f.Errors["case"] = p.T("audit.no_case")
+		default:
+			out.CaseID = id
+		}
+	}
+	return out, !f.HasErrors()
+}
+
+// caseIDOf turns a case id or reference into the case id of the audit
+// records ("" when no record names it).
+func (u *UI) caseIDOf(c echo.Context, s string) (string, error) {
+	if _, err := uuid.Parse(s); err == nil {
+		return strings.ToLower(s), nil
+	}
+	var ids []string
+	err := u.d.DB.Read.WithContext(c.Request().Context()).Model(&audit.Record{}).
+		Where("case_ref = ?", strings.ToUpper(s)).Limit(1).Pluck("case_id", &ids).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", fmt.Errorf("web: find case %q: %w", s, err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
+// auditExport answers POST /audit: the bulk export of the status history
+// (CSV or NDJSON, the 18 record fields), after the auditor typed their
+// password again (re-authentication, ASVS level 3). auditor.Service
+// records the export in the audit chain, then it streams: memory stays
+// flat however many rows.
+func (u *UI) auditExport(c echo.Context) error {
+	ctx := c.Request().Context()
+	a := stateOf(c).actor
+	p := u.newPage(c, "audit.title")
+	form := c.Request().PostForm
+	f := newForm(url.Values{})
+	for _, k := range []string{"format", "from", "to", "shelter", "case"} {
+		if v := strings.TrimSpace(form.Get(k)); v != "" {
+			f.Values.Set(k, v)
+		}
+	}
+	format, err := audit.ParseFormat(f.V("format"))
+	if err != nil || format == audit.FormatJSON {
+		f.Errors["format"] = p.T("err.unknown_value")
+	}
+	filter, ok := u.auditFilter(c, p, f)
+	if form.Get("password") == "" {
+		f.Errors["password"] = p.T("err.required")
+	}
+	if !ok || f.HasErrors() {
+		return u.showAudit(c, http.StatusUnprocessableEntity, f)
+	}
+	if err := u.d.Auth.Reauthenticate(ctx, a, form.Get("password"), c.RealIP()); err != nil {
+		switch apperr.KindOf(err) {
+		case apperr.Unauthorized:
+			f.Errors["password"] = p.T("err.wrong_password")
+			return u.showAudit(c, http.StatusUnauthorized, f)
+		case apperr.TooManyRequests:
+			f.Errors["password"] = p.T("err.throttled")
+			return u.showAudit(c, http.StatusTooManyRequests, f)
+		}
+		return u.internal(c, err)
+	}
+	x, err := u.d.Auditor.StartEvents(ctx, a, auditor.Query{Format: string(format), From: filter.From, To: filter.To,
+		Shelter: filter.Shelter, Case: filter.CaseID})
+	if err != nil {
+		if !p.setError(f, err, "format", "from", "to", "shelter", "case") {
+			return u.internal(c, err)
+		}
+		return u.showAudit(c, statusOf(err), f)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, x.ContentType())
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": x.Filename}))
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	if n, err := x.Stream(ctx, c.Response()); err != nil {
+		// The status line is sent: cut the connection, so the browser
+		// reports a failed download instead of keeping a truncated file.
+		u.d.Log.Error("audit export failed while streaming", "route", c.Path(), "rows", n, "error", err.Error())
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}

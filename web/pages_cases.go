@@ -1,0 +1,451 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+var severities = []string{"critical", "high", "medium", "info"}
+
+// options builds the choices of a <select> from enumeration values,
+// labelled with prefix.value; an empty first choice is added when any is
+// given.
+func (p *page) options(prefix string, values []string, selected string, any string) []option {
+	var out []option
+	if any != "" {
+		out = append(out, option{Value: "", Label: p.T(any), Selected: selected == ""})
+	}
+	for _, v := range values {
+		out = append(out, option{Value: v, Label: p.L(prefix, v), Selected: v == selected})
+	}
+	return out
+}
+
+func stateValues() []string {
+	var out []string
+	for _, s := range eligibility.States() {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+func proceedingsValues() []string {
+	var out []string
+	for _, s := range eligibility.AllProceedings() {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+type casesView struct {
+	Form        *formState
+	States      []option
+	Proceedings []option
+	Severities  []option
+	Items       []caseRow
+	NextCursor  string
+	Filtered    bool
+}
+
+type caseRow struct {
+	ID, Reference, Name   string
+	State, Proceedings    string
+	Severity              string
+	FlagCount             int
+	NextDue, NextDaysLeft string
+	NextKind              string
+}
+
+// casesPage answers GET and POST /cases: the cases of the user's shelter,
+// filtered by state, proceedings and flag severity, and searched by
+// reference prefix or exact full name. The search is a POST form so that
+// a victim's name never ends up in a URL (history, proxy logs); GET takes
+// the other filters from the query.
+func (u *UI) casesPage(c echo.Context) error {
+	p := u.newPage(c, "cases.title")
+	var in url.Values
+	if c.Request().Method == http.MethodPost {
+		in = c.Request().PostForm
+	} else {
+		in = url.Values{}
+		for _, k := range []string{"state", "proceedings", "severity"} {
+			if v := c.QueryParam(k); v != "" {
+				in.Set(k, v)
+			}
+		}
+	}
+	f := newForm(in)
+	q := cases.ListQuery{State: f.V("state"), Proceedings: f.V("proceedings"), Severity: f.V("severity"),
+		Q: strings.TrimSpace(f.V("q")), Cursor: f.V("cursor")}
+	v := casesView{Form: f,
+		States:      p.options("state", stateValues(), q.State, "filter.any"),
+		Proceedings: p.options("proceedings", proceedingsValues(), q.Proceedings, "filter.any"),
+		Severities:  p.options("severity", severities, q.Severity, "filter.any"),
+		Filtered:    q.State != "" || q.Proceedings != "" || q.Severity != "" || q.Q != "",
+	}
+	status := http.StatusOK
+	res, err := u.d.Cases.List(c.Request().Context(), stateOf(c).actor, q)
+	if err != nil {
+		if !p.setError(f, err, "state", "proceedings", "severity", "q") {
+			return u.internal(c, err)
+		}
+		status = http.StatusUnprocessableEntity
+	}
+	for _, cs := range res.Items {
+		row := caseRow{ID: cs.ID, Reference: cs.Reference, Name: fullName(cs), State: p.L("state", cs.State),
+			Proceedings: p.L("proceedings", cs.Proceedings), FlagCount: len(cs.Flags)}
+		if len(cs.Flags) > 0 {
+			row.Severity = string(cs.Flags[0].Severity)
+		}
+		if d, ok := nextDeadline(cs.Deadlines); ok {
+			row.NextDue, row.NextDaysLeft, row.NextKind = p.Date(d.DueOn), p.DaysLeft(d.DaysLeft), p.L("deadline", d.Kind)
+		}
+		v.Items = append(v.Items, row)
+	}
+	v.NextCursor = res.NextCursor
+	p.Data = v
+	return u.render(c, status, "cases", p)
+}
+
+func fullName(cs cases.Case) string {
+	if cs.Erased {
+		return ""
+	}
+	return strings.TrimSpace(cs.Victim.GivenName + " " + cs.Victim.FamilyName)
+}
+
+// nextDeadline is the earliest deadline of a case.
+func nextDeadline(ds []eligibility.Deadline) (eligibility.Deadline, bool) {
+	if len(ds) == 0 {
+		return eligibility.Deadline{}, false
+	}
+	best := ds[0]
+	for _, d := range ds[1:] {
+		if d.DueOn.Before(best.DueOn) {
+			best = d
+		}
+	}
+	return best, true
+}
+
+type newCaseView struct {
+	Form          *formState
+	Genders       []option
+	Nationalities []option
+	IdentifiedBy  []option
+	Exploitation  []option
+	Today         string
+}
+
+// newCaseFields are the fields of the new-case form, named as the
+// service names them in its errors.
+var newCaseFields = []string{"victim.given_name", "victim.family_name", "victim.alias", "victim.date_of_birth",
+	"victim.gender", "victim.nationality", "victim.unaccompanied_minor", "exploitation", "identified_on", "identified_by"}
+
+// newCasePage answers GET /cases/new: the form that opens a case.
+func (u *UI) newCasePage(c echo.Context) error {
+	f := newForm(url.Values{"identified_on": {u.d.Cases.Today().String()}, "victim.gender": {"unknown"}})
+	return u.renderNewCase(c, http.StatusOK, f)
+}
+
+func (u *UI) renderNewCase(c echo.Context, status int, f *formState) error {
+	p := u.newPage(c, "case_new.title")
+	v := newCaseView{Form: f, Today: u.d.Cases.Today().String(),
+		Genders:      p.options("gender", cases.Genders, f.V("victim.gender"), ""),
+		IdentifiedBy: p.options("identified_by", cases.IdentifiedBy, f.V("identified_by"), "form.choose"),
+	}
+	nat := f.V("victim.nationality")
+	v.Nationalities = append([]option{{Value: "", Label: p.T("form.choose"), Selected: nat == ""}}, u.tr.countries[p.Lang]...)
+	for i := range v.Nationalities {
+		v.Nationalities[i].Selected = v.Nationalities[i].Value == nat
+	}
+	for _, e := range cases.ExploitationTypes {
+		v.Exploitation = append(v.Exploitation, option{Value: e, Label: p.L("exploitation", e), Selected: f.Has("exploitation", e)})
+	}
+	p.Data = v
+	return u.render(c, status, "case_new", p)
+}
+
+// newCaseSubmit answers POST /cases/new: it opens the case and shows it, or
+// shows the form again with what was typed and the errors next to the
+// fields.
+func (u *UI) newCaseSubmit(c echo.Context) error {
+	form := c.Request().PostForm
+	f := newForm(form)
+	in := cases.NewCase{
+		Victim: cases.VictimInput{
+			GivenName: form.Get("victim.given_name"), FamilyName: form.Get("victim.family_name"),
+			Alias: form.Get("victim.alias"), DateOfBirth: strings.TrimSpace(form.Get("victim.date_of_birth")),
+			Gender: form.Get("victim.gender"), Nationality: strings.ToUpper(strings.TrimSpace(form.Get("victim.nationality"))),
+			UnaccompaniedMinor: form.Get("victim.unaccompanied_minor") != "",
+		},
+		Exploitation: form["exploitation"],
+		IdentifiedOn: strings.TrimSpace(form.Get("identified_on")), IdentifiedBy: form.Get("identified_by"),
+	}
+	cs, err := u.d.Cases.Create(c.Request().Context(), stateOf(c).actor, in)
+	if err != nil {
+		p := u.newPage(c, "case_new.title")
+		if !p.setError(f, err, newCaseFields...) {
+			return u.internal(c, err)
+		}
+		return u.renderNewCase(c, http.StatusUnprocessableEntity, f)
+	}
+	return c.Redirect(http.StatusSeeOther, withNotice("/cases/"+cs.ID, "case_created"))
+}
+
+type caseView struct {
+	Case    cases.Case
+	Name    string
+	Today   string
+	Events  []eventFormView
+	WhatIf  whatIfView
+	History []historyRow
+	// MinDate is the earliest date an event may have (the latest event's).
+	MinDate string
+}
+
+type eventFormView struct {
+	Type, Label, ID string
+	Open            bool
+	Form            *formState
+	Fields          []fieldView
+}
+
+type fieldView struct {
+	Name, ID, Label, Kind string
+	Required, Checked     bool
+	Value, Error          string
+	Options               []option
+}
+
+type whatIfView struct {
+	Form     *formState
+	Events   []option
+	Fields   []fieldView
+	Result   *cases.Simulation
+	NewRules map[string]bool
+}
+
+type historyRow struct {
+	OccurredOn, Recorded, Event string
+	StateFrom, StateTo          string
+	ProcFrom, ProcTo            string
+	StateChanged, ProcChanged   bool
+	Details, Actor, Note        string
+}
+
+// casePage answers GET /cases/{id}: the case with its deadlines, flags,
+// the forms of the events allowed now, the what-if panel and the history.
+func (u *UI) casePage(c echo.Context) error {
+	return u.showCase(c, http.StatusOK, nil, nil, nil, "")
+}
+
+// showCase renders the case page. failed is an event form to show open
+// with what was typed; whatIf the what-if form and its result.
+func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *formState, sim *cases.Simulation, alert string) error {
+	ctx := c.Request().Context()
+	a := stateOf(c).actor
+	p := u.newPage(c, "case.title")
+	cs, err := u.d.Cases.Get(ctx, a, c.Param("id"), eligibility.Date{})
+	if err != nil {
+		if apperr.KindOf(err) == apperr.NotFound {
+			return u.fail(c, http.StatusNotFound, "error.not_found")
+		}
+		return u.internal(c, err)
+	}
+	hist, err := u.d.Cases.History(ctx, a, cs.ID)
+	if err != nil {
+		return u.internal(c, err)
+	}
+	p.Title = cs.Reference
+	p.Alert = alert
+	today := u.d.Cases.Today().String()
+	v := caseView{Case: cs, Name: fullName(cs), Today: today, MinDate: cs.LastEventOn.String()}
+	for _, t := range cs.AllowedEvents {
+		var f *formState
+		open := false
+		if failed != nil && failed.V("type") == t {
+			f, open = failed, true
+		} else {
+			f = newForm(url.Values{"occurred_on": {today}})
+		}
+		v.Events = append(v.Events, u.eventForm(p, t, "ev-"+t, f, open))
+	}
+	if whatIf == nil {
+		whatIf = newForm(url.Values{"occurred_on": {today}})
+	}
+	v.WhatIf = whatIfView{Form: whatIf, Result: sim, NewRules: map[string]bool{}}
+	v.WhatIf.Events = p.options("event", cs.AllowedEvents, whatIf.V("type"), "form.choose")
+	if t := whatIf.V("type"); t != "" {
+		v.WhatIf.Fields = u.eventForm(p, t, "wi", whatIf, true).Fields
+	}
+	if sim != nil {
+		before := map[string]bool{}
+		for _, fl := range sim.FlagsBefore {
+			before[fl.Rule+"/"+string(fl.Kind)+"/"+string(fl.Severity)] = true
+		}
+		for _, fl := range sim.FlagsAfter {
+			if !before[fl.Rule+"/"+string(fl.Kind)+"/"+string(fl.Severity)] {
+				v.WhatIf.NewRules[fl.Rule] = true
+			}
+		}
+	}
+	if items, ok := hist.([]cases.HistoryItem); ok {
+		for i := len(items) - 1; i >= 0; i-- {
+			v.History = append(v.History, historyRowOf(p, items[i]))
+		}
+	}
+	p.Data = v
+	return u.render(c, status, "case", p)
+}
+
+// eventForm builds the view of an event's form.
+func (u *UI) eventForm(p *page, t, id string, f *formState, open bool) eventFormView {
+	ev := eventFormView{Type: t, Label: p.L("event", t), ID: id, Open: open, Form: f}
+	for _, fd := range eventFields(t) {
+		name := "data." + fd.Name
+		fv := fieldView{Name: name, ID: id + "-" + fd.Name, Label: p.L("field", fd.Name), Kind: fd.Kind,
+			Required: fd.Required, Value: f.V(name), Checked: f.V(name) != "", Error: f.Err(name)}
+		if fd.Kind == "enum" {
+			fv.Options = p.options("opt."+fd.Name, fd.Values, f.V(name), "form.choose")
+		}
+		ev.Fields = append(ev.Fields, fv)
+	}
+	return ev
+}
+
+func historyRowOf(p *page, it cases.HistoryItem) historyRow {
+	r := historyRow{OccurredOn: p.Date(it.OccurredOn), Recorded: p.Stamp(it.RecordedAt), Event: p.L("event", it.Event),
+		StateFrom: p.L("state", it.FromState), StateTo: p.L("state", it.ToState),
+		ProcFrom: p.L("proceedings", it.FromProceedings), ProcTo: p.L("proceedings", it.ToProceedings),
+		StateChanged: it.FromState != it.ToState, ProcChanged: it.FromProceedings != it.ToProceedings,
+		Actor: it.Actor, Note: it.Note}
+	var data map[string]any
+	if err := json.Unmarshal(it.Data, &data); err == nil && len(data) > 0 {
+		keys := make([]string, 0, len(data))
+		for k := range data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, p.dataText(k, data[k]))
+		}
+		r.Details = strings.Join(parts, "; ")
+	}
+	return r
+}
+
+// dataText shows one data value of a history entry in the user's language.
+func (p *page) dataText(k string, v any) string {
+	label := p.tr.text(p.Lang, "field."+k)
+	if strings.HasPrefix(label, "⟦") {
+		label = k
+	}
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return label + ": " + p.T("form.yes")
+		}
+		return label + ": " + p.T("form.no")
+	case string:
+		if s := p.tr.text(p.Lang, "opt."+k+"."+x); !strings.HasPrefix(s, "⟦") {
+			return label + ": " + s
+		}
+		return label + ": " + x
+	case []any:
+		var parts []string
+		for _, e := range x {
+			parts = append(parts, p.dataValue(k, e))
+		}
+		return label + ": " + strings.Join(parts, ", ")
+	}
+	b, _ := json.Marshal(v)
+	return label + ": " + string(b)
+}
+
+func (p *page) dataValue(k string, v any) string {
+	s, ok := v.(string)
+	if !ok {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	for _, prefix := range []string{k, "opt." + k} {
+		if t := p.tr.text(p.Lang, prefix+"."+s); !strings.HasPrefix(t, "⟦") {
+			return t
+		}
+	}
+	return s
+}
+
+// caseSubmit answers POST /cases/{id}: action=event records an event
+// (then back to the case), action=simulate runs the what-if and shows its
+// result. Errors are shown next to the fields of the form that was sent,
+// with what was typed; a stale version says that someone else changed the
+// case.
+func (u *UI) caseSubmit(c echo.Context) error {
+	form := c.Request().PostForm
+	p := u.newPage(c, "case.title")
+	f := newForm(form)
+	in := eventInput(form)
+	ctx := c.Request().Context()
+	a := stateOf(c).actor
+	known := []string{"type", "occurred_on", "note"}
+	for _, fd := range eventFields(in.Type) {
+		known = append(known, "data."+fd.Name)
+	}
+	switch form.Get("action") {
+	case "event":
+		_, err := u.d.Cases.RecordEvent(ctx, a, c.Param("id"), in)
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, withNotice("/cases/"+c.Param("id"), "event_recorded"))
+		}
+		return u.caseError(c, p, err, f, nil, known)
+	case "simulate":
+		if in.Type != "" && !knownEvent(in.Type) {
+			f.Errors["type"] = p.T("err.unknown_value")
+			return u.showCase(c, http.StatusUnprocessableEntity, nil, f, nil, "")
+		}
+		in.Version = nil
+		sim, err := u.d.Cases.Simulate(ctx, a, c.Param("id"), in)
+		if err == nil {
+			return u.showCase(c, http.StatusOK, nil, f, &sim, "")
+		}
+		return u.caseError(c, p, err, nil, f, known)
+	}
+	return u.fail(c, http.StatusBadRequest, "error.bad_form")
+}
+
+// caseError shows the case again after a refused event or simulation.
+func (u *UI) caseError(c echo.Context, p *page, err error, eventForm, whatIf *formState, known []string) error {
+	kind := apperr.KindOf(err)
+	switch kind {
+	case apperr.NotFound:
+		return u.fail(c, http.StatusNotFound, "error.not_found")
+	case apperr.Forbidden:
+		return u.fail(c, http.StatusForbidden, "error.forbidden")
+	case apperr.Conflict:
+		// The case changed since the form was loaded: show it as it is now.
+		return u.showCase(c, http.StatusConflict, nil, whatIf, nil, p.T("case.stale"))
+	case apperr.InvalidTransition:
+		e, _ := apperr.As(err)
+		return u.showCase(c, http.StatusConflict, nil, whatIf, nil, p.T("err.not_allowed_now")+" "+e.Message)
+	}
+	f := eventForm
+	if f == nil {
+		f = whatIf
+	}
+	if !p.setError(f, err, known...) {
+		return u.internal(c, err)
+	}
+	return u.showCase(c, http.StatusUnprocessableEntity, eventForm, whatIf, nil, "")
+}

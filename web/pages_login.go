@@ -1,0 +1,99 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+)
+
+// root answers GET /: the home page of the logged-in user's role, or the
+// login page.
+func (u *UI) root(c echo.Context) error {
+	if u.loadSession(c) {
+		return c.Redirect(http.StatusSeeOther, homeOf(stateOf(c).actor.Role))
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+type loginView struct {
+	Form *formState
+}
+
+// loginPage answers GET /login. A user who is logged in already goes to
+// their home page.
+func (u *UI) loginPage(c echo.Context) error {
+	if u.loadSession(c) {
+		return c.Redirect(http.StatusSeeOther, homeOf(stateOf(c).actor.Role))
+	}
+	return u.renderLogin(c, http.StatusOK, newForm(nil))
+}
+
+func (u *UI) renderLogin(c echo.Context, status int, f *formState) error {
+	p := u.newPage(c, "login.title")
+	p.CSRF = u.loginCSRF(c)
+	f.Values.Del("password")
+	p.Data = loginView{Form: f}
+	return u.render(c, status, "login", p)
+}
+
+// loginSubmit answers POST /login. The form carries the double-submit
+// token of the __Host-casemgr_csrf cookie (there is no session yet). The
+// password check is auth.Service.LoginWeb: the same throttling and the same
+// generic error as the API.
+func (u *UI) loginSubmit(c echo.Context) error {
+	req := c.Request()
+	if err := req.ParseForm(); err != nil {
+		return u.formTooLarge(c, err)
+	}
+	ck, err := c.Cookie(cookieLoginCSRF)
+	if err != nil || !sameToken(req.PostForm.Get(csrfField), ck.Value) {
+		return u.fail(c, http.StatusForbidden, "error.csrf")
+	}
+	f := newForm(req.PostForm)
+	p := u.newPage(c, "login.title")
+	username, password := f.V("username"), f.V("password")
+	if username == "" {
+		f.Errors["username"] = p.T("err.required")
+	}
+	if password == "" {
+		f.Errors["password"] = p.T("err.required")
+	}
+	if f.HasErrors() {
+		return u.renderLogin(c, http.StatusUnprocessableEntity, f)
+	}
+	ws, err := u.d.Auth.LoginWeb(req.Context(), username, password, c.RealIP())
+	if err != nil {
+		switch apperr.KindOf(err) {
+		case apperr.Unauthorized:
+			f.Error = p.T("login.failed")
+			return u.renderLogin(c, http.StatusUnauthorized, f)
+		case apperr.TooManyRequests:
+			f.Error = p.T("err.throttled")
+			return u.renderLogin(c, http.StatusTooManyRequests, f)
+		}
+		return u.internal(c, err)
+	}
+	u.setSessionCookie(c, ws.Token, ws.ExpiresAt)
+	u.clearCookie(c, cookieLoginCSRF)
+	return c.Redirect(http.StatusSeeOther, homeOf(ws.Actor.Role))
+}
+
+// logoutPage answers GET /logout with a page holding the logout form
+// (logging out is a POST, like every change).
+func (u *UI) logoutPage(c echo.Context) error {
+	return u.render(c, http.StatusOK, "logout", u.newPage(c, "logout.title"))
+}
+
+// logoutSubmit answers POST /logout: it ends the web session and its login
+// session, clears the cookie and shows the login page.
+func (u *UI) logoutSubmit(c echo.Context) error {
+	if ck, err := c.Cookie(cookieSession); err == nil {
+		if err := u.d.Auth.LogoutWeb(c.Request().Context(), ck.Value); err != nil {
+			return u.internal(c, err)
+		}
+	}
+	u.clearCookie(c, cookieSession)
+	return c.Redirect(http.StatusSeeOther, withNotice("/login", "logged_out"))
+}
