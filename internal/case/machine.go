@@ -201,15 +201,26 @@ type machines struct {
 	proceedings *fsm.FSM
 }
 
-func newMachines(n nrmCase) machines {
+// newMachines builds the two machines of a case for firing event t: from
+// its stored states, with the transitions of t that leave them.
+func newMachines(n nrmCase, t EventType) machines {
 	events := stateEventsNonEU
 	if n.euCitizen() {
 		events = stateEventsEU
 	}
 	return machines{
-		state:       fsm.NewFSM(string(n.State), events[n.State], nil),
-		proceedings: fsm.NewFSM(string(n.Proceedings), proceedingsEvents[n.Proceedings], nil),
+		state:       fsm.NewFSM(string(n.State), only(events[n.State], t), nil),
+		proceedings: fsm.NewFSM(string(n.Proceedings), only(proceedingsEvents[n.Proceedings], t), nil),
 	}
+}
+
+func only(descs []fsm.EventDesc, t EventType) []fsm.EventDesc {
+	for _, d := range descs {
+		if d.Name == string(t) {
+			return []fsm.EventDesc{d}
+		}
+	}
+	return nil
 }
 
 // fire runs an event on one machine; a transition to the same state
@@ -308,7 +319,7 @@ func apply(ctx context.Context, n *nrmCase, t EventType, on Date, data map[strin
 	if why := guard(*n, t, on, set); why != "" {
 		return refuse(why)
 	}
-	m := newMachines(*n)
+	m := newMachines(*n, t)
 	if err := fire(ctx, m.state, t); err != nil {
 		return refuse(err.Error())
 	}

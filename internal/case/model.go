@@ -47,8 +47,11 @@ type row struct {
 	Exploitation       string     `gorm:"column:exploitation"`
 	Facts              string     `gorm:"column:facts"`
 	Demo               bool       `gorm:"column:demo"`
-	CreatedAt          time.Time  `gorm:"column:created_at"`
-	UpdatedAt          time.Time  `gorm:"column:updated_at"`
+	// ShelterOfficial is read with the case (whether its shelter is an
+	// official NRM provider, rule R17); never written.
+	ShelterOfficial bool      `gorm:"column:shelter_official;->"`
+	CreatedAt       time.Time `gorm:"column:created_at"`
+	UpdatedAt       time.Time `gorm:"column:updated_at"`
 }
 
 func (row) TableName() string { return "cases" }

@@ -1,10 +1,12 @@
 package cases
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -97,7 +99,8 @@ func loadRow(db *gorm.DB, a auth.Actor, id string, lock bool) (*row, bool, error
 		return nil, false, errNotFound
 	}
 	var r row
-	q := db.Where("id = ?", id)
+	q := db.Select("cases.*, (SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id) AS shelter_official").
+		Where("id = ?", id)
 	if lock {
 		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
@@ -110,11 +113,7 @@ func loadRow(db *gorm.DB, a auth.Actor, id string, lock bool) (*row, bool, error
 		}
 		return nil, false, fmt.Errorf("cases: load %s: %w", id, err)
 	}
-	var official bool
-	if err := db.Table("shelters").Select("official_nrm").Where("id = ?", r.ShelterID).Scan(&official).Error; err != nil {
-		return nil, false, fmt.Errorf("cases: load shelter of %s: %w", id, err)
-	}
-	return &r, official, nil
+	return &r, r.ShelterOfficial, nil
 }
 
 // Visible checks, before any input is read, that the actor may work on the
@@ -209,26 +208,72 @@ func (s *Service) Flags(ctx context.Context, a auth.Actor, id string, asOf Date)
 // saveDerived replaces the stored flags and deadlines of a case, which the
 // list filters and the deadline board read.
 func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, set eligibility.Settings) error {
+	snap := n.snapshot()
+	flags := eligibility.Evaluate(snap, asOf, set)
+	deadlines := eligibility.Deadlines(snap, asOf, set)
+	var storedFlags []struct{ Rule, Severity, Kind string }
+	if err := tx.Raw("SELECT rule, severity, kind FROM case_flags WHERE case_id = ? ORDER BY rule", caseID).Scan(&storedFlags).Error; err != nil {
+		return fmt.Errorf("cases: read flags: %w", err)
+	}
+	var storedDeadlines []struct{ Kind, DueOn string }
+	if err := tx.Raw("SELECT kind, due_on FROM case_deadlines WHERE case_id = ? ORDER BY kind", caseID).Scan(&storedDeadlines).Error; err != nil {
+		return fmt.Errorf("cases: read deadlines: %w", err)
+	}
+	// Most changes (fact events) leave them as they are: reading is cheap,
+	// writing rewrites table and index pages that the commit must sync.
+	var wantFlags []struct{ Rule, Severity, Kind string }
+	for _, f := range flags {
+		wantFlags = append(wantFlags, struct{ Rule, Severity, Kind string }{f.Rule, string(f.Severity), string(f.Kind)})
+	}
+	sort.Slice(wantFlags, func(i, j int) bool { return wantFlags[i].Rule < wantFlags[j].Rule })
+	var wantDeadlines []struct{ Kind, DueOn string }
+	for _, d := range deadlines {
+		if d.Kind != eligibility.DeadlineMajority {
+			wantDeadlines = append(wantDeadlines, struct{ Kind, DueOn string }{d.Kind, d.DueOn.String()})
+		}
+	}
+	sort.Slice(wantDeadlines, func(i, j int) bool { return wantDeadlines[i].Kind < wantDeadlines[j].Kind })
+	if slices.Equal(storedFlags, wantFlags) && slices.Equal(storedDeadlines, wantDeadlines) {
+		return nil
+	}
 	if err := tx.Exec("DELETE FROM case_flags WHERE case_id = ?", caseID).Error; err != nil {
 		return fmt.Errorf("cases: clear flags: %w", err)
 	}
 	if err := tx.Exec("DELETE FROM case_deadlines WHERE case_id = ?", caseID).Error; err != nil {
 		return fmt.Errorf("cases: clear deadlines: %w", err)
 	}
-	snap := n.snapshot()
-	for _, f := range eligibility.Evaluate(snap, asOf, set) {
-		if err := tx.Exec("INSERT INTO case_flags (case_id, rule, severity, kind) VALUES (?, ?, ?, ?)",
-			caseID, f.Rule, string(f.Severity), string(f.Kind)).Error; err != nil {
-			return fmt.Errorf("cases: store flag: %w", err)
+	// One multi-row INSERT per table: a change writes a handful of rows.
+	var q strings.Builder
+	var args []any
+	for _, f := range flags {
+		if q.Len() == 0 {
+			q.WriteString("INSERT INTO case_flags (case_id, rule, severity, kind) VALUES (?, ?, ?, ?)")
+		} else {
+			q.WriteString(", (?, ?, ?, ?)")
+		}
+		args = append(args, caseID, f.Rule, string(f.Severity), string(f.Kind))
+	}
+	if q.Len() > 0 {
+		if err := tx.Exec(q.String(), args...).Error; err != nil {
+			return fmt.Errorf("cases: store flags: %w", err)
 		}
 	}
-	for _, d := range eligibility.Deadlines(snap, asOf, set) {
-		if d.Kind == "majority" {
+	q.Reset()
+	args = args[:0]
+	for _, d := range deadlines {
+		if d.Kind == eligibility.DeadlineMajority {
 			continue // computed when read: a stored 18th birthday would reveal the date of birth
 		}
-		if err := tx.Exec("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on) VALUES (?, ?, ?, ?)",
-			caseID, shelterID, d.Kind, d.DueOn.String()).Error; err != nil {
-			return fmt.Errorf("cases: store deadline: %w", err)
+		if q.Len() == 0 {
+			q.WriteString("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on) VALUES (?, ?, ?, ?)")
+		} else {
+			q.WriteString(", (?, ?, ?, ?)")
+		}
+		args = append(args, caseID, shelterID, d.Kind, d.DueOn.String())
+	}
+	if q.Len() > 0 {
+		if err := tx.Exec(q.String(), args...).Error; err != nil {
+			return fmt.Errorf("cases: store deadlines: %w", err)
 		}
 	}
 	return nil
@@ -387,6 +432,7 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePat
 		if err != nil {
 			return err
 		}
+		orig := *r
 		if r.DataKey == nil && p.touchesIdentity() {
 			return apperr.Conflictf("the identity data of this case was erased and cannot be changed")
 		}
@@ -419,7 +465,7 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePat
 			return err
 		}
 		now := s.now().UTC()
-		if err := saveRow(tx, r, now); err != nil {
+		if err := saveRow(tx, &orig, r, now); err != nil {
 			return err
 		}
 		if err := saveDerived(tx, r.ID, r.ShelterID, n, today, s.settings); err != nil {
@@ -439,19 +485,43 @@ func staleVersion(current int) error {
 }
 
 // saveRow writes the row with version+1, only if nobody changed it since
-// it was read (optimistic locking).
-func saveRow(tx *gorm.DB, r *row, now time.Time) error {
+// it was read (optimistic locking). Only the columns that differ from orig
+// (the row as loaded) are written, so unchanged indexes are not rewritten:
+// every page a change touches is more to write and sync at commit.
+func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	old := r.Version
 	r.Version++
 	r.UpdatedAt = now
-	res := tx.Model(&row{}).Where("id = ? AND version = ?", r.ID, old).Updates(map[string]any{
-		"version": r.Version, "state": r.State, "proceedings": r.Proceedings, "last_event_on": r.LastEventOn,
-		"given_name_enc": r.GivenNameEnc, "family_name_enc": r.FamilyNameEnc, "alias_enc": r.AliasEnc,
-		"date_of_birth_enc": r.DateOfBirthEnc, "name_index": r.NameIndex, "name_index_rev": r.NameIndexRev,
-		"gender": r.Gender, "nationality": r.Nationality, "unaccompanied_minor": r.UnaccompaniedMinor,
-		"age_band": r.AgeBand, "exploitation": r.Exploitation, "identified_by": r.IdentifiedBy,
-		"facts": r.Facts, "updated_at": now,
-	})
+	set := map[string]any{"version": r.Version, "updated_at": now}
+	str := func(col, was, is string) {
+		if was != is {
+			set[col] = is
+		}
+	}
+	blob := func(col string, was, is []byte) {
+		if !bytes.Equal(was, is) {
+			set[col] = is
+		}
+	}
+	str("state", orig.State, r.State)
+	str("proceedings", orig.Proceedings, r.Proceedings)
+	str("last_event_on", orig.LastEventOn, r.LastEventOn)
+	str("facts", orig.Facts, r.Facts)
+	str("name_index", orig.NameIndex, r.NameIndex)
+	str("name_index_rev", orig.NameIndexRev, r.NameIndexRev)
+	str("gender", orig.Gender, r.Gender)
+	str("nationality", orig.Nationality, r.Nationality)
+	str("age_band", orig.AgeBand, r.AgeBand)
+	str("exploitation", orig.Exploitation, r.Exploitation)
+	str("identified_by", orig.IdentifiedBy, r.IdentifiedBy)
+	blob("given_name_enc", orig.GivenNameEnc, r.GivenNameEnc)
+	blob("family_name_enc", orig.FamilyNameEnc, r.FamilyNameEnc)
+	blob("alias_enc", orig.AliasEnc, r.AliasEnc)
+	blob("date_of_birth_enc", orig.DateOfBirthEnc, r.DateOfBirthEnc)
+	if orig.UnaccompaniedMinor != r.UnaccompaniedMinor {
+		set["unaccompanied_minor"] = r.UnaccompaniedMinor
+	}
+	res := tx.Model(&row{}).Where("id = ? AND version = ?", r.ID, old).Updates(set)
 	if res.Error != nil {
 		return fmt.Errorf("cases: save %s: %w", r.ID, res.Error)
 	}
@@ -534,6 +604,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 		if err != nil {
 			return err
 		}
+		orig := *r
 		ident, dk, err := r.open(s.keys)
 		if err != nil {
 			return err
@@ -559,7 +630,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 			return err
 		}
 		now := s.now().UTC()
-		if err := saveRow(tx, r, now); err != nil {
+		if err := saveRow(tx, &orig, r, now); err != nil {
 			return err
 		}
 		if err := saveDerived(tx, r.ID, r.ShelterID, after, today, s.settings); err != nil {

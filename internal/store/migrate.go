@@ -73,7 +73,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
+	err = db.transact(ctx, db.Write.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := db.lockMigrations(tx); err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	var applied []int
 	for _, m := range ms {
 		done := false
-		err := db.Tx(ctx, func(tx *gorm.DB) error {
+		err := db.transact(ctx, db.Write.WithContext(ctx), func(tx *gorm.DB) error {
 			done = false
 			if err := db.lockMigrations(tx); err != nil {
 				return err

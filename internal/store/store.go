@@ -179,8 +179,21 @@ const MaxTxAttempts = 5
 // as an apperr.Conflict wrapping the database error; a unique violation is
 // returned as it is. On SQLite writers are serialized and fn runs once.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	base := db.Write.WithContext(ctx)
+	if db.Dialect == SQLite {
+		// The single writer connection keeps its prepared statements: a
+		// change runs the same dozen statements every time. (pgx caches
+		// statements itself.)
+		base = db.Write.WithContext(ctx)
+	}
+	return db.transact(ctx, base, fn)
+}
+
+// transact runs fn in a transaction on base, retrying on PostgreSQL as Tx
+// documents.
+func (db *DB) transact(ctx context.Context, base *gorm.DB, fn func(tx *gorm.DB) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.Write.WithContext(ctx).Transaction(fn)
+		err := base.Transaction(fn)
 		if err == nil || db.Dialect != Postgres {
 			return err
 		}
