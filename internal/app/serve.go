@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
@@ -113,7 +114,11 @@ func (a *App) EnsureFirstAdmin(ctx context.Context) (password string, created bo
 		return "", false, nil
 	}
 	password = RandomPassword()
-	if _, err := a.Auth.CreateUser(ctx, auth.System, auth.NewUser{Username: "admin", Password: password, Role: auth.RoleAdmin}); err != nil {
+	_, err = a.Auth.CreateUser(ctx, auth.System, auth.NewUser{Username: "admin", Password: password, Role: auth.RoleAdmin})
+	if apperr.KindOf(err) == apperr.Conflict {
+		return "", false, nil // another server starting at the same time created it
+	}
+	if err != nil {
 		return "", false, fmt.Errorf("create first admin: %w", err)
 	}
 	return password, true, nil

@@ -87,7 +87,8 @@ func (s *Service) EnsureDefaults(ctx context.Context) error {
 		return nil
 	}
 	for _, d := range Defaults() {
-		if _, err := s.Create(ctx, auth.System, d); err != nil {
+		// Another server starting at the same time may have created it.
+		if _, err := s.Create(ctx, auth.System, d); err != nil && apperr.KindOf(err) != apperr.Conflict {
 			return err
 		}
 	}
