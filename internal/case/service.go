@@ -543,9 +543,9 @@ type EventInput struct {
 
 const maxNoteLength = 10000
 
-// checkEvent validates an event against a loaded case: type, dates, data.
-// future allows a date after today (simulate).
-func (s *Service) checkEvent(in EventInput, n nrmCase, erased bool, today Date, future bool) (eventDef, Date, map[string]any, error) {
+// checkEventInput validates an event against a case: type, dates, note,
+// data. future allows a date after today (simulate).
+func checkEventInput(in EventInput, n nrmCase, erased bool, today Date, future bool) (eventDef, Date, map[string]any, error) {
 	var f apperr.Fields
 	def, ok := lookup(EventType(in.Type))
 	if in.Type == "" {
@@ -613,7 +613,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 		if err != nil {
 			return err
 		}
-		def, on, data, err := s.checkEvent(in, before, r.DataKey == nil, today, false)
+		def, on, data, err := checkEventInput(in, before, r.DataKey == nil, today, false)
 		if err != nil {
 			return err
 		}
@@ -688,7 +688,7 @@ func (s *Service) Simulate(ctx context.Context, a auth.Actor, id string, in Even
 	if err != nil {
 		return Simulation{}, err
 	}
-	def, on, data, err := s.checkEvent(in, before, r.DataKey == nil, s.Today(), true)
+	def, on, data, err := checkEventInput(in, before, r.DataKey == nil, s.Today(), true)
 	if err != nil {
 		return Simulation{}, err
 	}
