@@ -27,6 +27,7 @@ func (e env) benchReads(args []string) error {
 	warmup := fs.Int("warmup", 100, "unmeasured calls of each read first")
 	within := fs.Int("within", 30, "deadline board horizon in days")
 	shell := fs.String("sqlite3", "sqlite3", "the sqlite3 shell for the raw-SQL comparison (\"\" to skip)")
+	which := fs.String("reads", "get_case,list,deadlines", "the reads to measure, comma-separated")
 	runs := fs.Int("sql-runs", 200, "at most this many runs of the raw SQL per sqlite3 invocation (fewer when a run is slow)")
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
@@ -77,10 +78,10 @@ func (e env) benchReads(args []string) error {
 	}
 	today := eligibility.Today(e.now())
 	ops := []struct {
-		name string
-		call func() error
+		key, name string
+		call      func() error
 	}{
-		{"get_case", func() error {
+		{"get_case", "get_case", func() error {
 			id, sh, err := randomCase()
 			if err != nil {
 				return err
@@ -88,11 +89,11 @@ func (e env) benchReads(args []string) error {
 			_, err = a.Cases.Get(ctx, actor(sh), id, today)
 			return err
 		}},
-		{"list (first page)", func() error {
+		{"list", "list (first page)", func() error {
 			_, err := a.Cases.List(ctx, actor(shelters[rnd.IntN(len(shelters))]), cases.ListQuery{AsOf: today})
 			return err
 		}},
-		{fmt.Sprintf("deadlines (within %d)", *within), func() error {
+		{"deadlines", fmt.Sprintf("deadlines (within %d)", *within), func() error {
 			_, err := a.Cases.Deadlines(ctx, actor(shelters[rnd.IntN(len(shelters))]), *within, today, 0, "")
 			return err
 		}},
@@ -100,7 +101,14 @@ func (e env) benchReads(args []string) error {
 	fmt.Fprintf(e.stdout, "bench-reads: %d cases, %d audit records, shelters %s; %d calls of each read after %d warm-up, one at a time, as of %s\n",
 		nCases, headSeq, strings.Join(shelters, ","), *samples, *warmup, today)
 	fmt.Fprintf(e.stdout, "  %-24s %8s %9s %9s %9s %9s\n", "read", "calls", "p50 ms", "p95 ms", "p99 ms", "mean ms")
+	selected := map[string]bool{}
+	for _, k := range strings.Split(*which, ",") {
+		selected[strings.TrimSpace(k)] = true
+	}
 	for _, op := range ops {
+		if !selected[op.key] {
+			continue
+		}
 		for i := 0; i < *warmup; i++ {
 			if err := op.call(); err != nil {
 				return fmt.Errorf("bench-reads: %s: %w", op.name, err)
@@ -118,7 +126,7 @@ func (e env) benchReads(args []string) error {
 		}
 		printLatencies(e, op.name, lat)
 	}
-	if *shell == "" {
+	if *shell == "" || !selected["deadlines"] {
 		return nil
 	}
 	return e.compareBoardWithShell(ctx, a, *shell, shelters[0], today, *within, *samples, *runs)

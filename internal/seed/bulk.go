@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/casemgr/casemgr/internal/audit"
-	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/vault"
@@ -494,18 +493,4 @@ func (in *inserter) flush() error {
 	}
 	in.rows = in.rows[:0]
 	return nil
-}
-
-// EventTypes returns the event types the generator can emit, for tests.
-func EventTypes() []cases.EventType {
-	return []cases.EventType{cases.StartReflection, cases.FileComplaint, cases.IssueProvisionalPermit,
-		cases.ExtendProvisionalPermit, cases.ConfirmVictimStatus, cases.RenewTemporaryPermit,
-		cases.RecordProsecutorOpinion, cases.FileCharges, cases.RecordConviction, cases.DismissCase,
-		cases.SettleWithTrafficker, cases.GrantIndefiniteStay, cases.StartEUAssistance, cases.DeclineCooperation,
-		cases.WithdrawStatus, cases.ApplyHumanitarianResidence, cases.ReturnHome, cases.LoseContact,
-		cases.CloseCase, cases.RecordContactWithTrafficker, cases.EndContactWithTrafficker,
-		cases.StopCooperating, cases.ResumeCooperating, cases.EndGuidance, cases.ResumeGuidance,
-		cases.ProveIdentity, cases.NotifyGuardianship, cases.RecordPenalization, cases.InvokeNonPunishment,
-		cases.ClaimCompensation, cases.AwardCompensation, cases.GrantLegalAid, cases.JoinAsCivilParty,
-		cases.ReportMissing, cases.ReportFound}
 }
