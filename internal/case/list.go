@@ -277,26 +277,55 @@ func (s *Service) deadlineItem(caseID, ref, kind string, due Date, state State, 
 // whose victim was a minor when identified. The date of birth is decrypted
 // here: it is never stored in plaintext, nor is the birthday.
 func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf Date, until string) ([]DeadlineItem, error) {
-	var rows []row
-	err := db.Where("shelter_id = ? AND state <> ? AND age_band IN ? AND data_key IS NOT NULL",
-		shelterID, string(eligibility.StateClosed), minorBands).Find(&rows).Error
+	// Only cases that can still hold a minor are read and decrypted: a
+	// victim 14-17 when identified is an adult 4 years later at the latest,
+	// one 0-13 turns 18 between 4 and 18 years after identification.
+	end, err := eligibility.ParseDate(until)
 	if err != nil {
-		return nil, fmt.Errorf("cases: minors: %w", err)
+		return nil, fmt.Errorf("cases: majority window: %w", err)
+	}
+	windows := []struct {
+		band          string
+		after, before Date
+	}{
+		{"14-17", asOf.AddYears(-4), end.AddDays(1)},
+		{"0-13", asOf.AddYears(-18), end.AddYears(-4)},
+	}
+	var rows []row
+	for _, w := range windows { // one index range each
+		var part []row
+		err = db.Select("id, reference, state, data_key, date_of_birth_enc").
+			Where("shelter_id = ? AND age_band = ? AND identified_on > ? AND identified_on < ? AND data_key IS NOT NULL AND state <> ?",
+				shelterID, w.band, w.after.String(), w.before.String(), string(eligibility.StateClosed)).
+			Find(&part).Error
+		if err != nil {
+			return nil, fmt.Errorf("cases: minors: %w", err)
+		}
+		rows = append(rows, part...)
 	}
 	var out []DeadlineItem
 	for i := range rows {
-		id, _, err := rows[i].open(s.keys)
+		r := &rows[i]
+		dk, err := s.keys.UnwrapDataKey(r.ID, r.DataKey)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cases: unwrap data key of %s: %w", r.ID, err)
 		}
-		if id.DateOfBirth.IsZero() {
+		pt, err := dk.Open(r.ID, fieldDateOfBirth, r.DateOfBirthEnc)
+		if err != nil {
+			return nil, fmt.Errorf("cases: decrypt date of birth of %s: %w", r.ID, err)
+		}
+		if len(pt) == 0 {
 			continue
 		}
-		b := eligibility.Birthday18(id.DateOfBirth)
-		if !asOf.Before(b) || b.String() > until {
+		dob, err := eligibility.ParseDate(string(pt))
+		if err != nil {
+			return nil, fmt.Errorf("cases: stored date of birth of %s: %w", r.ID, err)
+		}
+		b := eligibility.Birthday18(dob)
+		if !asOf.Before(b) || b.After(end) {
 			continue
 		}
-		out = append(out, s.deadlineItem(rows[i].ID, rows[i].Reference, "majority", b, State(rows[i].State), asOf))
+		out = append(out, s.deadlineItem(r.ID, r.Reference, eligibility.DeadlineMajority, b, State(r.State), asOf))
 	}
 	return out, nil
 }
