@@ -304,12 +304,8 @@ func (s *Server) listCases(c echo.Context) error {
 // getCase answers GET /api/v1/cases/{id}.
 func (s *Server) getCase(c echo.Context) error {
 	a, _ := actorOf(c)
-	var f apperr.Fields
-	asOf := queryDate(c, "as_of", &f)
-	if err := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); err != nil {
-		return err
-	}
-	if err := f.Err(); err != nil {
+	asOf, err := s.visibleAsOf(c, a)
+	if err != nil {
 		return err
 	}
 	out, err := s.Cases.Get(c.Request().Context(), a, c.Param("id"), asOf)
@@ -405,12 +401,8 @@ func (s *Server) simulate(c echo.Context) error {
 // caseFlags answers GET /api/v1/cases/{id}/flags.
 func (s *Server) caseFlags(c echo.Context) error {
 	a, _ := actorOf(c)
-	if err := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); err != nil {
-		return err
-	}
-	var f apperr.Fields
-	asOf := queryDate(c, "as_of", &f)
-	if err := f.Err(); err != nil {
+	asOf, err := s.visibleAsOf(c, a)
+	if err != nil {
 		return err
 	}
 	out, err := s.Cases.Flags(c.Request().Context(), a, c.Param("id"), asOf)
@@ -478,4 +470,20 @@ func (s *Server) caseAnswer(c echo.Context, status int, out cases.Case, asOf eli
 		out = again
 	}
 	return writeJSON(c, status, out)
+}
+
+// visibleAsOf reads as_of for a read of one case. A malformed as_of is a
+// 422 only once the case is known to be visible (404 comes first); a valid
+// one needs no separate visibility check, since the read itself answers
+// 404.
+func (s *Server) visibleAsOf(c echo.Context, a auth.Actor) (eligibility.Date, error) {
+	var f apperr.Fields
+	asOf := queryDate(c, "as_of", &f)
+	if err := f.Err(); err != nil {
+		if verr := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); verr != nil {
+			return asOf, verr
+		}
+		return asOf, err
+	}
+	return asOf, nil
 }
