@@ -122,6 +122,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 		return nil, err
 	}
 	a.Metrics = metrics.New(db, now)
+	a.Metrics.SetLog(log)
 	a.Access = accesslog.NewRecorder(db.Write, now, accesslog.Options{Log: log})
 	a.Cases.SetAccessRecorder(a.Access)
 	a.Auditor = auditor.NewService(db, auditor.Options{KeyDir: cfg.KeyDir(), Now: now, Log: log, Access: a.Access})

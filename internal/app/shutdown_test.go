@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -93,9 +94,9 @@ func TestGracefulShutdown(t *testing.T) {
 	}()
 	inFlight := regexp.MustCompile(`casemgr_http_requests_in_flight\{route="/api/v1/cases/:id/events"\} 1\n`)
 	waitFor(t, "the event request to be in flight", func() bool {
-		var sb strings.Builder
-		_ = env.Metrics.Registry().WriteText(ctx, &sb)
-		return inFlight.MatchString(sb.String())
+		rec := httptest.NewRecorder()
+		env.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return inFlight.MatchString(rec.Body.String())
 	})
 
 	shutdown() // what SIGTERM does

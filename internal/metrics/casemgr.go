@@ -3,12 +3,19 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
-	"runtime"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/store"
@@ -17,16 +24,21 @@ import (
 // FlagsCacheTTL is how long the flag counts are reused between scrapes.
 const FlagsCacheTTL = time.Minute
 
+// collectTimeout bounds the database queries of one scrape.
+const collectTimeout = 10 * time.Second
+
 // LatencyBuckets are the upper bounds, in seconds, of the request latency
 // histograms.
 var LatencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // Metrics are casemgr's metrics (see the package comment).
 type Metrics struct {
-	reg      *Registry
-	requests *CounterVec
-	duration *HistogramVec
-	inFlight *GaugeVec
+	reg      *prometheus.Registry
+	handler  http.Handler
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	inFlight *prometheus.GaugeVec
+	log      atomic.Pointer[slog.Logger]
 
 	db    *store.DB
 	now   func() time.Time
@@ -44,82 +56,92 @@ type flagCache struct {
 	rows []flagCount
 }
 
-// New builds the metrics of a casemgr on db. now is the clock of the flag
-// counts' cache.
+// New builds the metrics of a casemgr on db, on a registry of their own.
+// now is the clock of the flag counts' cache.
 func New(db *store.DB, now func() time.Time) *Metrics {
-	r := NewRegistry()
-	m := &Metrics{reg: r, db: db, now: now,
-		requests: r.NewCounterVec("casemgr_http_requests_total",
-			"HTTP requests answered, by method, route template and status code.", "method", "route", "status"),
-		duration: r.NewHistogramVec("casemgr_http_request_duration_seconds",
-			"Time to answer an HTTP request, by method and route template.", LatencyBuckets, "method", "route"),
-		inFlight: r.NewGaugeVec("casemgr_http_requests_in_flight",
-			"HTTP requests being answered now, by route template.", "route"),
+	m := &Metrics{reg: prometheus.NewRegistry(), db: db, now: now,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "casemgr_http_requests_total",
+			Help: "HTTP requests answered, by method, route template and status code.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "casemgr_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by method and route template.",
+			Buckets: LatencyBuckets,
+		}, []string{"method", "route"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "casemgr_http_requests_in_flight",
+			Help: "HTTP requests being answered now, by route template.",
+		}, []string{"route"}),
 	}
-	pools := func() ([]string, []*sql.DB, error) {
-		w, err := db.Write.DB()
-		if err != nil {
-			return nil, nil, err
-		}
-		rd, err := db.Read.DB()
-		if err != nil {
-			return nil, nil, err
-		}
-		if rd == w {
-			return []string{"shared"}, []*sql.DB{w}, nil
-		}
-		return []string{"write", "read"}, []*sql.DB{w, rd}, nil
-	}
-	stat := func(f func(s sql.DBStats) float64) CollectFunc {
-		return func(_ context.Context, emit func(float64, ...string)) error {
-			names, dbs, err := pools()
-			if err != nil {
-				return err
-			}
-			for i, d := range dbs {
-				emit(f(d.Stats()), names[i])
-			}
-			return nil
-		}
-	}
-	pool := []string{"pool"}
-	r.NewGaugeFunc("casemgr_db_open_connections", "Open connections of the database pool (write: the one SQLite writer).", pool,
-		stat(func(s sql.DBStats) float64 { return float64(s.OpenConnections) }))
-	r.NewGaugeFunc("casemgr_db_in_use_connections", "Connections of the pool in use.", pool,
-		stat(func(s sql.DBStats) float64 { return float64(s.InUse) }))
-	r.NewGaugeFunc("casemgr_db_idle_connections", "Idle connections of the pool.", pool,
-		stat(func(s sql.DBStats) float64 { return float64(s.Idle) }))
-	r.NewGaugeFunc("casemgr_db_max_open_connections", "Maximum open connections of the pool.", pool,
-		stat(func(s sql.DBStats) float64 { return float64(s.MaxOpenConnections) }))
-	r.NewCounterFunc("casemgr_db_wait_count_total", "Times a request waited for a connection of the pool.", pool,
-		stat(func(s sql.DBStats) float64 { return float64(s.WaitCount) }))
-	r.NewCounterFunc("casemgr_db_wait_duration_seconds_total", "Time spent waiting for a connection of the pool.", pool,
-		stat(func(s sql.DBStats) float64 { return s.WaitDuration.Seconds() }))
-	r.NewGaugeFunc("casemgr_audit_chain_length", "Records in the audit chain (the seq of audit_head).", nil,
-		func(ctx context.Context, emit func(float64, ...string)) error {
-			seq, _, err := audit.Head(db.Read.WithContext(ctx))
-			if err != nil {
-				return err
-			}
-			emit(float64(seq))
-			return nil
-		})
-	r.NewGaugeFunc("casemgr_case_flags", "Stored flags of cases by rule and severity, as of their last evaluation (refreshed at most once a minute).",
-		[]string{"rule", "severity"}, func(ctx context.Context, emit func(float64, ...string)) error {
-			rows, err := m.flagCounts(ctx)
-			if err != nil {
-				return err
-			}
-			for _, c := range rows {
-				emit(float64(c.N), c.Rule, c.Severity)
-			}
-			return nil
-		})
-	r.NewGaugeFunc("go_goroutines", "Goroutines of the process.", nil, func(_ context.Context, emit func(float64, ...string)) error {
-		emit(float64(runtime.NumGoroutine()))
-		return nil
+	m.reg.MustRegister(m.requests, m.duration, m.inFlight,
+		newPoolCollector(db),
+		&funcCollector{
+			desc: prometheus.NewDesc("casemgr_audit_chain_length",
+				"Records in the audit chain (the seq of audit_head).", nil, nil),
+			kind: prometheus.GaugeValue,
+			collect: func(ctx context.Context, emit func(float64, ...string)) error {
+				seq, _, err := audit.Head(db.Read.WithContext(ctx))
+				if err != nil {
+					return err // "audit: read audit_head: ..."
+				}
+				emit(float64(seq))
+				return nil
+			},
+		},
+		&funcCollector{
+			desc: prometheus.NewDesc("casemgr_case_flags",
+				"Stored flags of cases by rule and severity, as of their last evaluation (refreshed at most once a minute).",
+				[]string{"rule", "severity"}, nil),
+			kind: prometheus.GaugeValue,
+			collect: func(ctx context.Context, emit func(float64, ...string)) error {
+				rows, err := m.flagCounts(ctx)
+				if err != nil {
+					return err
+				}
+				for _, c := range rows {
+					emit(float64(c.N), c.Rule, c.Severity)
+				}
+				return nil
+			},
+		},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:      errorLog{m},
+		ErrorHandling: promhttp.ContinueOnError,
+		Registry:      m.reg, // counts failed collections in promhttp_metric_handler_errors_total
 	})
 	return m
+}
+
+// SetLog sets the logger of the families that fail to be collected (nil:
+// not logged). It may be called while scrapes are served.
+func (m *Metrics) SetLog(log *slog.Logger) { m.log.Store(log) }
+
+// errorLog adapts the handler's errors to the logger set with SetLog,
+// on one line.
+type errorLog struct{ m *Metrics }
+
+// Println logs v at the error level.
+func (l errorLog) Println(v ...any) {
+	log := l.m.log.Load()
+	if log == nil {
+		return
+	}
+	parts := make([]string, 0, len(v))
+	for _, x := range v {
+		var multi prometheus.MultiError
+		if err, ok := x.(error); ok && errors.As(err, &multi) {
+			for _, e := range multi {
+				parts = append(parts, e.Error())
+			}
+			continue
+		}
+		parts = append(parts, strings.TrimSuffix(fmt.Sprint(x), ":"))
+	}
+	log.Error("metrics", slog.String("error", strings.Join(parts, "; ")))
 }
 
 func (m *Metrics) flagCounts(ctx context.Context) ([]flagCount, error) {
@@ -153,16 +175,123 @@ func (m *Metrics) StartRequest(method, route string) func(status int) {
 		method = "OTHER" // label values stay a small, known set
 	}
 	start := time.Now()
-	m.inFlight.Add(1, route)
+	inFlight := m.inFlight.WithLabelValues(route)
+	inFlight.Inc()
 	return func(status int) {
-		m.inFlight.Add(-1, route)
-		m.requests.Inc(method, route, strconv.Itoa(status))
-		m.duration.Observe(time.Since(start).Seconds(), method, route)
+		inFlight.Dec()
+		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	}
 }
 
-// Handler serves GET /metrics.
-func (m *Metrics) Handler() http.Handler { return m.reg }
+// Handler serves GET /metrics from the registry (promhttp.HandlerFor).
+func (m *Metrics) Handler() http.Handler { return m.handler }
 
 // Registry returns the registry, to add metrics of other parts.
-func (m *Metrics) Registry() *Registry { return m.reg }
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// funcCollector is one family computed at every scrape: collect calls
+// emit once per label set. When collect fails, the family is left out of
+// the scrape and the error is reported to the registry.
+type funcCollector struct {
+	desc    *prometheus.Desc
+	kind    prometheus.ValueType
+	collect func(ctx context.Context, emit func(v float64, labelValues ...string)) error
+}
+
+// Describe sends the family's one description.
+func (c *funcCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect computes the family, within collectTimeout.
+func (c *funcCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), collectTimeout)
+	defer cancel()
+	var out []prometheus.Metric
+	err := c.collect(ctx, func(v float64, labelValues ...string) {
+		out = append(out, prometheus.MustNewConstMetric(c.desc, c.kind, v, labelValues...))
+	})
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, metric := range out {
+		ch <- metric
+	}
+}
+
+// poolStat is one family of sql.DBStats.
+type poolStat struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(s sql.DBStats) float64
+}
+
+// poolCollector reports sql.DBStats of the write and read pools, labelled
+// pool="write" and pool="read" (pool="shared" when both handles share one
+// pool, as on PostgreSQL).
+type poolCollector struct {
+	db    *store.DB
+	stats []poolStat
+}
+
+func newPoolCollector(db *store.DB) *poolCollector {
+	stat := func(name, help string, kind prometheus.ValueType, value func(s sql.DBStats) float64) poolStat {
+		return poolStat{desc: prometheus.NewDesc(name, help, []string{"pool"}, nil), kind: kind, value: value}
+	}
+	return &poolCollector{db: db, stats: []poolStat{
+		stat("casemgr_db_open_connections", "Open connections of the database pool (write: the one SQLite writer).",
+			prometheus.GaugeValue, func(s sql.DBStats) float64 { return float64(s.OpenConnections) }),
+		stat("casemgr_db_in_use_connections", "Connections of the pool in use.",
+			prometheus.GaugeValue, func(s sql.DBStats) float64 { return float64(s.InUse) }),
+		stat("casemgr_db_idle_connections", "Idle connections of the pool.",
+			prometheus.GaugeValue, func(s sql.DBStats) float64 { return float64(s.Idle) }),
+		stat("casemgr_db_max_open_connections", "Maximum open connections of the pool.",
+			prometheus.GaugeValue, func(s sql.DBStats) float64 { return float64(s.MaxOpenConnections) }),
+		stat("casemgr_db_wait_count_total", "Times a request waited for a connection of the pool.",
+			prometheus.CounterValue, func(s sql.DBStats) float64 { return float64(s.WaitCount) }),
+		stat("casemgr_db_wait_duration_seconds_total", "Time spent waiting for a connection of the pool.",
+			prometheus.CounterValue, func(s sql.DBStats) float64 { return s.WaitDuration.Seconds() }),
+	}}
+}
+
+// Describe sends the description of every pool family.
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, s := range c.stats {
+		ch <- s.desc
+	}
+}
+
+// Collect reads the pools' statistics once and reports every family.
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	names, pools, err := c.pools()
+	if err != nil {
+		for _, s := range c.stats {
+			ch <- prometheus.NewInvalidMetric(s.desc, err)
+		}
+		return
+	}
+	stats := make([]sql.DBStats, len(pools))
+	for i, p := range pools {
+		stats[i] = p.Stats()
+	}
+	for _, s := range c.stats {
+		for i, st := range stats {
+			ch <- prometheus.MustNewConstMetric(s.desc, s.kind, s.value(st), names[i])
+		}
+	}
+}
+
+func (c *poolCollector) pools() ([]string, []*sql.DB, error) {
+	w, err := c.db.Write.DB()
+	if err != nil {
+		return nil, nil, fmt.Errorf("write pool: %w", err)
+	}
+	r, err := c.db.Read.DB()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read pool: %w", err)
+	}
+	if r == w {
+		return []string{"shared"}, []*sql.DB{w}, nil
+	}
+	return []string{"write", "read"}, []*sql.DB{w, r}, nil
+}
