@@ -88,6 +88,16 @@ func (d *Draft) AgeBand() string { return ageBand(d.v.identity.DateOfBirth, d.v.
 // (canonical order, comma-separated).
 func (d *Draft) Exploitation() string { return canonicalExploitation(d.v.exploitation) }
 
+// Victim returns the victim as Create validated it (names trimmed, gender
+// defaulted, date of birth zero when not given), as Get shows it: the
+// identity fields are the values the case row stores encrypted.
+func (d *Draft) Victim() Victim {
+	id := d.v.identity
+	return Victim{GivenName: id.GivenName, FamilyName: id.FamilyName, Alias: id.Alias, DateOfBirth: id.DateOfBirth,
+		Gender: d.v.gender, Nationality: d.v.nationality, EUCitizen: eligibility.IsEUCitizen(d.v.nationality),
+		UnaccompaniedMinor: d.v.unaccompaniedMinor}
+}
+
 // Gender, Nationality and UnaccompaniedMinor return the victim's
 // statistical attributes as stored.
 func (d *Draft) Gender() string { return d.v.gender }

@@ -3,7 +3,6 @@ package seed
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/casemgr/casemgr/internal/audit"
+	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/vault"
@@ -88,20 +88,23 @@ const (
 )
 
 // build does the CPU work of one case: keys, encryption, the replay of its
-// events, facts, flags, deadlines and the audit records' contents.
-func (b *Bulk) build(p *Plan, sh shelterInfo, now time.Time) (builtCase, error) {
+// events, facts, flags, deadlines and the audit records' contents. The
+// case and its events go through cases.Draft, which validates and applies
+// them with the service's own code (Create's validation, RecordEvent's
+// checks, state machines, guards and fact updates), as of today.
+func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time) (builtCase, error) {
 	today := eligibility.Today(now)
-	m, err := newModel(p, sh.official)
+	d, err := cases.NewDraft(p.Case, p.Shelter, sh.official, today)
 	if err != nil {
-		return builtCase{}, err
+		return builtCase{}, fmt.Errorf("seed: case of %s identified on %s: %w", p.Shelter, p.Case.IdentifiedOn, err)
 	}
 	id := uuid.NewString()
 	dk, wrapped, err := b.Keys.NewDataKey(id)
 	if err != nil {
 		return builtCase{}, fmt.Errorf("seed: new data key: %w", err)
 	}
-	v := p.Case.Victim
-	given, family, alias := strings.TrimSpace(v.GivenName), strings.TrimSpace(v.FamilyName), strings.TrimSpace(v.Alias)
+	v := d.Victim()
+	given, family, alias := v.GivenName, v.FamilyName, v.Alias
 	var sealErr error
 	seal := func(field, s string) []byte {
 		if sealErr != nil {
@@ -112,63 +115,70 @@ func (b *Bulk) build(p *Plan, sh shelterInfo, now time.Time) (builtCase, error) 
 		return out
 	}
 	givenEnc, familyEnc, aliasEnc := seal(fieldGivenName, given), seal(fieldFamilyName, family), seal(fieldAlias, alias)
-	dobEnc := seal(fieldDateOfBirth, m.DateOfBirth.String())
+	dobEnc := seal(fieldDateOfBirth, v.DateOfBirth.String())
 	if sealErr != nil {
 		return builtCase{}, fmt.Errorf("seed: encrypt identity: %w", sealErr)
 	}
 	actor := Actor(p.Shelter)
-	rec := func(event string, on Date, fromS state, fromP proceedings, data map[string]any, note string) (audit.Record, error) {
-		d, err := audit.DataOf(data)
+	// rec is the audit record of an event that moved the case from
+	// (fromS, fromP) to d's current states, as cases' appendRecord writes
+	// it; data is the normalised data.
+	rec := func(event string, on Date, fromS cases.State, fromP cases.Proceedings, data map[string]any, note string) (audit.Record, error) {
+		ad, err := audit.DataOf(data)
 		if err != nil {
 			return audit.Record{}, fmt.Errorf("seed: audit data: %w", err)
 		}
 		return audit.Record{
 			RecordedAt: audit.FormatTime(now), OccurredOn: on.String(), CaseID: id, Shelter: p.Shelter,
 			Actor: actor.Username, ActorRole: string(actor.Role), Event: event,
-			FromState: string(fromS), ToState: string(m.State),
-			FromProceedings: string(fromP), ToProceedings: string(m.Proceedings),
-			Data: d, NoteDigest: b.Keys.NoteDigest(note), RulesVersion: eligibility.Version,
+			FromState: string(fromS), ToState: string(d.State()),
+			FromProceedings: string(fromP), ToProceedings: string(d.Proceedings()),
+			Data: ad, NoteDigest: b.Keys.NoteDigest(note), RulesVersion: eligibility.Version,
 		}, nil
 	}
-	bc := builtCase{id: id, shelter: p.Shelter, year: m.IdentifiedOn.Year, dk: dk,
+	bc := builtCase{id: id, shelter: p.Shelter, year: d.IdentifiedOn().Year, dk: dk,
 		records: make([]audit.Record, 0, len(p.Events)+1), notes: make([]string, 0, len(p.Events)+1)}
-	open, err := rec("open_case", m.IdentifiedOn, "", "",
-		map[string]any{"identified_by": p.Case.IdentifiedBy, "exploitation": m.Exploitation}, "")
+	// open_case: from no state; its data as Create records it.
+	open, err := rec("open_case", d.IdentifiedOn(), "", "",
+		map[string]any{"identified_by": d.IdentifiedBy(), "exploitation": strings.Split(d.Exploitation(), ",")}, "")
 	if err != nil {
 		return builtCase{}, err
 	}
 	bc.records, bc.notes = append(bc.records, open), append(bc.notes, "")
-	for _, e := range p.Events {
-		fromS, fromP := m.State, m.Proceedings
-		if err := m.apply(e, b.Settings); err != nil {
-			return builtCase{}, err
+	for i, e := range p.Events {
+		fromS, fromP := d.State(), d.Proceedings()
+		in := cases.EventInput{Type: string(e.Type), OccurredOn: e.On.String(), Note: e.Note, Data: e.Data}
+		data, err := d.Apply(ctx, in, today, false, b.Settings)
+		if err != nil {
+			return builtCase{}, fmt.Errorf("seed: case of %s identified on %s, event %d (%s on %s): %w",
+				p.Shelter, p.Case.IdentifiedOn, i+1, e.Type, e.On, err)
 		}
-		r, err := rec(string(e.Type), e.On, fromS, fromP, e.Data, e.Note)
+		r, err := rec(string(e.Type), e.On, fromS, fromP, data, e.Note)
 		if err != nil {
 			return builtCase{}, err
 		}
 		bc.records, bc.notes = append(bc.records, r), append(bc.notes, e.Note)
 	}
-	facts, err := json.Marshal(m.Facts)
+	facts, err := d.MarshalFacts()
 	if err != nil {
-		return builtCase{}, fmt.Errorf("seed: encode facts: %w", err)
+		return builtCase{}, fmt.Errorf("seed: %w", err)
 	}
-	snap := m.snapshot()
+	snap := d.Snapshot()
 	for _, f := range eligibility.Evaluate(snap, today, b.Settings) {
 		bc.flags = append(bc.flags, [3]string{f.Rule, string(f.Severity), string(f.Kind)})
 	}
-	for _, d := range eligibility.Deadlines(snap, today, b.Settings) {
-		if d.Kind == eligibility.DeadlineMajority {
+	for _, dl := range eligibility.Deadlines(snap, today, b.Settings) {
+		if dl.Kind == eligibility.DeadlineMajority {
 			continue // computed when read (internal/case)
 		}
-		bc.deadlines = append(bc.deadlines, [2]string{d.Kind, d.DueOn.String()})
+		bc.deadlines = append(bc.deadlines, [2]string{dl.Kind, dl.DueOn.String()})
 	}
 	created := now.UTC()
-	bc.cols = []any{p.Shelter, 1 + len(p.Events), string(m.State), string(m.Proceedings), m.IdentifiedOn.String(),
-		p.Case.IdentifiedBy, m.LastEventOn.String(), wrapped, givenEnc, familyEnc, aliasEnc, dobEnc,
+	bc.cols = []any{p.Shelter, 1 + len(p.Events), string(d.State()), string(d.Proceedings()), d.IdentifiedOn().String(),
+		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, givenEnc, familyEnc, aliasEnc, dobEnc,
 		b.Keys.BlindIndex(given + " " + family), b.Keys.BlindIndex(family + " " + given), nil,
-		m.Gender, m.Nationality, m.UnaccompaniedMinor, ageBand(m.DateOfBirth, m.IdentifiedOn),
-		canonicalExploitation(p.Case.Exploitation), string(facts), false, created, created}
+		d.Gender(), d.Nationality(), d.UnaccompaniedMinor(), d.AgeBand(),
+		d.Exploitation(), facts, false, created, created}
 	return bc, nil
 }
 
@@ -260,7 +270,7 @@ func (b *Bulk) Write(ctx context.Context, n int, next func() (Plan, error)) (Sta
 				now := b.Now()
 				bt.built = make([]builtCase, len(bt.plans))
 				for j := range bt.plans {
-					if bt.built[j], bt.err = b.build(&bt.plans[j], shelters[bt.plans[j].Shelter], now); bt.err != nil {
+					if bt.built[j], bt.err = b.build(ctx, &bt.plans[j], shelters[bt.plans[j].Shelter], now); bt.err != nil {
 						break
 					}
 				}

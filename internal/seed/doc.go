@@ -6,7 +6,12 @@
 // ordered list of NRM events with their dates and data, spread over shelters,
 // states, nationalities and exploitation types in proportions taken from
 // the source report (docs/sources/tip-2025-belgium.md). Every plan is a
-// valid path through nrm.md's state machines as of the generator's "today".
+// valid path through nrm.md's state machines as of the generator's "today":
+// the generator applies each event it draws to a cases.Draft (the case
+// service's own validation, state machines, guards and fact updates, without
+// a database). A fact event the Draft refuses is drawn again; a refused step
+// of the case's scenario is an error. The package holds no copy of the NRM
+// logic.
 //
 // ServicePath writes plans through the real case service (cases.Service
 // Create and RecordEvent): one transaction per change, exactly as the API
@@ -16,12 +21,16 @@
 // encryption, blind indexes, facts, flags, deadlines, canonical audit data)
 // spread over worker goroutines and one writer that assigns references,
 // computes the hash chain in seq order and inserts multi-row statements.
-// The rows it produces are identical in form to the service's: the same
-// per-case data key and field encryption, the same facts JSON, the same
-// case_flags and case_deadlines rows as of today, the same audit records
-// (event, dates, states, canonical data, note digest) chained from the
-// audit_head it reads inside each transaction, and encrypted notes in
-// case_notes. seed_test.go checks this against ServicePath case by case.
+// Each worker replays a plan on a cases.Draft (Create's validation, then
+// RecordEvent's checks and transitions for every event), which gives the
+// states before and after each event, the normalised event data, the facts,
+// the age band, the flags and the deadlines. The rows it produces are
+// identical in form to the service's: the same per-case data key and field
+// encryption, the same facts JSON, the same case_flags and case_deadlines
+// rows as of today, the same audit records (event, dates, states, canonical
+// data, note digest) chained from the audit_head it reads inside each
+// transaction, and encrypted notes in case_notes. seed_test.go checks this
+// against ServicePath case by case.
 //
 // The package is for tests and the `casemgr seed-data` command; the server
 // never imports it.

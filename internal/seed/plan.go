@@ -1,13 +1,18 @@
 package seed
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
+
+// Date is a civil date in Europe/Brussels.
+type Date = eligibility.Date
 
 // Plan is one synthetic case: the input of cases.Service.Create and the
 // events to record on it, in order.
@@ -25,7 +30,8 @@ type Event struct {
 	Type cases.EventType
 	On   Date
 	// Data holds every field of the event's data object, defaults
-	// included, exactly as the service normalises it.
+	// included: the generator stores the data as cases.Draft's Apply
+	// (the service's own normalisation) returned it.
 	Data map[string]any
 	// Note is a short free-text note ("" for none).
 	Note string
@@ -194,10 +200,12 @@ func (g *Generator) scenario(eu, umMinor bool, old bool) []step {
 	return s
 }
 
-// factEvent returns a fact event (allowed in every open state) for m.
-func (g *Generator) factEvent(m *model) (cases.EventType, map[string]any) {
+// drawFact draws a fact event for the case d: the facts it holds decide
+// between an event and its opposite (contact, cooperation, guidance,
+// missing).
+func (g *Generator) drawFact(d *cases.Draft) (cases.EventType, map[string]any) {
 	r := g.rnd
-	f := m.Facts
+	f := d.Facts()
 	switch r.IntN(16) {
 	case 0:
 		return cases.ProveIdentity, nil
@@ -234,13 +242,42 @@ func (g *Generator) factEvent(m *model) (cases.EventType, map[string]any) {
 	case 10:
 		return cases.RecordProsecutorOpinion, map[string]any{"opinion": one(r, opinions)}
 	case 11:
-		if m.UnaccompaniedMinor {
+		if d.UnaccompaniedMinor() {
 			return cases.NotifyGuardianship, nil
 		}
 		return cases.ProveIdentity, nil
 	default:
 		return cases.GrantLegalAid, nil
 	}
+}
+
+// factTries is how many fact events the generator draws for one date
+// before it gives up: internal/case accepts every fact event in every open
+// state today, so the first draw is taken unless that changes.
+const factTries = 8
+
+// factEvent draws a fact event dated on that the case d accepts: each draw
+// is tried on a copy of d. It returns the event, with its normalised data,
+// and the case after it; d itself is not changed.
+func (g *Generator) factEvent(ctx context.Context, d *cases.Draft, on Date) (Event, *cases.Draft, error) {
+	var err error
+	for try := 0; try < factTries; try++ {
+		t, data := g.drawFact(d)
+		e := Event{Type: t, On: on, Data: data}
+		c := d.Clone()
+		if e.Data, err = g.apply(ctx, c, e); err == nil {
+			return e, c, nil
+		}
+	}
+	return Event{}, d, fmt.Errorf("seed: no fact event accepted on %s in state %s, proceedings %s: %w",
+		on, d.State(), d.Proceedings(), err)
+}
+
+// apply records e on d as cases.Service.RecordEvent would, as of the
+// generator's today, and returns the normalised data.
+func (g *Generator) apply(ctx context.Context, d *cases.Draft, e Event) (map[string]any, error) {
+	in := cases.EventInput{Type: string(e.Type), OccurredOn: e.On.String(), Data: e.Data}
+	return d.Apply(ctx, in, g.o.Today, false, g.o.Settings)
 }
 
 // victim draws the victim of a case identified on identified.
@@ -316,13 +353,21 @@ func (g *Generator) Next() (Plan, error) {
 		Victim: g.victim(identified, expl), Exploitation: expl,
 		IdentifiedOn: identified.String(), IdentifiedBy: pick(r, identifiedByWeights),
 	}}
-	m, err := newModel(&p, true)
+	// The case as the service creates it. Whether the shelter is an
+	// official NRM provider changes flags only, never the path.
+	d, err := cases.NewDraft(p.Case, shelter, true, o.Today)
 	if err != nil {
-		return Plan{}, err
+		return Plan{}, fmt.Errorf("seed: generated an invalid case: %w", err)
 	}
+	ctx := context.Background()
 	old := identified.DaysUntil(o.Today) > 3*365
-	umMinor := p.Case.Victim.UnaccompaniedMinor && m.snapshot().Minor(identified.AddDays(2))
-	steps := g.scenario(m.eu(), umMinor, old)
+	// The minors' path starts with a provisional permit within two days,
+	// if the case accepts one then (the list is built only for the few
+	// cases marked unaccompanied minor).
+	eu := eligibility.IsEUCitizen(d.Nationality())
+	umMinor := d.UnaccompaniedMinor() && !eu &&
+		slices.Contains(d.AllowedEvents(identified.AddDays(2), o.Settings), string(cases.IssueProvisionalPermit))
+	steps := g.scenario(eu, umMinor, old)
 
 	// Dates: each step after the previous one by its typical delay;
 	// steps that would fall after today have not happened yet.
@@ -369,30 +414,27 @@ func (g *Generator) Next() (Plan, error) {
 		if j >= len(dates) || (i < len(main) && !dates[j].Before(main[i].On)) {
 			e := main[i]
 			i++
-			if err := m.apply(e, o.Settings); err != nil {
+			if e.Data, err = g.apply(ctx, d, e); err != nil {
 				return Plan{}, fmt.Errorf("seed: generated an invalid path: %w", err)
 			}
 			events = append(events, e)
 			continue
 		}
-		t, data := g.factEvent(&m)
-		e := Event{Type: t, On: dates[j], Data: data}
-		j++
-		if err := m.apply(e, o.Settings); err != nil {
-			return Plan{}, fmt.Errorf("seed: generated an invalid fact event: %w", err)
+		var e Event
+		if e, d, err = g.factEvent(ctx, d, dates[j]); err != nil {
+			return Plan{}, err
 		}
+		j++
 		events = append(events, e)
 	}
 	if closeEvent != nil {
-		if err := m.apply(*closeEvent, o.Settings); err != nil {
+		e := *closeEvent
+		if e.Data, err = g.apply(ctx, d, e); err != nil {
 			return Plan{}, fmt.Errorf("seed: generated an invalid closure: %w", err)
 		}
-		events = append(events, *closeEvent)
+		events = append(events, e)
 	}
 	for k := range events {
-		if events[k].Data == nil {
-			events[k].Data = map[string]any{}
-		}
 		if r.IntN(8) == 0 {
 			events[k].Note = one(r, notes)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/audit"
 	cases "github.com/casemgr/casemgr/internal/case"
@@ -462,5 +463,131 @@ func TestBulkRefusesUnknownShelter(t *testing.T) {
 	var n int64
 	if err := env.DB.Read.Table("cases").Count(&n).Error; err != nil || n != 0 {
 		t.Errorf("got %d cases (%v), want 0", n, err)
+	}
+}
+
+// plansOf returns a plan source that yields plans in order.
+func plansOf(plans []seed.Plan) func() (seed.Plan, error) {
+	i := 0
+	return func() (seed.Plan, error) {
+		if i >= len(plans) {
+			return seed.Plan{}, fmt.Errorf("plansOf: only %d plans", len(plans))
+		}
+		i++
+		return plans[i-1], nil
+	}
+}
+
+// TestBulkNormalizesLikeService writes hand-made plans whose input is not
+// in stored form (untrimmed names, no gender, exploitation out of order,
+// event data without its defaults) through both paths: the bulk path must
+// store what the service stores, so it validates and normalises with the
+// service's own code (cases.Draft), not with the plan's values.
+func TestBulkNormalizesLikeService(t *testing.T) {
+	ctx := context.Background()
+	ref, bulk := newEnv(t), newEnv(t)
+	today := eligibility.Today(ref.Clock.Now())
+	day := func(n int) eligibility.Date { return today.AddDays(-400 + n) }
+	ev := func(typ cases.EventType, n int, data map[string]any, note string) seed.Event {
+		return seed.Event{Type: typ, On: day(n), Data: data, Note: note}
+	}
+	plans := []seed.Plan{
+		{Shelter: "payoke", Case: cases.NewCase{
+			Victim:       cases.VictimInput{GivenName: "  Grace ", FamilyName: "Okafor  ", DateOfBirth: day(0).AddYears(-30).String(), Nationality: "NG"},
+			Exploitation: []string{"labour", "sexual"}, IdentifiedOn: day(0).String(), IdentifiedBy: "police"},
+			Events: []seed.Event{
+				ev(cases.StartReflection, 1, nil, "first meeting"),
+				ev(cases.FileComplaint, 20, nil, ""),
+				ev(cases.ConfirmVictimStatus, 90, map[string]any{}, ""),
+				ev(cases.FileCharges, 150, nil, "charges filed"),
+				ev(cases.RecordPenalization, 160, map[string]any{"offence": "theft"}, ""),
+				ev(cases.ClaimCompensation, 170, map[string]any{"route": "fund"}, ""),
+			}},
+		{Shelter: "surya", Case: cases.NewCase{
+			Victim:       cases.VictimInput{GivenName: "Andreea", FamilyName: "Popescu", Alias: " Mimi ", Gender: "female", Nationality: "RO"},
+			Exploitation: []string{"forced_begging", "sexual"}, IdentifiedOn: day(10).String(), IdentifiedBy: "shelter"},
+			Events: []seed.Event{
+				ev(cases.StartEUAssistance, 10, nil, ""),
+				ev(cases.FileComplaint, 30, nil, ""),
+				ev(cases.CloseCase, 300, map[string]any{"reason": "victim_request"}, "closed"),
+			}},
+		{Shelter: "pag-asa", Case: cases.NewCase{
+			Victim: cases.VictimInput{GivenName: "Farid", FamilyName: "Ahmadi", DateOfBirth: day(0).AddYears(-15).String(),
+				Gender: "male", Nationality: "AF", UnaccompaniedMinor: true},
+			Exploitation: []string{"forced_criminality"}, IdentifiedOn: day(0).String(), IdentifiedBy: "asylum_centre"},
+			Events: []seed.Event{
+				ev(cases.IssueProvisionalPermit, 1, nil, ""),
+				ev(cases.NotifyGuardianship, 1, nil, ""),
+				ev(cases.ExtendProvisionalPermit, 120, nil, "after the expiry: a gap"),
+			}},
+	}
+	sp := seed.ServicePath{Cases: ref.Cases}
+	for i, p := range plans {
+		if _, err := sp.Write(ctx, p); err != nil {
+			t.Fatalf("service path, plan %d: %v", i, err)
+		}
+	}
+	b := &seed.Bulk{DB: bulk.DB, Keys: bulk.Keys, Settings: bulk.Cases.Settings(), Now: bulk.Clock.Now, BatchCases: 2, Workers: 2}
+	st, err := b.Write(ctx, len(plans), plansOf(plans))
+	if err != nil {
+		t.Fatalf("bulk path: %v", err)
+	}
+	if got, want := st.Records, int64(3+len(plans)+6+3); got != want {
+		t.Errorf("bulk wrote %d audit records, want %d", got, want)
+	}
+	compareDatabases(t, ref, bulk)
+	got := rows(t, bulk, `SELECT data FROM audit_log WHERE event = 'file_charges'`)
+	if want := `{"retains_trafficking":false}`; len(got) != 1 || got[0][0] != want {
+		t.Errorf("file_charges data: got %v, want [%s]", got, want)
+	}
+}
+
+// TestBulkRefusesWhatTheServiceRefuses gives the bulk path plans that the
+// service refuses: the run must fail with the service's kind of error and
+// write nothing.
+func TestBulkRefusesWhatTheServiceRefuses(t *testing.T) {
+	ctx := context.Background()
+	ref, bulk := newEnv(t), newEnv(t)
+	today := eligibility.Today(ref.Clock.Now())
+	identified := today.AddDays(-30)
+	valid := cases.NewCase{Victim: cases.VictimInput{GivenName: "Mei", FamilyName: "Wang", Nationality: "CN"},
+		Exploitation: []string{"labour"}, IdentifiedOn: identified.String(), IdentifiedBy: "police"}
+	tests := []struct {
+		name   string
+		c      cases.NewCase
+		events []seed.Event
+		want   apperr.Kind
+	}{
+		{"event without a transition", valid,
+			[]seed.Event{{Type: cases.GrantIndefiniteStay, On: identified.AddDays(1)}}, apperr.InvalidTransition},
+		{"guard: not an unaccompanied minor", valid,
+			[]seed.Event{{Type: cases.IssueProvisionalPermit, On: identified.AddDays(1)}}, apperr.InvalidTransition},
+		{"unknown data field", valid,
+			[]seed.Event{{Type: cases.GrantLegalAid, On: identified.AddDays(1), Data: map[string]any{"amount_eur": "10.00"}}}, apperr.Invalid},
+		{"required data missing", valid,
+			[]seed.Event{{Type: cases.CloseCase, On: identified.AddDays(1)}}, apperr.Invalid},
+		{"event in the future", valid,
+			[]seed.Event{{Type: cases.ProveIdentity, On: today.AddDays(1)}}, apperr.Invalid},
+		{"events out of order", valid,
+			[]seed.Event{{Type: cases.ProveIdentity, On: identified.AddDays(5)}, {Type: cases.GrantLegalAid, On: identified.AddDays(4)}}, apperr.Invalid},
+		{"invalid case", cases.NewCase{Victim: cases.VictimInput{GivenName: "Mei", FamilyName: "Wang", Nationality: "cn"},
+			Exploitation: []string{"labour"}, IdentifiedOn: identified.String(), IdentifiedBy: "police"}, nil, apperr.Invalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := seed.Plan{Shelter: "payoke", Case: tc.c, Events: tc.events}
+			if _, err := (seed.ServicePath{Cases: ref.Cases}).Write(ctx, p); apperr.KindOf(err) != tc.want {
+				t.Fatalf("service path: got %v (kind %v), want kind %v", err, apperr.KindOf(err), tc.want)
+			}
+			b := &seed.Bulk{DB: bulk.DB, Keys: bulk.Keys, Settings: bulk.Cases.Settings(), Now: bulk.Clock.Now}
+			_, err := b.Write(ctx, 1, plansOf([]seed.Plan{p}))
+			if apperr.KindOf(err) != tc.want {
+				t.Fatalf("bulk path: got %v (kind %v), want kind %v", err, apperr.KindOf(err), tc.want)
+			}
+			got := rows(t, bulk, "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM audit_log WHERE case_id <> '')")
+			if got[0][0] != int64(0) || got[0][1] != int64(0) {
+				t.Errorf("bulk path wrote %v cases and %v case records, want 0 and 0", got[0][0], got[0][1])
+			}
+		})
 	}
 }
