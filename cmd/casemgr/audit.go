@@ -51,11 +51,7 @@ func (e env) auditVerify(args []string) error {
 	if *filtered || *checkpoints != "" {
 		return errors.New("audit verify: --filtered and --checkpoints go with --file")
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}
@@ -166,11 +162,7 @@ func (e env) auditExport(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}
@@ -235,11 +227,7 @@ func (e env) auditCheckpoint(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}

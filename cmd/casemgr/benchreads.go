@@ -32,11 +32,7 @@ func (e env) benchReads(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,7 @@ func (e env) caseErase(args []string) error {
 	if fs.NArg() != 1 {
 		return fmt.Errorf("usage: casemgr case erase ID")
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}
@@ -42,11 +38,7 @@ func (e env) keysRotate(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}

@@ -142,6 +142,15 @@ func (e env) logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, opts))
 }
 
+// openApp loads the configuration of a command and opens the application.
+func (e env) openApp(c *common) (*app.App, error) {
+	cfg, err := e.load(c)
+	if err != nil {
+		return nil, err
+	}
+	return e.open(cfg)
+}
+
 func (e env) open(cfg config.Config) (*app.App, error) {
 	if err := os.MkdirAll(cfg.Server.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.Server.DataDir, err)
@@ -217,11 +226,7 @@ func (e env) migrate(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}
@@ -251,11 +256,7 @@ func (e env) userAdd(args []string) error {
 		return fmt.Errorf("read password: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,7 @@ func (e env) seedData(args []string) error {
 			*mode = "bulk"
 		}
 	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	a, err := e.open(cfg)
+	a, err := e.openApp(c)
 	if err != nil {
 		return err
 	}
