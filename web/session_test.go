@@ -124,7 +124,7 @@ func TestSessionSlidingAndAbsolute(t *testing.T) {
 // TestLogin checks the login form: a failed login keeps the username,
 // never says which part was wrong, and throttling answers 429.
 func TestLogin(t *testing.T) {
-	e := &env{Env: apptest.New(t, func(c *config.Config) { c.Auth.LoginMaxFailures = 3 })}
+	e := &env{Env: apptest.New(t, func(c *config.Config) { c.Auth.LoginMaxFailures, c.Auth.LoginMaxFailuresIP = 3, 3 })}
 	e.AddUser(t, "ana", "caseworker", "payoke")
 	b := e.browser(t)
 	b.get("/login")

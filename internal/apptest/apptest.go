@@ -62,6 +62,7 @@ func Config(dir string) config.Config {
 	cfg.Auth.Argon2Time = 1
 	cfg.Auth.Argon2MemoryKiB = 64
 	cfg.Auth.LoginMaxFailures = 1000
+	cfg.Auth.LoginMaxFailuresIP = 1000
 	return cfg
 }
 

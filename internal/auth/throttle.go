@@ -6,20 +6,23 @@ import (
 )
 
 // Throttle counts failed logins per account and per client IP within a
-// sliding window and refuses further attempts once either reaches the
-// limit. Successful logins do not count. State is in memory, per process:
+// sliding window and refuses further attempts once either reaches its
+// limit. The per-IP limit is higher: a shelter's staff may share one
+// address behind NAT. Successful logins do not count. State is in memory, per process:
 // several instances behind a proxy each keep their own counts.
 type Throttle struct {
 	mu     sync.Mutex
-	max    int
+	max    int // per account
+	maxIP  int // per client IP
 	window time.Duration
 	now    func() time.Time
 	fails  map[string][]time.Time
 }
 
-// NewThrottle returns a Throttle allowing max failures per window.
-func NewThrottle(max int, window time.Duration, now func() time.Time) *Throttle {
-	return &Throttle{max: max, window: window, now: now, fails: map[string][]time.Time{}}
+// NewThrottle returns a Throttle allowing max failures per account and
+// maxIP failures per client IP within window.
+func NewThrottle(max, maxIP int, window time.Duration, now func() time.Time) *Throttle {
+	return &Throttle{max: max, maxIP: maxIP, window: window, now: now, fails: map[string][]time.Time{}}
 }
 
 func (t *Throttle) recent(key string, now time.Time) []time.Time {
@@ -44,10 +47,13 @@ func (t *Throttle) Allow(username, ip string) (bool, time.Duration) {
 	defer t.mu.Unlock()
 	now := t.now()
 	var wait time.Duration
-	for _, k := range []string{"u:" + username, "ip:" + ip} {
-		ts := t.recent(k, now)
-		if len(ts) >= t.max {
-			if w := t.window - now.Sub(ts[len(ts)-t.max]); w > wait {
+	for _, l := range []struct {
+		key string
+		max int
+	}{{"u:" + username, t.max}, {"ip:" + ip, t.maxIP}} {
+		ts := t.recent(l.key, now)
+		if len(ts) >= l.max {
+			if w := t.window - now.Sub(ts[len(ts)-l.max]); w > wait {
 				wait = w
 			}
 		}

@@ -14,7 +14,7 @@ import (
 func webEnv(t *testing.T) *apptest.Env {
 	t.Helper()
 	e := apptest.New(t, func(c *config.Config) {
-		c.Auth.LoginMaxFailures = 3
+		c.Auth.LoginMaxFailures, c.Auth.LoginMaxFailuresIP = 3, 3
 		c.Auth.RefreshTokenTTL = 2 * time.Hour
 	})
 	e.AddUser(t, "ana", auth.RoleCaseworker, "payoke")

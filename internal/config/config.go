@@ -64,6 +64,7 @@ type Auth struct {
 	MaxConcurrentHashes int           `yaml:"max_concurrent_hashes"`
 	AllowWeakHashing    bool          `yaml:"allow_weak_hashing"`
 	LoginMaxFailures    int           `yaml:"login_max_failures"`
+	LoginMaxFailuresIP  int           `yaml:"login_max_failures_per_ip"`
 	LoginFailureWindow  time.Duration `yaml:"login_failure_window"`
 }
 
@@ -119,6 +120,7 @@ func Default() Config {
 			Argon2Threads:       1,
 			MaxConcurrentHashes: 2,
 			LoginMaxFailures:    5,
+			LoginMaxFailuresIP:  50,
 			LoginFailureWindow:  15 * time.Minute,
 		},
 		NRM: NRM{
@@ -343,6 +345,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.LoginMaxFailures < 1 {
 		bad("auth.login_max_failures", "must be at least 1")
+	}
+	if c.Auth.LoginMaxFailuresIP < c.Auth.LoginMaxFailures {
+		bad("auth.login_max_failures_per_ip", "must be at least auth.login_max_failures")
 	}
 	if c.Auth.LoginFailureWindow <= 0 {
 		bad("auth.login_failure_window", "must be positive")
