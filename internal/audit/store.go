@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -205,4 +206,20 @@ func broken(res Result, firstBad int64, reason string) Result {
 	res.FirstBadSeq = firstBad
 	res.Reason = reason
 	return res
+}
+
+// AppendAct appends the record of an administrative act that concerns no
+// single case (create_user, update_shelter, rotate_keys, …): no case, no
+// event date, data canonicalized from m. shelter may be "".
+func AppendAct(tx *gorm.DB, now time.Time, actor, role, event, shelter, rulesVersion string, m map[string]any) error {
+	d, err := DataOf(m)
+	if err != nil {
+		return fmt.Errorf("audit %s: data: %w", event, err)
+	}
+	r := Record{RecordedAt: FormatTime(now), Shelter: shelter, Actor: actor, ActorRole: role,
+		Event: event, Data: d, RulesVersion: rulesVersion}
+	if err := Append(tx, &r); err != nil {
+		return fmt.Errorf("audit %s: %w", event, err)
+	}
+	return nil
 }

@@ -483,18 +483,7 @@ func (s *Service) CountUsers(ctx context.Context) (int64, error) {
 }
 
 func appendAdmin(tx *gorm.DB, a Actor, event string, data map[string]any, now time.Time) error {
-	d, err := audit.DataOf(data)
-	if err != nil {
-		return fmt.Errorf("auth: audit data: %w", err)
-	}
-	r := audit.Record{
-		RecordedAt: audit.FormatTime(now), Actor: a.Username, ActorRole: string(a.Role),
-		Event: event, Data: d, RulesVersion: eligibility.Version,
-	}
-	if err := audit.Append(tx, &r); err != nil {
-		return fmt.Errorf("auth: audit %s: %w", event, err)
-	}
-	return nil
+	return audit.AppendAct(tx, now, a.Username, string(a.Role), event, "", eligibility.Version, data)
 }
 
 func hashToken(t string) string {

@@ -132,14 +132,8 @@ func (s *Service) RewrapKeys(ctx context.Context, a auth.Actor) (int, error) {
 		n += done
 	}
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		now := s.now().UTC()
-		rec := audit.Record{RecordedAt: audit.FormatTime(now), Actor: a.Username, ActorRole: string(a.Role),
-			Event: "rotate_keys", RulesVersion: eligibility.Version}
-		var err error
-		if rec.Data, err = audit.DataOf(map[string]any{"kek": s.keys.CurrentKEKID(), "rewrapped": n}); err != nil {
-			return err
-		}
-		return audit.Append(tx, &rec)
+		return audit.AppendAct(tx, s.now().UTC(), a.Username, string(a.Role), "rotate_keys", "", eligibility.Version,
+			map[string]any{"kek": s.keys.CurrentKEKID(), "rewrapped": n})
 	})
 	if err != nil {
 		return n, fmt.Errorf("cases: audit rotate_keys: %w", err)

@@ -210,14 +210,5 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p Patch) 
 }
 
 func appendRecord(tx *gorm.DB, a auth.Actor, event, shelterID string, data map[string]any, now time.Time) error {
-	d, err := audit.DataOf(data)
-	if err != nil {
-		return fmt.Errorf("shelter: audit data: %w", err)
-	}
-	r := audit.Record{RecordedAt: audit.FormatTime(now), Shelter: shelterID, Actor: a.Username,
-		ActorRole: string(a.Role), Event: event, Data: d, RulesVersion: eligibility.Version}
-	if err := audit.Append(tx, &r); err != nil {
-		return fmt.Errorf("shelter: audit %s: %w", event, err)
-	}
-	return nil
+	return audit.AppendAct(tx, now, a.Username, string(a.Role), event, shelterID, eligibility.Version, data)
 }
