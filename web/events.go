@@ -8,47 +8,13 @@ import (
 	cases "github.com/casemgr/casemgr/internal/case"
 )
 
-// dataField is one key of an event's data object (nrm.md "Events"), as the
-// forms show it: enumerations as a <select>, booleans as a checkbox,
-// amounts as text. The service checks the values again; a test keeps this
-// table in step with it.
-type dataField struct {
-	Name     string
-	Kind     string // "enum", "bool" or "amount"
-	Values   []string
-	Required bool
-}
+// dataField is one key of an event's data object, as the forms show it:
+// enumerations as a <select>, booleans as a checkbox, amounts as text.
+type dataField = cases.DataField
 
-// eventFields returns the data fields of an event type, in order.
-func eventFields(t string) []dataField {
-	switch cases.EventType(t) {
-	case cases.RecordProsecutorOpinion:
-		return []dataField{{Name: "opinion", Kind: "enum", Required: true,
-			Values: []string{"victim_confirmed", "unclear", "not_victim", "not_trafficking"}}}
-	case cases.FileCharges:
-		return []dataField{{Name: "retains_trafficking", Kind: "bool"}}
-	case cases.WithdrawStatus:
-		return []dataField{{Name: "reason", Kind: "enum", Required: true,
-			Values: []string{"contact_with_trafficker", "stopped_cooperating", "prosecutor_opinion", "dismissal",
-				"settlement", "diplomatic_immunity", "acquittal", "public_order", "fraud", "other"}}}
-	case cases.CloseCase:
-		return []dataField{{Name: "reason", Kind: "enum", Required: true,
-			Values: []string{"victim_request", "returned", "moved_shelter", "indefinite_stay_settled", "no_contact",
-				"deceased", "other"}}}
-	case cases.RecordPenalization:
-		return []dataField{
-			{Name: "offence", Kind: "enum", Required: true,
-				Values: []string{"theft", "drugs", "document_fraud", "immigration", "prostitution_related", "begging", "other"}},
-			{Name: "linked_to_exploitation", Kind: "bool"}}
-	case cases.ClaimCompensation:
-		return []dataField{
-			{Name: "route", Kind: "enum", Required: true, Values: []string{"court", "fund"}},
-			{Name: "physical_violence_documented", Kind: "bool"}}
-	case cases.AwardCompensation:
-		return []dataField{{Name: "amount_eur", Kind: "amount", Required: true}}
-	}
-	return nil
-}
+// eventFields returns the data fields of an event type, in order, from the
+// service's own event table.
+func eventFields(t string) []dataField { return cases.EventData(cases.EventType(t)) }
 
 // knownEvent reports whether t is an event of nrm.md.
 func knownEvent(t string) bool {

@@ -254,3 +254,28 @@ func describeEvents() string {
 	}
 	return fmt.Sprintf("one of %s", strings.Join(names, ", "))
 }
+
+// DataField describes one key of an event's data object (nrm.md
+// "Events"), for forms and documentation: Kind is "enum" (one of Values),
+// "bool" (default false) or "amount" (a positive decimal string with two
+// places).
+type DataField struct {
+	Name     string
+	Kind     string
+	Values   []string
+	Required bool
+}
+
+// EventData returns the data fields an event takes, in order; nil for an
+// event that takes none or is unknown.
+func EventData(t EventType) []DataField {
+	def, ok := lookup(t)
+	if !ok || len(def.data) == 0 {
+		return nil
+	}
+	out := make([]DataField, len(def.data))
+	for i, f := range def.data {
+		out[i] = DataField{Name: f.name, Kind: f.kind, Values: append([]string(nil), f.values...), Required: f.required}
+	}
+	return out
+}
