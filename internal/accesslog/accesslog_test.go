@@ -124,7 +124,7 @@ func TestRecorderWaitsWhenFull(t *testing.T) {
 		t.Fatalf("begin: %v", hold.Error)
 	}
 	r.Record(t.Context(), ana, "c1", "payoke", "get") // taken by the writer, which blocks
-	time.Sleep(50 * time.Millisecond)
+	waitTaken(t, r)
 	r.Record(t.Context(), ana, "c2", "payoke", "get") // fills the queue
 	done := make(chan struct{})
 	go func() {
@@ -165,7 +165,7 @@ func TestRecorderLossIsLogged(t *testing.T) {
 	r := NewRecorder(db.Write, c.now, Options{Buffer: 1, BatchSize: 1, Log: slog.New(slog.NewTextHandler(lw, nil))})
 	hold := db.Write.Begin()
 	r.Record(t.Context(), ana, "c1", "payoke", "get")
-	time.Sleep(50 * time.Millisecond)
+	waitTaken(t, r)
 	r.Record(t.Context(), ana, "c2", "payoke", "get")
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -283,5 +283,19 @@ func TestEntryExport(t *testing.T) {
 	var m map[string]any
 	if err := json.Unmarshal(ndBuf.Bytes(), &m); err != nil || m["id"] != 7.0 || m["actor"] != "-ana" || len(m) != 7 {
 		t.Errorf("NDJSON: got %s (%v), want 7 keys with id 7 and actor -ana", ndBuf.Bytes(), err)
+	}
+}
+
+// waitTaken waits until the writer has taken every queued entry (a fixed
+// sleep is not enough on a loaded machine, and a full queue here would
+// block the test for good).
+func waitTaken(t *testing.T, r *Recorder) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.in) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer did not take the queued entry within 10 s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
