@@ -105,7 +105,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	data := filepath.Join(dir, "data")
 	environ := append(os.Environ(), "CASEMGR_AUTH_ALLOW_WEAK_HASHING=true", "CASEMGR_AUTH_ARGON2_TIME=1",
-		"CASEMGR_AUTH_ARGON2_MEMORY_KIB=64", "CASEMGR_LOG_LEVEL=warn", "CASEMGR_AUTH_LOGIN_MAX_FAILURES=100000")
+		"CASEMGR_AUTH_ARGON2_MEMORY_KIB=64", "CASEMGR_LOG_LEVEL=warn", "CASEMGR_AUTH_LOGIN_MAX_FAILURES=100000", "CASEMGR_AUTH_LOGIN_MAX_FAILURES_PER_IP=100000")
 	const password = "crash test password"
 	var users []loadgen.User
 	for i, sh := range []string{"payoke", "surya"} {
