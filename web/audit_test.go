@@ -79,7 +79,10 @@ func TestAuditSearch(t *testing.T) {
 			}
 		})
 	}
-	if r := b.get("/audit"); !strings.Contains(r.Body, `<p class="ok" id="verify-result">The chain is intact:`) {
+	if r := b.get("/audit"); strings.Contains(r.Body, `id="verify-result"`) || !strings.Contains(r.Body, `id="verify-form"`) {
+		t.Fatalf("the audit page verifies the chain on every load; want a button")
+	}
+	if r := b.get("/audit?verify=1"); !strings.Contains(r.Body, `<p class="ok" id="verify-result">The chain is intact:`) {
 		t.Fatalf("the audit page does not show the verification result")
 	}
 }

@@ -277,7 +277,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// The auditor exports the history as CSV (a download).
 	login("aud")
-	step("audit search", chromedp.Navigate(srv.URL+"/audit?search=1"), chromedp.WaitVisible(chromedp.CSS("#audit-records")))
+	step("audit search", chromedp.Navigate(srv.URL+"/audit?search=1&verify=1"), chromedp.WaitVisible(chromedp.CSS("#audit-records")))
 	if got := text("#verify-result"); !strings.Contains(got, "The chain is intact") {
 		t.Fatalf("verification: got %q", got)
 	}

@@ -23,7 +23,7 @@ func TestPageAccess(t *testing.T) {
 		{"/cases/new", []string{"ana", "sam", "bob"}, `name="victim.given_name"`},
 		{"/cases/" + c.ID, []string{"ana", "sam"}, "Grace Okafor"},
 		{"/deadlines", []string{"ana", "sam", "bob"}, "Deadlines of the shelter"},
-		{"/audit", []string{"aud"}, "The chain is intact"},
+		{"/audit", []string{"aud"}, "Verify the chain now"},
 		{"/admin/users", []string{"adm"}, `id="user-ana"`},
 		{"/admin/shelters", []string{"adm"}, `id="shelter-payoke"`},
 		{"/logout", []string{"ana", "sam", "bob", "aud", "adm"}, `action="/logout"`},
