@@ -299,10 +299,8 @@ func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *for
 			}
 		}
 	}
-	if items, ok := hist.([]cases.HistoryItem); ok {
-		for i := len(items) - 1; i >= 0; i-- {
-			v.History = append(v.History, historyRowOf(p, items[i]))
-		}
+	for i := len(hist) - 1; i >= 0; i-- {
+		v.History = append(v.History, historyRowOf(p, hist[i]))
 	}
 	p.Data = v
 	return u.render(c, status, "case", p)

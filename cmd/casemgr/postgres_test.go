@@ -414,7 +414,7 @@ func TestMigrateData(t *testing.T) {
 		t.Errorf("case on the copy: got %q %s v%d (%v), want Grace0 reflection v2", c.Victim.GivenName, c.State, c.Version, err)
 	}
 	hist, err := a.Cases.History(ctx, cw, caseID)
-	if items, ok := hist.([]cases.HistoryItem); err != nil || !ok || len(items) != 2 || items[1].Note != "met at the station" {
+	if err != nil || len(hist) != 2 || hist[1].Note != "met at the station" {
 		t.Errorf("history on the copy: got %v (%v), want open_case and start_reflection with its note", hist, err)
 	}
 	next, err := a.Cases.Create(ctx, cw, cases.NewCase{

@@ -732,29 +732,50 @@ type HistoryItem struct {
 	Note            string          `json:"note"`
 }
 
-// History returns the records of a case, oldest first: for caseworkers and
-// supervisors with the decrypted notes, for auditors (any shelter) as the
-// full audit records with only the notes' digests.
-func (s *Service) History(ctx context.Context, a auth.Actor, id string) (any, error) {
-	if !a.Is(auth.RoleCaseworker, auth.RoleSupervisor, auth.RoleAuditor) {
-		return nil, apperr.Forbiddenf("only caseworkers, supervisors and auditors read case histories")
-	}
+// records loads a case visible to the actor and its audit records,
+// oldest first, and logs the read.
+func (s *Service) records(ctx context.Context, a auth.Actor, id string) (*row, []audit.Record, error) {
 	db := s.db.Read.WithContext(ctx)
 	r, _, err := load(db, a, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	recs, err := audit.ForCase(db, r.ID)
 	if err != nil {
-		return nil, fmt.Errorf("cases: history: %w", err)
+		return nil, nil, fmt.Errorf("cases: history: %w", err)
 	}
 	s.recordAccess(ctx, a, r.ID, r.ShelterID, AccessEvents)
-	if a.Is(auth.RoleAuditor) {
-		if recs == nil {
-			recs = []audit.Record{}
-		}
-		return recs, nil
+	return r, recs, nil
+}
+
+// AuditHistory returns the full audit records of a case, oldest first, for
+// auditors (any shelter): only the notes' digests, no identity.
+func (s *Service) AuditHistory(ctx context.Context, a auth.Actor, id string) ([]audit.Record, error) {
+	if !a.Is(auth.RoleAuditor) {
+		return nil, apperr.Forbiddenf("only auditors read the full audit records of a case")
 	}
+	_, recs, err := s.records(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if recs == nil {
+		recs = []audit.Record{}
+	}
+	return recs, nil
+}
+
+// History returns the history of a case, oldest first, as caseworkers and
+// supervisors see it: each record's event, states, data and actor, with
+// the decrypted note.
+func (s *Service) History(ctx context.Context, a auth.Actor, id string) ([]HistoryItem, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return nil, err
+	}
+	r, recs, err := s.records(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	db := s.db.Read.WithContext(ctx)
 	notes := map[int64][]byte{}
 	var ns []struct {
 		Seq     int64

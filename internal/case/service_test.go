@@ -562,6 +562,10 @@ func TestServiceVisibility(t *testing.T) {
 			_, err := f.svc.History(ctx, a, id)
 			return err
 		},
+		"AuditHistory": func(a auth.Actor, id string) error {
+			_, err := f.svc.AuditHistory(ctx, a, id)
+			return err
+		},
 		"Flags": func(a auth.Actor, id string) error {
 			_, err := f.svc.Flags(ctx, a, id, eligibility.Date{})
 			return err
@@ -574,19 +578,22 @@ func TestServiceVisibility(t *testing.T) {
 		id    string
 		want  map[string]string // op -> kind; ops not listed want "not_found"
 	}{
-		{"caseworker of another shelter", other, c.ID, nil},
-		{"supervisor of another shelter", otherSup, c.ID, nil},
-		{"own caseworker, unknown id", f.cw, "7f0c2a52-0000-4000-8000-000000000000", nil},
-		{"own caseworker, malformed id", f.cw, "../cases", nil},
+		{"caseworker of another shelter", other, c.ID, map[string]string{"AuditHistory": "forbidden"}},
+		{"supervisor of another shelter", otherSup, c.ID, map[string]string{"AuditHistory": "forbidden"}},
+		{"own caseworker, unknown id", f.cw, "7f0c2a52-0000-4000-8000-000000000000", map[string]string{"AuditHistory": "forbidden"}},
+		{"own caseworker, malformed id", f.cw, "../cases", map[string]string{"AuditHistory": "forbidden"}},
 		{"auditor", auditor, c.ID, map[string]string{"Get": "forbidden", "RecordEvent": "forbidden",
 			"RecordEvent invalid body": "forbidden", "Update": "forbidden", "Simulate": "forbidden",
-			"History": "nil", "Flags": "forbidden", "Visible": "forbidden"}},
+			"History": "forbidden", "AuditHistory": "nil", "Flags": "forbidden", "Visible": "forbidden"}},
+		{"auditor, unknown id", auditor, "7f0c2a52-0000-4000-8000-000000000000", map[string]string{"Get": "forbidden",
+			"RecordEvent": "forbidden", "RecordEvent invalid body": "forbidden", "Update": "forbidden",
+			"Simulate": "forbidden", "History": "forbidden", "Flags": "forbidden", "Visible": "forbidden"}},
 		{"admin", admin, c.ID, map[string]string{"Get": "forbidden", "RecordEvent": "forbidden",
 			"RecordEvent invalid body": "forbidden", "Update": "forbidden", "Simulate": "forbidden",
-			"History": "forbidden", "Flags": "forbidden", "Visible": "forbidden"}},
+			"History": "forbidden", "AuditHistory": "forbidden", "Flags": "forbidden", "Visible": "forbidden"}},
 		{"supervisor of the shelter", sup, c.ID, map[string]string{"Get": "nil", "RecordEvent": "nil",
 			"RecordEvent invalid body": "invalid", "Update": "nil", "Simulate": "nil", "History": "nil",
-			"Flags": "nil", "Visible": "nil"}},
+			"AuditHistory": "forbidden", "Flags": "nil", "Visible": "nil"}},
 	}
 	for _, l := range list {
 		for op, fn := range ops {
@@ -797,13 +804,9 @@ func TestServiceNotes(t *testing.T) {
 	note2 := "Passport kept by Xerxesqz's cousin — retrieved by police."
 	f.record(c.ID, cases.EventInput{Type: "end_contact_with_trafficker", OccurredOn: "2025-01-13", Note: note2})
 
-	h, err := f.svc.History(ctx, f.cw, c.ID)
+	items, err := f.svc.History(ctx, f.cw, c.ID)
 	if err != nil {
 		t.Fatalf("history: %v", err)
-	}
-	items, ok := h.([]cases.HistoryItem)
-	if !ok {
-		t.Fatalf("got history of type %T, want []cases.HistoryItem", h)
 	}
 	want := []struct{ event, note string }{{"open_case", ""}, {"start_reflection", note}, {"prove_identity", ""},
 		{"end_contact_with_trafficker", note2}}
@@ -840,13 +843,12 @@ func TestServiceNotes(t *testing.T) {
 
 	t.Run("auditor sees records with digests, not notes", func(t *testing.T) {
 		aud := f.env.AddUser(t, "aud", auth.RoleAuditor, "")
-		h, err := f.svc.History(ctx, aud, c.ID)
+		recs, err := f.svc.AuditHistory(ctx, aud, c.ID)
 		if err != nil {
 			t.Fatalf("history: %v", err)
 		}
-		recs, ok := h.([]audit.Record)
-		if !ok || len(recs) != 4 {
-			t.Fatalf("got %T of %d, want 4 audit records", h, len(recs))
+		if len(recs) != 4 {
+			t.Fatalf("got %d records, want 4 audit records", len(recs))
 		}
 		b, _ := json.Marshal(recs)
 		if bytes.Contains(b, []byte("Xerxesqz")) || !bytes.Contains(b, []byte(recs[1].NoteDigest)) {

@@ -412,10 +412,17 @@ func (s *Server) caseFlags(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, out)
 }
 
-// caseHistory answers GET /api/v1/cases/{id}/events.
+// caseHistory answers GET /api/v1/cases/{id}/events: the history as
+// caseworkers see it, or the full audit records for auditors.
 func (s *Server) caseHistory(c echo.Context) error {
 	a, _ := actorOf(c)
-	items, err := s.Cases.History(c.Request().Context(), a, c.Param("id"))
+	var items any
+	var err error
+	if a.Is(auth.RoleAuditor) {
+		items, err = s.Cases.AuditHistory(c.Request().Context(), a, c.Param("id"))
+	} else {
+		items, err = s.Cases.History(c.Request().Context(), a, c.Param("id"))
+	}
 	if err != nil {
 		return err
 	}
