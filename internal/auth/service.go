@@ -498,3 +498,28 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// PurgeSessions deletes the login sessions that ended (expired or revoked)
+// before cutoff, with their refresh tokens and web sessions, and returns
+// how many sessions it deleted. Nothing else refers to them: the audit
+// chain records no session ids.
+func (s *Service) PurgeSessions(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		ended := tx.Model(&session{}).Select("id").
+			Where("expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)", cutoff, cutoff)
+		if err := tx.Where("session_id IN (?)", ended).Delete(&refreshToken{}).Error; err != nil {
+			return fmt.Errorf("auth: purge refresh tokens: %w", err)
+		}
+		if err := tx.Exec("DELETE FROM web_sessions WHERE session_id IN (?)", ended).Error; err != nil {
+			return fmt.Errorf("auth: purge web sessions: %w", err)
+		}
+		res := tx.Where("expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)", cutoff, cutoff).Delete(&session{})
+		if res.Error != nil {
+			return fmt.Errorf("auth: purge sessions: %w", res.Error)
+		}
+		n = res.RowsAffected
+		return nil
+	})
+	return n, err
+}
