@@ -73,6 +73,11 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A current schema needs no write at all: commands that open a live
+	// database (backup, audit verify, …) then never wait for the writer.
+	if applied, _, err := db.SchemaVersion(ctx); err == nil && applied == len(ms) {
+		return nil, nil
+	}
 	err = db.transact(ctx, db.Write.WithContext(ctx), func(tx *gorm.DB) error {
 		if err := db.lockMigrations(tx); err != nil {
 			return err
