@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf16"
 
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/auth"
@@ -466,76 +465,11 @@ func parseRow(format, header, raw string) (map[string]any, error) {
 	return m, nil
 }
 
-// jcsOf is RFC 8785 for the values of a record: objects with keys in
-// UTF-16 order, arrays, strings, integers, booleans, null.
+// jcsOf is the test package's own RFC 8785 canonicalisation (jcs in
+// chain_helpers_test.go, independent of internal/audit), as a string.
 func jcsOf(v any) (string, error) {
-	switch x := v.(type) {
-	case nil:
-		return "null", nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case json.Number:
-		n, err := strconv.ParseInt(string(x), 10, 64)
-		if err != nil {
-			return "", fmt.Errorf("not an integer: %s", x)
-		}
-		return strconv.FormatInt(n, 10), nil
-	case string:
-		var b strings.Builder
-		b.WriteByte('"')
-		for _, r := range x {
-			switch {
-			case r == '"' || r == '\\':
-				b.WriteByte('\\')
-				b.WriteRune(r)
-			case r == '\b':
-				b.WriteString(`\b`)
-			case r == '\t':
-				b.WriteString(`\t`)
-			case r == '\n':
-				b.WriteString(`\n`)
-			case r == '\f':
-				b.WriteString(`\f`)
-			case r == '\r':
-				b.WriteString(`\r`)
-			case r < 0x20:
-				fmt.Fprintf(&b, `\u%04x`, r)
-			default:
-				b.WriteRune(r)
-			}
-		}
-		b.WriteByte('"')
-		return b.String(), nil
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			s, err := jcsOf(e)
-			if err != nil {
-				return "", err
-			}
-			parts[i] = s
-		}
-		return "[" + strings.Join(parts, ",") + "]", nil
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b string) int {
-			return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
-		})
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			ks, _ := jcsOf(k)
-			vs, err := jcsOf(x[k])
-			if err != nil {
-				return "", err
-			}
-			parts[i] = ks + ":" + vs
-		}
-		return "{" + strings.Join(parts, ",") + "}", nil
-	}
-	return "", fmt.Errorf("unexpected %T", v)
+	b, err := jcs(v)
+	return string(b), err
 }
 
 func canon(t *testing.T, v any) string {
