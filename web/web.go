@@ -18,6 +18,7 @@ import (
 	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/store"
 )
@@ -38,6 +39,8 @@ type Deps struct {
 	Shelters *shelter.Service
 	// Auditor exports the audit trail and verifies the chain.
 	Auditor *auditor.Service
+	// Reports computes the annual report shown on /reports/annual.
+	Reports *report.Service
 	// DB is read by the audit page's status-history search.
 	DB *store.DB
 	// Log receives internal errors (never a name, a note or a token).

@@ -36,6 +36,10 @@ commands:
   audit export [--format ndjson|csv] [--from D] [--to D] [--out FILE]
                                        stream the audit log (recorded in the chain as an export)
   audit checkpoint                     sign the chain head with the checkpoint key
+  report annual --year Y [--format json|csv|xlsx] [--shelter S] [--exact] [--out FILE]
+                                       national statistics of a year (small-cell protected unless --exact with --shelter)
+  report anonymized --year Y [--k N] [--format csv|ndjson] [--out FILE]
+                                       k-anonymous record-level export (CTDC columns); recorded in the chain
   case erase ID                        destroy a case's identity data (its history stays)
   keys rotate                          new key-encryption key; re-wrap every data key; retire the old one
   backup --out FILE                    consistent online copy of the database (VACUUM INTO); never overwrites
@@ -102,6 +106,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return e.benchReads(rest)
 	case "audit":
 		return e.audit(rest)
+	case "report":
+		return e.report(rest)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

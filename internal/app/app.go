@@ -19,6 +19,7 @@ import (
 	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/httpapi"
 	"github.com/casemgr/casemgr/internal/metrics"
+	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/store"
 	"github.com/casemgr/casemgr/internal/vault"
@@ -35,6 +36,8 @@ type App struct {
 	Shelters *shelter.Service
 	// Auditor serves audit exports, verification and checkpoints.
 	Auditor *auditor.Service
+	// Reports computes national statistics and anonymized exports.
+	Reports *report.Service
 	// Access writes the read-access log; Close flushes it.
 	Access *accesslog.Recorder
 	Log    *slog.Logger
@@ -126,7 +129,14 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	a.Access = accesslog.NewRecorder(db.Write, now, accesslog.Options{Log: log})
 	a.Cases.SetAccessRecorder(a.Access)
 	a.Auditor = auditor.NewService(db, auditor.Options{KeyDir: cfg.KeyDir(), Now: now, Log: log, Access: a.Access})
-	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Auditor: a.Auditor, DB: db,
+	if n, err := a.Cases.BackfillStatistics(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("statistics: computed the CTDC age band of cases stored before schema 7", slog.Int("cases", n))
+	}
+	a.Reports = report.NewService(db, a.Cases, set, now, report.Options{
+		SmallCellThreshold: cfg.Reports.SmallCellThreshold, K: cfg.Reports.K})
+	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, DB: db,
 		Log: log, Now: now, MaxBodyBytes: cfg.Server.MaxBodyBytes}); err != nil {
 		return nil, err
 	}
@@ -166,7 +176,7 @@ func (a *App) Close() error {
 // Router builds the HTTP handler of the API and the web UI.
 func (a *App) Router() *httpapi.Server {
 	s := httpapi.New(httpapi.Deps{
-		DB: a.DB, Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Auditor: a.Auditor, Log: a.Log,
+		DB: a.DB, Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, Log: a.Log,
 		MaxBodyBytes: a.Config.Server.MaxBodyBytes, RequestTimeout: a.Config.Server.RequestTimeout,
 		TrustedProxies: a.Config.Server.TrustedProxies, TLS: a.Config.Server.TLSCertFile != "",
 		Metrics: a.Metrics,

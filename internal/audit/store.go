@@ -223,3 +223,52 @@ func AppendAct(tx *gorm.DB, now time.Time, actor, role, event, shelter, rulesVer
 	}
 	return nil
 }
+
+// CaseRecords selects the records that EachCaseRecord streams.
+type CaseRecords struct {
+	MaxSeq     int64  // only records with seq <= MaxSeq
+	Shelter    string // only this shelter's records; "" for all
+	OccurredTo string // only records with occurred_on <= OccurredTo (YYYY-MM-DD); "" for all
+}
+
+// EachCaseRecord calls fn for every record of a case selected by q, grouped
+// by case (ordered by case_id, then seq), streaming rows so memory stays
+// flat. It stops at the first error fn returns and returns it unchanged.
+// The rows hold a connection while fn runs.
+func EachCaseRecord(ctx context.Context, db *gorm.DB, q CaseRecords, fn func(Record) error) error {
+	sel := fresh(ctx, db).Model(&Record{}).Select(Fields()).Where("case_id <> '' AND seq <= ?", q.MaxSeq)
+	if q.Shelter != "" {
+		sel = sel.Where("shelter = ?", q.Shelter)
+	}
+	if q.OccurredTo != "" {
+		sel = sel.Where("occurred_on <= ?", q.OccurredTo)
+	}
+	rows, err := sel.Order("case_id").Order("seq").Rows()
+	if err != nil {
+		return fmt.Errorf("audit: read case records: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Record
+		if err := rows.Scan(r.scanDest()...); err != nil {
+			return fmt.Errorf("audit: read case records: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("audit: read case records: %w", err)
+	}
+	return nil
+}
+
+// RecordAt returns the record with the given seq; ok is false when there
+// is none.
+func RecordAt(db *gorm.DB, seq int64) (r Record, ok bool, err error) {
+	res := fresh(db.Statement.Context, db).Where("seq = ?", seq).Limit(1).Find(&r)
+	if res.Error != nil {
+		return Record{}, false, fmt.Errorf("audit: record %d: %w", seq, res.Error)
+	}
+	return r, res.RowsAffected == 1, nil
+}

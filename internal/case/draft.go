@@ -84,6 +84,9 @@ func (d *Draft) Snapshot() eligibility.Snapshot { return d.n.snapshot() }
 // AgeBand returns the stored statistical age band.
 func (d *Draft) AgeBand() string { return ageBand(d.v.identity.DateOfBirth, d.v.identifiedOn) }
 
+// CTDCAgeBand returns the stored age band in the CTDC dataset's bands.
+func (d *Draft) CTDCAgeBand() string { return ctdcAgeBand(d.v.identity.DateOfBirth, d.v.identifiedOn) }
+
 // Exploitation returns the exploitation types in their stored form
 // (canonical order, comma-separated).
 func (d *Draft) Exploitation() string { return canonicalExploitation(d.v.exploitation) }

@@ -44,6 +44,7 @@ type row struct {
 	Nationality        string     `gorm:"column:nationality"`
 	UnaccompaniedMinor bool       `gorm:"column:unaccompanied_minor"`
 	AgeBand            string     `gorm:"column:age_band"`
+	CTDCAgeBand        string     `gorm:"column:ctdc_age_band"`
 	Exploitation       string     `gorm:"column:exploitation"`
 	Facts              string     `gorm:"column:facts"`
 	Demo               bool       `gorm:"column:demo"`
@@ -179,6 +180,43 @@ func ageBand(dob, identified Date) string {
 		return "35-49"
 	default:
 		return "50+"
+	}
+}
+
+// CTDCAgeBands are the age bands at identification of the Counter
+// Trafficking Data Collaborative's global victim dataset, in order, then
+// "unknown" (no date of birth).
+var CTDCAgeBands = []string{"0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "unknown"}
+
+// ctdcAgeBand is the victim's CTDC age band on the identification date, a
+// statistical attribute that survives erasure.
+func ctdcAgeBand(dob, identified Date) string {
+	if dob.IsZero() {
+		return "unknown"
+	}
+	age := identified.Year - dob.Year
+	if identified.Before(dob.AddYears(age)) {
+		age--
+	}
+	switch {
+	case age < 9:
+		return "0-8"
+	case age < 18:
+		return "9-17"
+	case age < 21:
+		return "18-20"
+	case age < 24:
+		return "21-23"
+	case age < 27:
+		return "24-26"
+	case age < 30:
+		return "27-29"
+	case age < 39:
+		return "30-38"
+	case age < 48:
+		return "39-47"
+	default:
+		return "48+"
 	}
 }
 

@@ -374,8 +374,8 @@ func (s *Service) create(ctx context.Context, a auth.Actor, v validCase, demo bo
 			State: string(eligibility.StateIdentified), Proceedings: string(eligibility.ProceedingsNone),
 			IdentifiedOn: v.identifiedOn.String(), IdentifiedBy: v.identifiedBy, LastEventOn: v.identifiedOn.String(),
 			Gender: v.gender, Nationality: v.nationality, UnaccompaniedMinor: v.unaccompaniedMinor,
-			AgeBand: ageBand(v.identity.DateOfBirth, v.identifiedOn), Exploitation: canonicalExploitation(v.exploitation),
-			Demo: demo, CreatedAt: now, UpdatedAt: now,
+			AgeBand: ageBand(v.identity.DateOfBirth, v.identifiedOn), CTDCAgeBand: ctdcAgeBand(v.identity.DateOfBirth, v.identifiedOn),
+			Exploitation: canonicalExploitation(v.exploitation), Demo: demo, CreatedAt: now, UpdatedAt: now,
 		}
 		ref, err := nextReference(tx, a.Shelter, v.identifiedOn.Year)
 		if err != nil {
@@ -461,6 +461,7 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePat
 			}
 		}
 		r.AgeBand = ageBand(ident.DateOfBirth, n.IdentifiedOn)
+		r.CTDCAgeBand = ctdcAgeBand(ident.DateOfBirth, n.IdentifiedOn)
 		if n, err = r.nrm(ident, official); err != nil {
 			return err
 		}
@@ -512,6 +513,7 @@ func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	str("gender", orig.Gender, r.Gender)
 	str("nationality", orig.Nationality, r.Nationality)
 	str("age_band", orig.AgeBand, r.AgeBand)
+	str("ctdc_age_band", orig.CTDCAgeBand, r.CTDCAgeBand)
 	str("exploitation", orig.Exploitation, r.Exploitation)
 	str("identified_by", orig.IdentifiedBy, r.IdentifiedBy)
 	blob("given_name_enc", orig.GivenNameEnc, r.GivenNameEnc)

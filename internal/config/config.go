@@ -29,7 +29,17 @@ type Config struct {
 	Auth     Auth     `yaml:"auth"`
 	Security Security `yaml:"security"`
 	NRM      NRM      `yaml:"nrm"`
+	Reports  Reports  `yaml:"reports"`
 	Log      Log      `yaml:"log"`
+}
+
+// Reports holds the national-statistics settings.
+type Reports struct {
+	// SmallCellThreshold: in reports that leave the shelter (auditors'
+	// reports, XLSX), counts below it are shown as "<N".
+	SmallCellThreshold int `yaml:"small_cell_threshold"`
+	// K is the default k of the k-anonymous record-level export.
+	K int `yaml:"k"`
 }
 
 // Server holds the HTTP listener settings.
@@ -139,7 +149,8 @@ func Default() Config {
 			MajorityHorizonDays:          90,
 			GuardianshipNotificationDays: 1,
 		},
-		Log: Log{Level: "info", Format: "json"},
+		Reports: Reports{SmallCellThreshold: 5, K: 11},
+		Log:     Log{Level: "info", Format: "json"},
 	}
 }
 
@@ -295,6 +306,12 @@ func (c Config) Validate() error {
 	}
 	if c.Server.MaxBodyBytes < 1024 {
 		bad("server.max_body_bytes", "must be at least 1024")
+	}
+	if c.Reports.SmallCellThreshold < 2 || c.Reports.SmallCellThreshold > 100 {
+		bad("reports.small_cell_threshold", "want an integer from 2 to 100, got %d", c.Reports.SmallCellThreshold)
+	}
+	if c.Reports.K < 2 || c.Reports.K > 1000 {
+		bad("reports.k", "want an integer from 2 to 1000, got %d", c.Reports.K)
 	}
 	switch c.Database.Driver {
 	case "sqlite":

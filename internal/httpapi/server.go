@@ -17,6 +17,7 @@ import (
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/shelter"
+	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
@@ -28,6 +29,8 @@ type Deps struct {
 	Shelters *shelter.Service
 	// Auditor serves the audit exports, verification and checkpoints.
 	Auditor *auditor.Service
+	// Reports serves the national statistics and anonymized exports.
+	Reports *report.Service
 	Log     *slog.Logger
 	// MaxBodyBytes limits request bodies (413 above it).
 	MaxBodyBytes int64
@@ -130,6 +133,9 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/audit/access", s.auditAccess, auditors)
 	route(http.MethodGet, "/audit/checkpoints", s.auditCheckpoints, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
 	route(http.MethodPost, "/audit/checkpoints", s.auditCheckpoint, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
+
+	route(http.MethodGet, "/reports/annual", s.annualReport, []auth.Role{auth.RoleSupervisor, auth.RoleAuditor})
+	route(http.MethodGet, "/reports/anonymized", s.anonymizedExport, auditors)
 }
 
 // ipExtractor trusts forwarded headers only from configured proxies.

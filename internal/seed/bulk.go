@@ -71,7 +71,7 @@ type builtCase struct {
 var caseColumns = []string{"id", "reference", "shelter_id", "version", "state", "proceedings", "identified_on",
 	"identified_by", "last_event_on", "data_key", "given_name_enc", "family_name_enc", "alias_enc",
 	"date_of_birth_enc", "name_index", "name_index_rev", "erased_at", "gender", "nationality",
-	"unaccompanied_minor", "age_band", "exploitation", "facts", "demo", "created_at", "updated_at"}
+	"unaccompanied_minor", "age_band", "ctdc_age_band", "exploitation", "facts", "demo", "created_at", "updated_at"}
 
 var recordColumns = []string{"seq", "recorded_at", "occurred_on", "case_id", "case_ref", "shelter", "actor",
 	"actor_role", "event", "from_state", "to_state", "from_proceedings", "to_proceedings", "data",
@@ -177,7 +177,7 @@ func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time
 	bc.cols = []any{p.Shelter, 1 + len(p.Events), string(d.State()), string(d.Proceedings()), d.IdentifiedOn().String(),
 		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, givenEnc, familyEnc, aliasEnc, dobEnc,
 		b.Keys.BlindIndex(given + " " + family), b.Keys.BlindIndex(family + " " + given), nil,
-		d.Gender(), d.Nationality(), d.UnaccompaniedMinor(), d.AgeBand(),
+		d.Gender(), d.Nationality(), d.UnaccompaniedMinor(), d.AgeBand(), d.CTDCAgeBand(),
 		d.Exploitation(), facts, false, created, created}
 	return bc, nil
 }

@@ -1,0 +1,300 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/casemgr/casemgr/internal/audit"
+	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+// The categories of the annual report's breakdowns, in report order.
+var (
+	genders           = []string{"female", "male", "other", "unknown"}
+	majorities        = []string{"adult", "minor", "unknown"}
+	citizenships      = []string{"eu", "non_eu"}
+	proceedingsOrder  = []string{"complaint_filed", "charged", "convicted", "acquitted", "dismissed", "settled", "immunity"}
+	exploitationOrder = cases.ExploitationTypes
+)
+
+// tally accumulates the annual figures as exact integers.
+type tally struct {
+	year          int
+	first, last   Date // the year's first day and the last day evaluated (as-of)
+	set           eligibility.Settings
+	identified    int
+	gender        map[string]int
+	majority      map[string]int
+	citizenship   map[string]int
+	region        map[string]int
+	exploitation  map[string]int
+	reflection    int
+	provIssued    int
+	provExtended  int
+	tempIssued    int
+	tempRenewed   int
+	indefinite    int
+	withdrawals   map[string]int
+	proceedings   map[string]int
+	claims        int
+	awards        int
+	awardedCents  int64
+	flagged       map[string]int
+	replayFailing int
+	// noFlags skips the rules (the anonymized export needs only states).
+	noFlags bool
+	// people are the victims identified in the year, for the anonymized export.
+	people []Person
+}
+
+// Date is a civil date (Europe/Brussels).
+type Date = eligibility.Date
+
+func newTally(year int, asOf Date, set eligibility.Settings) *tally {
+	return &tally{
+		year: year, first: eligibility.NewDate(year, 1, 1), last: asOf, set: set,
+		gender: map[string]int{}, majority: map[string]int{}, citizenship: map[string]int{},
+		region: map[string]int{}, exploitation: map[string]int{}, withdrawals: map[string]int{},
+		proceedings: map[string]int{}, flagged: map[string]int{},
+	}
+}
+
+// inYear reports whether a record's occurred_on falls in the report's year
+// and not after its as-of date.
+func (t *tally) inYear(occurred string) bool {
+	d, err := eligibility.ParseDate(occurred)
+	if err != nil {
+		return false
+	}
+	return !d.Before(t.first) && !d.After(t.last)
+}
+
+// addCase counts one case from its statistical attributes and its records
+// (seq order, occurred_on up to the year's end).
+func (t *tally) addCase(ctx context.Context, c cases.StatCase, recs []audit.Record) error {
+	for _, r := range recs {
+		if err := t.addRecord(c, r); err != nil {
+			return err
+		}
+	}
+	flagged, state, proceedings, err := t.replay(ctx, c, recs)
+	if err != nil {
+		t.replayFailing++
+	} else {
+		for rule := range flagged {
+			t.flagged[rule]++
+		}
+	}
+	if c.IdentifiedOn.Year == t.year && !c.IdentifiedOn.After(t.last) {
+		t.people = append(t.people, Person{
+			Year: c.IdentifiedOn.Year, Gender: c.Gender, AgeBand: c.CTDCAgeBand, Majority: c.Majority(),
+			Citizenship: c.Nationality, Exploitation: c.Exploitation, State: string(state), Proceedings: string(proceedings),
+		})
+	}
+	return nil
+}
+
+// addRecord counts one record's event when it is dated in the year.
+func (t *tally) addRecord(c cases.StatCase, r audit.Record) error {
+	if !t.inYear(r.OccurredOn) {
+		return nil
+	}
+	switch r.Event {
+	case "open_case":
+		t.identified++
+		t.gender[c.Gender]++
+		t.majority[c.Majority()]++
+		if eligibility.IsEUCitizen(c.Nationality) {
+			t.citizenship["eu"]++
+		} else {
+			t.citizenship["non_eu"]++
+		}
+		t.region[Region(c.Nationality)]++
+		for _, e := range c.Exploitation {
+			t.exploitation[e]++
+		}
+	case "start_reflection":
+		t.reflection++
+	case "extend_provisional_permit":
+		t.provExtended++
+	case "confirm_victim_status":
+		t.tempIssued++
+	case "renew_temporary_permit":
+		t.tempRenewed++
+	case "grant_indefinite_stay":
+		t.indefinite++
+	case "withdraw_status":
+		reason, err := dataString(r, "reason")
+		if err != nil {
+			return err
+		}
+		t.withdrawals[reason]++
+	case "claim_compensation":
+		t.claims++
+	case "award_compensation":
+		amount, err := dataString(r, "amount_eur")
+		if err != nil {
+			return err
+		}
+		cents, err := parseCents(amount)
+		if err != nil {
+			return fmt.Errorf("report: record %d: amount_eur: %w", r.Seq, err)
+		}
+		t.awards++
+		t.awardedCents += cents
+	}
+	if r.ToState == string(eligibility.StateProvisionalPermit) && r.FromState != r.ToState {
+		t.provIssued++
+	}
+	if r.ToProceedings != r.FromProceedings && r.Event != "open_case" {
+		t.proceedings[r.ToProceedings]++
+	}
+	return nil
+}
+
+// replay rebuilds the case day by day from its events and returns the
+// rules that flagged it on at least one day of the year up to the as-of
+// date, with its state and proceedings on the last day replayed.
+func (t *tally) replay(ctx context.Context, c cases.StatCase, recs []audit.Record) (map[string]bool, cases.State, cases.Proceedings, error) {
+	rp := cases.NewReplay(c, t.set)
+	flagged := map[string]bool{}
+	start := t.first
+	if c.IdentifiedOn.After(start) {
+		start = c.IdentifiedOn
+	}
+	i := 0
+	var snap eligibility.Snapshot
+	stale := true
+	for d := start; !d.After(t.last); d = d.AddDays(1) {
+		for i < len(recs) {
+			on, err := eligibility.ParseDate(recs[i].OccurredOn)
+			if err != nil || on.After(d) {
+				break
+			}
+			if err := rp.Apply(ctx, recs[i].Event, on, recs[i].Data); err != nil {
+				return nil, "", "", err
+			}
+			stale = true
+			i++
+		}
+		if rp.State() == eligibility.StateClosed {
+			break // a closed case is not flagged
+		}
+		if t.noFlags {
+			continue
+		}
+		if stale {
+			snap, stale = rp.Snapshot(), false
+		}
+		for _, f := range eligibility.Evaluate(snap, d, t.set) {
+			flagged[f.Rule] = true
+		}
+	}
+	// Events of the rest of the year up to the as-of date (a case opened
+	// after it has none), for the state at the end.
+	for ; i < len(recs); i++ {
+		on, err := eligibility.ParseDate(recs[i].OccurredOn)
+		if err != nil || on.After(t.last) {
+			break
+		}
+		if err := rp.Apply(ctx, recs[i].Event, on, recs[i].Data); err != nil {
+			return nil, "", "", err
+		}
+	}
+	return flagged, rp.State(), rp.Proceedings(), nil
+}
+
+// dataString reads a string member of a record's data object.
+func dataString(r audit.Record, key string) (string, error) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Data), &m); err != nil {
+		return "", fmt.Errorf("report: record %d: data: %w", r.Seq, err)
+	}
+	s, ok := m[key].(string)
+	if !ok {
+		return "", fmt.Errorf("report: record %d: data.%s is not a string", r.Seq, key)
+	}
+	return s, nil
+}
+
+// parseCents parses a positive decimal string with at most two places.
+func parseCents(s string) (int64, error) {
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 {
+		return 0, fmt.Errorf("%q is not a decimal with two places", s)
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w < 0 || w > 1e12 {
+		return 0, fmt.Errorf("%q is not a decimal with two places", s)
+	}
+	f, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("%q is not a decimal with two places", s)
+	}
+	return w*100 + f, nil
+}
+
+// formatCents writes cents as a decimal string with two places.
+func formatCents(c int64) string {
+	return fmt.Sprintf("%d.%02d", c/100, c%100)
+}
+
+// margin builds a breakdown in the given category order; categories not in
+// order are added after it, sorted (none are expected).
+func margin(counts map[string]int, order []string, total int, overlapping bool) Margin {
+	m := Margin{Cells: []Cell{}, Total: Count{N: total}, Overlapping: overlapping}
+	for _, k := range order {
+		m.Cells = append(m.Cells, Cell{Key: k, Count: Count{N: counts[k]}})
+	}
+	return m
+}
+
+// cells lists counts in the given order.
+func cells(counts map[string]int, order []string) []Cell {
+	out := make([]Cell, 0, len(order))
+	for _, k := range order {
+		out = append(out, Cell{Key: k, Count: Count{N: counts[k]}})
+	}
+	return out
+}
+
+// annual turns the tally into the report's exact figures.
+func (t *tally) annual() Annual {
+	var rules []string
+	for _, r := range eligibility.Rules() {
+		rules = append(rules, r.ID)
+	}
+	withdrawn := 0
+	for _, n := range t.withdrawals {
+		withdrawn += n
+	}
+	reasons := cases.WithdrawReasons()
+	return Annual{
+		Year: t.year, RulesVersion: eligibility.Version,
+		Victims: Victims{
+			Identified:     Count{N: t.identified},
+			ByGender:       margin(t.gender, genders, t.identified, false),
+			ByAge:          margin(t.majority, majorities, t.identified, false),
+			ByCitizenship:  margin(t.citizenship, citizenships, t.identified, false),
+			ByRegion:       margin(t.region, Regions, t.identified, false),
+			ByExploitation: margin(t.exploitation, exploitationOrder, t.identified, true),
+		},
+		Permits: Permits{
+			ReflectionStarted: Count{N: t.reflection}, ProvisionalIssued: Count{N: t.provIssued},
+			ProvisionalExtended: Count{N: t.provExtended}, TemporaryIssued: Count{N: t.tempIssued},
+			TemporaryRenewed: Count{N: t.tempRenewed}, IndefiniteGranted: Count{N: t.indefinite},
+		},
+		Withdrawals:    margin(t.withdrawals, reasons, withdrawn, false),
+		Proceedings:    cells(t.proceedings, proceedingsOrder),
+		Compensation:   Compensation{Claims: Count{N: t.claims}, Awards: Count{N: t.awards}, AwardedEUR: formatCents(t.awardedCents)},
+		Flagged:        cells(t.flagged, rules),
+		ReplayFailures: t.replayFailing,
+	}
+}
