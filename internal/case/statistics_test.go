@@ -1,0 +1,80 @@
+package cases_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/casemgr/casemgr/internal/apptest"
+	"github.com/casemgr/casemgr/internal/auth"
+	cases "github.com/casemgr/casemgr/internal/case"
+)
+
+// TestBackfillStatistics checks the CTDC age band of cases stored before
+// schema 7: from the date of birth while the identity is there, from the
+// old age band after erasure when it decides, unknown otherwise.
+func TestBackfillStatistics(t *testing.T) {
+	env := apptest.New(t, nil)
+	ctx := context.Background()
+	cw := env.AddUser(t, "cw", auth.RoleCaseworker, "pag-asa")
+	admin := env.AddUser(t, "admin", auth.RoleAdmin, "")
+	open := func(dob string) cases.Case {
+		c, err := env.Cases.Create(ctx, cw, cases.NewCase{
+			Victim:       cases.VictimInput{GivenName: "A", FamilyName: "B", Nationality: "NG", Gender: "female", DateOfBirth: dob},
+			Exploitation: []string{"sexual"}, IdentifiedOn: "2025-06-01", IdentifiedBy: "police",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tests := []struct {
+		name, dob string
+		erase     bool
+		want      string
+	}{
+		{"kept identity, 25 years old", "2000-01-01", false, "24-26"},
+		{"kept identity, no date of birth", "", false, "unknown"},
+		{"erased, 15 years old (14-17)", "2010-01-01", true, "9-17"},
+		{"erased, 11 years old (0-13 spans two CTDC bands)", "2014-01-01", true, "unknown"},
+		{"erased, 60 years old (50+)", "1965-01-01", true, "48+"},
+		{"erased, 30 years old (25-34 spans two CTDC bands)", "1995-01-01", true, "unknown"},
+	}
+	ids := make([]string, len(tests))
+	for i, tt := range tests {
+		c := open(tt.dob)
+		ids[i] = c.ID
+		if tt.erase {
+			if _, err := env.Cases.Erase(ctx, admin, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := env.DB.Write.Exec("UPDATE cases SET ctdc_age_band = ''").Error; err != nil {
+		t.Fatal(err)
+	}
+	n, err := env.Cases.BackfillStatistics(ctx)
+	if err != nil || n != len(tests) {
+		t.Fatalf("backfill: got %d, %v, want %d", n, err, len(tests))
+	}
+	stats, err := env.Cases.StatCases(ctx, auth.System, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		if got := stats[ids[i]].CTDCAgeBand; got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	if n, err := env.Cases.BackfillStatistics(ctx); err != nil || n != 0 {
+		t.Errorf("second backfill: got %d, %v, want 0", n, err)
+	}
+	// Statistics are for supervisors (their shelter) and auditors.
+	if _, err := env.Cases.StatCases(ctx, cw, ids); err == nil {
+		t.Errorf("caseworker read statistics, want forbidden")
+	}
+	sup := env.AddUser(t, "sup-payoke", auth.RoleSupervisor, "payoke")
+	got, err := env.Cases.StatCases(ctx, sup, ids)
+	if err != nil || len(got) != 0 {
+		t.Errorf("another shelter's supervisor: got %d cases, %v, want none", len(got), err)
+	}
+}
