@@ -16,8 +16,8 @@ import (
 	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
-	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/report"
+	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
