@@ -459,9 +459,11 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePat
 			if err := ident.seal(s.keys, dk, r); err != nil {
 				return err
 			}
+			// The age bands follow the date of birth while there is one;
+			// after erasure they are all that is left of it.
+			r.AgeBand = ageBand(ident.DateOfBirth, n.IdentifiedOn)
+			r.CTDCAgeBand = ctdcAgeBand(ident.DateOfBirth, n.IdentifiedOn)
 		}
-		r.AgeBand = ageBand(ident.DateOfBirth, n.IdentifiedOn)
-		r.CTDCAgeBand = ctdcAgeBand(ident.DateOfBirth, n.IdentifiedOn)
 		if n, err = r.nrm(ident, official); err != nil {
 			return err
 		}

@@ -78,3 +78,35 @@ func TestBackfillStatistics(t *testing.T) {
 		t.Errorf("another shelter's supervisor: got %d cases, %v, want none", len(got), err)
 	}
 }
+
+// TestErasedCaseKeepsAgeBands checks that correcting a statistical
+// attribute of an erased case leaves its age bands alone.
+func TestErasedCaseKeepsAgeBands(t *testing.T) {
+	env := apptest.New(t, nil)
+	ctx := context.Background()
+	cw := env.AddUser(t, "cw", auth.RoleCaseworker, "pag-asa")
+	admin := env.AddUser(t, "admin", auth.RoleAdmin, "")
+	c, err := env.Cases.Create(ctx, cw, cases.NewCase{
+		Victim:       cases.VictimInput{GivenName: "A", FamilyName: "B", Nationality: "NG", Gender: "female", DateOfBirth: "2000-01-01"},
+		Exploitation: []string{"sexual"}, IdentifiedOn: "2025-06-01", IdentifiedBy: "police",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Cases.Erase(ctx, admin, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	male := "male"
+	if _, err := env.Cases.Update(ctx, cw, c.ID, cases.CasePatch{Gender: &male}); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := env.Cases.StatCases(ctx, auth.System, []string{c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := stats[c.ID]
+	if got.AgeBand != "25-34" || got.CTDCAgeBand != "24-26" || got.Gender != "male" {
+		t.Errorf("after erasure and a gender correction: got bands %s / %s, gender %s; want 25-34 / 24-26, male",
+			got.AgeBand, got.CTDCAgeBand, got.Gender)
+	}
+}
