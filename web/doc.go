@@ -2,8 +2,9 @@
 // caseworkers, supervisors, auditors and admins (html/template, embedded
 // with the static files and the en/fr/nl catalogues, parsed once at
 // start-up), their echo handlers, cookie sessions with CSRF tokens on every
-// form, and the personal iCalendar deadline feed
-// (GET /api/v1/deadlines.ics). The handlers call the same services as the
-// JSON API (internal/case, internal/auth, internal/shelter, internal/audit);
-// no business rule lives here.
+// form, the personal iCalendar deadline feed (GET /api/v1/deadlines.ics),
+// and the annual report page with its server-rendered SVG bar charts
+// (/reports/annual). The handlers call the same services as the JSON API
+// (internal/case, internal/auth, internal/shelter, internal/audit,
+// internal/report); no business rule lives here.
 package web

@@ -62,10 +62,13 @@ func (u *UI) newPage(c echo.Context, titleKey string) *page {
 // navFor lists the pages of a role: path and label key.
 func navFor(r auth.Role) [][2]string {
 	switch r {
-	case auth.RoleCaseworker, auth.RoleSupervisor:
+	case auth.RoleCaseworker:
 		return [][2]string{{"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"}}
+	case auth.RoleSupervisor:
+		return [][2]string{{"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"},
+			{"/reports/annual", "nav.reports"}}
 	case auth.RoleAuditor:
-		return [][2]string{{"/audit", "nav.audit"}}
+		return [][2]string{{"/audit", "nav.audit"}, {"/reports/annual", "nav.reports"}}
 	case auth.RoleAdmin:
 		return [][2]string{{"/admin/users", "nav.users"}, {"/admin/shelters", "nav.shelters"}}
 	}

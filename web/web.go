@@ -62,14 +62,14 @@ type UI struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
-	"login", "logout", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters",
+	"login", "logout", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
 // means the embedded assets are broken.
 func New(d Deps) (*UI, error) {
-	if d.Auth == nil || d.Cases == nil || d.Shelters == nil || d.Auditor == nil || d.DB == nil || d.Now == nil {
-		return nil, errors.New("web: Deps need Auth, Cases, Shelters, Auditor, DB and Now")
+	if d.Auth == nil || d.Cases == nil || d.Shelters == nil || d.Auditor == nil || d.Reports == nil || d.DB == nil || d.Now == nil {
+		return nil, errors.New("web: Deps need Auth, Cases, Shelters, Auditor, Reports, DB and Now")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -104,6 +104,9 @@ var (
 	rolesWork  = []auth.Role{auth.RoleCaseworker, auth.RoleSupervisor}
 	rolesAudit = []auth.Role{auth.RoleAuditor}
 	rolesAdmin = []auth.Role{auth.RoleAdmin}
+	// rolesReports may read the annual report: a supervisor their
+	// shelter's, an auditor any shelter's or all shelters'.
+	rolesReports = []auth.Role{auth.RoleSupervisor, auth.RoleAuditor}
 )
 
 // Register adds the UI's routes to e: the pages, the static files and the
@@ -135,6 +138,12 @@ func (u *UI) Register(e *echo.Echo) {
 	audit := []echo.MiddlewareFunc{u.base, u.auth(rolesAudit)}
 	e.GET("/audit", u.auditPage, audit...)
 	e.POST("/audit", u.auditExport, audit...)
+
+	reports := []echo.MiddlewareFunc{u.base, u.auth(rolesReports)}
+	e.GET("/reports/annual", u.annualPage, reports...)
+	e.GET("/reports/annual.xlsx", u.annualDownload("xlsx"), reports...)
+	e.GET("/reports/annual.csv", u.annualDownload("csv"), reports...)
+	e.GET("/reports/anonymized.csv", u.anonymizedDownload, audit...)
 
 	admin := []echo.MiddlewareFunc{u.base, u.auth(rolesAdmin)}
 	e.GET("/admin/users", u.usersPage, admin...)

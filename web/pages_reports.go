@@ -1,0 +1,308 @@
+package web
+
+import (
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/report"
+)
+
+// reportsView is what reports.html shows.
+type reportsView struct {
+	Years    []option
+	Auditor  bool
+	Shelters []option // the auditor's shelter choice; nil for a supervisor
+	Shelter  string   // the shelter chosen ("" for all)
+	Scope    string   // the shelter's name, or "all shelters"
+	Report   report.Annual
+	// Marker is the below-threshold marker ("<5") when protection applies.
+	Marker     string
+	Identified string
+	Victims    []breakdownView
+	Exploit    breakdownView // the last of Victims, also charted
+	Permits    breakdownView
+	Withdraw   breakdownView
+	Proceed    breakdownView
+	Comp       breakdownView
+	Flagged    breakdownView
+	// ExploitationChart and PermitsChart are the inline SVG bar charts.
+	ExploitationChart template.HTML
+	PermitsChart      template.HTML
+	XLSXURL           string
+	CSVURL            string
+	AnonymizedURL     string // auditors only
+}
+
+// breakdownView is one table of the report: a category per row, with an
+// optional total.
+type breakdownView struct {
+	ID          string
+	Title       string
+	Rows        []reportRow
+	HasTotal    bool
+	Total       string
+	Adjusted    bool
+	Overlapping bool
+}
+
+// reportRow is one category and its count as published.
+type reportRow struct {
+	Key, Label, Value string
+	Hidden            bool
+	Count             report.Count
+}
+
+// annualParams are the parameters of the annual report pages.
+type annualParams struct {
+	Year    int
+	Shelter string // auditors only; "" for all shelters
+}
+
+// annualPage answers GET /reports/annual (supervisors: their shelter,
+// exact figures; auditors: all shelters or one, with small-cell
+// protection): the year's figures as tables, two inline SVG bar charts
+// (victims by exploitation type, permits by stage), the report's data
+// cut-off and the download links.
+func (u *UI) annualPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	a := stateOf(c).actor
+	p := u.newPage(c, "reports.title")
+	q, err := u.annualParams(c, a)
+	if err != nil {
+		return u.reportError(c, err)
+	}
+	rep, err := u.d.Reports.Annual(ctx, a, report.AnnualQuery{Year: q.Year, Shelter: q.Shelter,
+		Protect: report.Leaves(a, "html", false)})
+	if err != nil {
+		return u.reportError(c, err)
+	}
+	v := reportsView{Auditor: a.Role == auth.RoleAuditor, Shelter: q.Shelter, Report: rep, Scope: p.T("reports.all_shelters")}
+	for y := u.thisYear(); y >= report.FirstYear; y-- {
+		s := strconv.Itoa(y)
+		v.Years = append(v.Years, option{Value: s, Label: s, Selected: y == q.Year})
+	}
+	shelters, err := u.d.Shelters.List(ctx)
+	if err != nil {
+		return u.internal(c, err)
+	}
+	for _, sh := range shelters {
+		if v.Auditor {
+			v.Shelters = append(v.Shelters, option{Value: sh.ID, Label: sh.Name})
+		}
+		if sh.ID == rep.Shelter {
+			v.Scope = sh.Name
+		}
+	}
+	if rep.Protection.Applied {
+		v.Marker = "<" + strconv.Itoa(rep.Protection.Threshold)
+	}
+	u.fillReport(p, &v, rep)
+	if v.ExploitationChart, err = renderChart(newBarChart("chart-exploitation", p.T("reports.chart_exploitation"),
+		chartBars(v.Exploit.Rows))); err != nil {
+		return u.internal(c, err)
+	}
+	if v.PermitsChart, err = renderChart(newBarChart("chart-permits", p.T("reports.chart_permits"),
+		chartBars(v.Permits.Rows))); err != nil {
+		return u.internal(c, err)
+	}
+	link := url.Values{"year": {strconv.Itoa(q.Year)}}
+	if q.Shelter != "" {
+		link.Set("shelter", q.Shelter)
+	}
+	v.XLSXURL = "/reports/annual.xlsx?" + link.Encode()
+	v.CSVURL = "/reports/annual.csv?" + link.Encode()
+	if v.Auditor {
+		v.AnonymizedURL = "/reports/anonymized.csv?" + url.Values{"year": {strconv.Itoa(q.Year)}}.Encode()
+	}
+	p.Data = v
+	return u.render(c, http.StatusOK, "reports", p)
+}
+
+// fillReport turns the report's sections into tables with translated
+// category labels (rule ids stay as they are).
+func (u *UI) fillReport(p *page, v *reportsView, rep report.Annual) {
+	vic := rep.Victims
+	v.Identified = rep.Victims.Identified.Shown()
+	v.Exploit = marginView(p, "by-exploitation", "reports.by_exploitation", "exploitation", vic.ByExploitation)
+	v.Victims = []breakdownView{
+		marginView(p, "by-gender", "reports.by_gender", "gender", vic.ByGender),
+		marginView(p, "by-age", "reports.by_age", "reports.age", vic.ByAge),
+		marginView(p, "by-citizenship", "reports.by_citizenship", "reports.citizenship", vic.ByCitizenship),
+		marginView(p, "by-region", "reports.by_region", "reports.region", vic.ByRegion),
+		v.Exploit,
+	}
+	v.Permits = cellsView(p, "permits", "reports.permits", "reports.permit", permitCells(rep.Permits))
+	v.Withdraw = marginView(p, "withdrawals", "reports.withdrawals", "opt.reason", rep.Withdrawals)
+	v.Proceed = cellsView(p, "proceedings", "reports.proceedings", "proceedings", rep.Proceedings)
+	v.Comp = breakdownView{ID: "compensation", Title: p.T("reports.compensation"), Rows: []reportRow{
+		countRow(p, "claims", "reports.comp", rep.Compensation.Claims),
+		countRow(p, "awards", "reports.comp", rep.Compensation.Awards),
+		{Key: "awarded_eur", Label: p.T("reports.comp.awarded_eur"), Value: rep.Compensation.AwardedEUR,
+			Hidden: rep.Compensation.AwardedEUR == report.HiddenComplement},
+	}}
+	v.Flagged = cellsView(p, "flagged", "reports.flagged", "", rep.Flagged)
+}
+
+// permitCells lists the permit counts in the report's order, keyed by
+// their JSON names.
+func permitCells(pm report.Permits) []report.Cell {
+	return []report.Cell{
+		{Key: "reflection_started", Count: pm.ReflectionStarted},
+		{Key: "provisional_issued", Count: pm.ProvisionalIssued},
+		{Key: "provisional_extended", Count: pm.ProvisionalExtended},
+		{Key: "temporary_issued", Count: pm.TemporaryIssued},
+		{Key: "temporary_renewed", Count: pm.TemporaryRenewed},
+		{Key: "indefinite_granted", Count: pm.IndefiniteGranted},
+	}
+}
+
+// marginView is the table of a breakdown with its total.
+func marginView(p *page, id, titleKey, prefix string, m report.Margin) breakdownView {
+	b := cellsView(p, id, titleKey, prefix, m.Cells)
+	b.HasTotal, b.Total, b.Adjusted, b.Overlapping = true, m.Total.Shown(), m.TotalAdjusted, m.Overlapping
+	return b
+}
+
+// cellsView is the table of a list of cells, without a total.
+func cellsView(p *page, id, titleKey, prefix string, cells []report.Cell) breakdownView {
+	b := breakdownView{ID: id, Title: p.T(titleKey)}
+	for _, c := range cells {
+		b.Rows = append(b.Rows, countRow(p, c.Key, prefix, c.Count))
+	}
+	return b
+}
+
+// countRow is one row; its label is the translation of prefix.key, or the
+// key itself when there is no prefix (rule ids) or no translation.
+func countRow(p *page, key, prefix string, n report.Count) reportRow {
+	label := key
+	if prefix != "" && p.tr != nil {
+		if _, ok := p.tr.cats[languages[0]][prefix+"."+key]; ok {
+			label = p.T(prefix + "." + key)
+		}
+	}
+	return reportRow{Key: key, Label: label, Value: n.Shown(), Hidden: n.Hidden != "", Count: n}
+}
+
+// chartBars turns table rows into bars, so that a chart shows exactly
+// what its table shows.
+func chartBars(rows []reportRow) []chartBar {
+	out := make([]chartBar, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, chartBar{Label: r.Label, Count: r.Count})
+	}
+	return out
+}
+
+// thisYear is the current year in Brussels.
+func (u *UI) thisYear() int { return eligibility.Today(u.d.Now()).Year }
+
+// annualParams reads year (default: the current year) and, for auditors,
+// shelter (a known shelter, or empty for all). A supervisor's report is
+// always their own shelter's, so their shelter parameter is ignored.
+func (u *UI) annualParams(c echo.Context, a auth.Actor) (annualParams, error) {
+	q := annualParams{Year: u.thisYear()}
+	if s := strings.TrimSpace(c.QueryParam("year")); s != "" {
+		y, err := strconv.Atoi(s)
+		if err != nil {
+			return q, apperr.Field("year", "want a year from %d to %d", report.FirstYear, q.Year)
+		}
+		q.Year = y
+	}
+	if a.Role != auth.RoleAuditor {
+		return q, nil
+	}
+	if s := strings.TrimSpace(c.QueryParam("shelter")); s != "" {
+		if _, err := u.d.Shelters.Get(c.Request().Context(), s); err != nil {
+			if apperr.KindOf(err) == apperr.NotFound {
+				return q, apperr.Field("shelter", "no shelter %q", s)
+			}
+			return q, err
+		}
+		q.Shelter = s
+	}
+	return q, nil
+}
+
+// reportError shows the error page for a report that could not be made:
+// the message of a user error (status 422, or 403 when the role may not
+// see it), or the generic internal error.
+func (u *UI) reportError(c echo.Context, err error) error {
+	e, ok := apperr.As(err)
+	if !ok || e.Kind == apperr.Internal {
+		return u.internal(c, err)
+	}
+	p := u.newPage(c, "error.title")
+	var msgs []string
+	for _, fe := range e.Fields {
+		switch fe.Field {
+		case "year":
+			msgs = append(msgs, p.T("reports.err_year", report.FirstYear, u.thisYear()))
+		case "shelter":
+			msgs = append(msgs, p.T("reports.err_shelter"))
+		default:
+			msgs = append(msgs, fe.Field+": "+p.fieldMessage(fe.Message))
+		}
+	}
+	if len(msgs) == 0 {
+		msgs = append(msgs, p.kindMessage(e))
+	}
+	status := statusOf(err)
+	p.Data = errorView{Status: status, Message: strings.Join(msgs, " ")}
+	return u.render(c, status, "error", p)
+}
+
+// annualDownload answers GET /reports/annual.xlsx and /reports/annual.csv
+// (supervisors and auditors): the annual report as a file, with the same
+// parameters as the page. The report service protects it when it leaves
+// the shelter (every XLSX file, every auditor's file) and records the
+// export in the audit chain before it is sent.
+func (u *UI) annualDownload(format string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a := stateOf(c).actor
+		q, err := u.annualParams(c, a)
+		if err != nil {
+			return u.reportError(c, err)
+		}
+		x, err := u.d.Reports.ExportAnnual(c.Request().Context(), a,
+			report.AnnualQuery{Year: q.Year, Shelter: q.Shelter}, format)
+		if err != nil {
+			return u.reportError(c, err)
+		}
+		return sendFile(c, x)
+	}
+}
+
+// anonymizedDownload answers GET /reports/anonymized.csv (auditors): the
+// k-anonymous record-level export of the victims identified in a year
+// (all shelters, the default k), recorded in the audit chain before it is
+// sent.
+func (u *UI) anonymizedDownload(c echo.Context) error {
+	a := stateOf(c).actor
+	q, err := u.annualParams(c, a)
+	if err != nil {
+		return u.reportError(c, err)
+	}
+	x, err := u.d.Reports.ExportAnonymized(c.Request().Context(), a, report.AnonymizedQuery{Year: q.Year}, "csv")
+	if err != nil {
+		return u.reportError(c, err)
+	}
+	return sendFile(c, x)
+}
+
+// sendFile sends an export as a download.
+func sendFile(c echo.Context, x report.Export) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": x.Filename}))
+	h.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, x.ContentType, x.Body)
+}

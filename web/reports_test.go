@@ -1,0 +1,435 @@
+package web_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/casemgr/casemgr/internal/audit"
+	cases "github.com/casemgr/casemgr/internal/case"
+)
+
+// reportsEnv has two payoke cases (sexual; sexual and labour) and one
+// pag-asa case (labour), all identified on 2025-06-01, with two
+// reflection periods and one complaint (a provisional permit) at payoke
+// and one reflection period at pag-asa. The clock is at 2025-06-15.
+func reportsEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t)
+	a := openCase(t, e, "ana", "Grace", "1998-04-17", "sexual")
+	b := openCase(t, e, "ana", "Zoé", "", "sexual", "labour")
+	c := openCase(t, e, "bob", "Ama", "", "labour")
+	for _, ev := range []struct{ user, id, typ, on string }{
+		{"ana", a.ID, "start_reflection", "2025-06-02"},
+		{"ana", b.ID, "start_reflection", "2025-06-03"},
+		{"ana", a.ID, "file_complaint", "2025-06-10"},
+		{"bob", c.ID, "start_reflection", "2025-06-04"},
+	} {
+		if _, err := e.Cases.RecordEvent(t.Context(), e.actors[ev.user], ev.id, eventInput(ev.typ, ev.on)); err != nil {
+			t.Fatalf("record %s: %v", ev.typ, err)
+		}
+	}
+	return e
+}
+
+// openCase opens a case of a woman of Nigeria identified on 2025-06-01.
+func openCase(t *testing.T, e *env, user, given, born string, exploitation ...string) cases.Case {
+	t.Helper()
+	c, err := e.Cases.Create(t.Context(), e.actors[user], cases.NewCase{
+		Victim:       cases.VictimInput{GivenName: given, FamilyName: "Test", DateOfBirth: born, Gender: "female", Nationality: "NG"},
+		Exploitation: exploitation, IdentifiedOn: "2025-06-01", IdentifiedBy: "police",
+	})
+	if err != nil {
+		t.Fatalf("create case: %v", err)
+	}
+	return c
+}
+
+// cell is the row of a report table for a category and its count.
+func cell(key, label, value string) string {
+	class := "num"
+	if value == "&lt;5" || value == "x" {
+		class = "num hidden-count"
+	}
+	return `<tr data-key="` + key + `"><th scope="row">` + label + `</th><td class="` + class + `">` + value + `</td></tr>`
+}
+
+// bar is the SVG bar of a category: its label, its rectangle (the class
+// and length) and its value, in that order.
+func bar(label, class, length, value string) *regexp.Regexp {
+	return regexp.MustCompile(`<text class="label" [^>]*>` + regexp.QuoteMeta(label) + `</text>\s*<line [^>]*></line>\s*` +
+		`<rect class="` + class + `" x="8" y="[0-9]+" width="` + length + `" height="16"></rect>\s*` +
+		`<text class="value[^"]*" [^>]*>` + regexp.QuoteMeta(value) + `</text>`)
+}
+
+var (
+	svgPattern = regexp.MustCompile(`<svg class="chart" id="(chart-[a-z]+)"[^>]* role="img" aria-labelledby="(chart-[a-z]+)-title (chart-[a-z]+)-desc"`)
+	barPattern = regexp.MustCompile(`<rect class="bar[ "]`)
+)
+
+// TestReportsAnnualPage checks the annual report page: a supervisor sees
+// their shelter's exact figures, an auditor protected figures of all
+// shelters or one; both get the two charts, with a bar per category.
+func TestReportsAnnualPage(t *testing.T) {
+	e := reportsEnv(t)
+	tests := []struct {
+		name    string
+		user    string
+		path    string
+		in, out []string
+		bars    []*regexp.Regexp
+		hidden  int // bars drawn as hidden (zero length, marker as value)
+	}{
+		{
+			name: "supervisor, default year", user: "sam", path: "/reports/annual",
+			in: []string{
+				`<option value="2025" selected>2025</option>`, `<option value="2000">2000</option>`,
+				`<h2 id="about-h">2025 · Payoke</h2>`, `<span id="identified">2</span>`,
+				cell("sexual", "sexual", "2"), cell("labour", "labour", "1"), cell("forced_begging", "forced begging", "0"),
+				cell("reflection_started", "reflection period started", "2"), cell("provisional_issued", "provisional permit issued", "1"),
+				cell("female", "female", "2"), cell("adult", "adult", "1"), cell("unknown", "unknown", "1"), cell("non_eu", "not an EU citizen", "2"), cell("africa", "Africa", "2"),
+				cell("complaint_filed", "complaint filed", "1"), cell("R01", "R01", "0"),
+				`<dd id="as-of">15/06/2025</dd>`, `<p id="protection">Exact figures`,
+				`href="/reports/annual.xlsx?year=2025"`, `href="/reports/annual.csv?year=2025"`,
+			},
+			out: []string{`id="r-shelter"`, "anonymized.csv", "&lt;5", "Grace", "Zoé", "Ama"},
+			bars: []*regexp.Regexp{
+				bar("sexual", "bar", "560", "2"), bar("labour", "bar", "280", "1"), bar("other", "bar", "0", "0"),
+				bar("reflection period started", "bar", "560", "2"), bar("provisional permit issued", "bar", "280", "1"),
+				bar("indefinite stay granted", "bar", "0", "0"),
+			},
+		},
+		{
+			name: "supervisor asking for another shelter gets their own", user: "sam", path: "/reports/annual?year=2025&shelter=pag-asa",
+			in:  []string{`<h2 id="about-h">2025 · Payoke</h2>`, `<span id="identified">2</span>`, cell("sexual", "sexual", "2")},
+			out: []string{"PAG-ASA"},
+		},
+		{
+			name: "auditor, all shelters", user: "aud", path: "/reports/annual?year=2025",
+			in: []string{
+				`<h2 id="about-h">2025 · all shelters</h2>`, `<span id="identified">&lt;5</span>`,
+				`id="r-shelter"`, `<option value="" selected>all shelters</option>`, `<option value="pag-asa">PAG-ASA</option>`,
+				cell("sexual", "sexual", "&lt;5"), cell("reflection_started", "reflection period started", "&lt;5"),
+				`<div id="protection">`, `Small-cell protection applies (threshold 5)`,
+				`<dd>fewer than 5</dd>`, `hidden so that a small count cannot be recovered by subtraction`,
+				`href="/reports/anonymized.csv?year=2025"`,
+			},
+			out:    []string{`<td class="num">2</td>`, `<td class="num">3</td>`},
+			bars:   []*regexp.Regexp{bar("sexual", "bar bar-hidden", "0", "<5"), bar("reflection period started", "bar bar-hidden", "0", "<5")},
+			hidden: 13,
+		},
+		{
+			name: "auditor, one shelter", user: "aud", path: "/reports/annual?year=2025&shelter=pag-asa",
+			in: []string{`<h2 id="about-h">2025 · PAG-ASA</h2>`, `<option value="pag-asa" selected>PAG-ASA</option>`,
+				`href="/reports/annual.xlsx?shelter=pag-asa&amp;year=2025"`},
+			hidden: 13,
+		},
+		{
+			name: "supervisor, a year without cases", user: "sam", path: "/reports/annual?year=2024",
+			in:   []string{`<option value="2024" selected>2024</option>`, `<span id="identified">0</span>`, `<dd id="as-of">31/12/2024</dd>`},
+			bars: []*regexp.Regexp{bar("sexual", "bar", "0", "0")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.loggedIn(t, tt.user).get(tt.path)
+			if r.Code != http.StatusOK {
+				t.Fatalf("got %d, want 200; body:\n%s", r.Code, r.Body)
+			}
+			for _, s := range tt.in {
+				if !strings.Contains(r.Body, s) {
+					t.Errorf("page does not show %s", s)
+				}
+			}
+			for _, s := range tt.out {
+				if strings.Contains(r.Body, s) {
+					t.Errorf("page shows %s: %s", s, snippet(r.Body, s))
+				}
+			}
+			if strings.Contains(r.Body, "⟦") {
+				t.Errorf("page shows an untranslated key: %s", snippet(r.Body, "⟦"))
+			}
+			if strings.Contains(r.Body, " style=") {
+				t.Errorf("page has an inline style attribute (the CSP forbids it): %s", snippet(r.Body, " style="))
+			}
+			svgs := svgPattern.FindAllStringSubmatch(r.Body, -1)
+			if len(svgs) != 2 || svgs[0][1] != "chart-exploitation" || svgs[1][1] != "chart-permits" {
+				t.Fatalf("charts: got %v, want chart-exploitation and chart-permits", svgs)
+			}
+			for _, m := range svgs {
+				if m[2] != m[1] || m[3] != m[1] || !strings.Contains(r.Body, `<title id="`+m[1]+`-title">`) ||
+					!strings.Contains(r.Body, `<desc id="`+m[1]+`-desc">`) {
+					t.Errorf("chart %s is not labelled by its own title and description", m[1])
+				}
+			}
+			if got, want := len(barPattern.FindAllString(r.Body, -1)), 7+6; got != want {
+				t.Errorf("bars: got %d, want %d (7 exploitation types, 6 permit stages)", got, want)
+			}
+			if got := strings.Count(r.Body, `<rect class="bar bar-hidden" x="8" y=`); got != tt.hidden {
+				t.Errorf("hidden bars: got %d, want %d", got, tt.hidden)
+			}
+			if tt.hidden > 0 && strings.Count(r.Body, `<rect class="bar bar-hidden" x="8" y=`) != strings.Count(r.Body, `width="0" height="16"`) {
+				t.Errorf("a hidden bar has a length")
+			}
+			for _, re := range tt.bars {
+				if !re.MatchString(strings.ReplaceAll(r.Body, "&lt;", "<")) {
+					t.Errorf("chart has no bar matching %s", re)
+				}
+			}
+		})
+	}
+}
+
+// TestReportsFrench checks that the page and its charts use the user's
+// language for the category labels, and rule ids as they are.
+func TestReportsFrench(t *testing.T) {
+	e := reportsEnv(t)
+	b := e.loggedIn(t, "sam")
+	b.get("/reports/annual?lang=fr")
+	r := b.get("/reports/annual")
+	for _, s := range []string{
+		`<h1>Rapport annuel</h1>`, cell("sexual", "sexuelle", "2"), cell("reflection_started", "période de réflexion commencée", "2"),
+		`<title id="chart-exploitation-title">Victimes par type d&#39;exploitation</title>`, cell("R01", "R01", "0"),
+		`<a href="/reports/annual" aria-current="page">Rapports</a>`,
+	} {
+		if !strings.Contains(r.Body, s) {
+			t.Errorf("French page does not show %s", s)
+		}
+	}
+}
+
+// TestReportsAccess checks the roles: supervisors and auditors read the
+// report, only auditors get the anonymized export, other roles get the
+// 403 page and a visitor is sent to the login page.
+func TestReportsAccess(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		path  string
+		allow []string
+	}{
+		{"/reports/annual", []string{"sam", "aud"}},
+		{"/reports/annual.xlsx?year=2025", []string{"sam", "aud"}},
+		{"/reports/annual.csv?year=2025", []string{"sam", "aud"}},
+		{"/reports/anonymized.csv?year=2025", []string{"aud"}},
+	}
+	users := []string{"ana", "sam", "bob", "aud", "adm"}
+	browsers := map[string]*browser{}
+	for _, u := range users {
+		browsers[u] = e.loggedIn(t, u)
+	}
+	for _, tt := range tests {
+		for _, u := range users {
+			t.Run(u+tt.path, func(t *testing.T) {
+				r := browsers[u].get(tt.path)
+				if contains(tt.allow, u) {
+					if r.Code != http.StatusOK {
+						t.Fatalf("got %d, want 200; body:\n%s", r.Code, r.Body)
+					}
+					return
+				}
+				if r.Code != http.StatusForbidden || !strings.Contains(r.Body, "Your role does not give access to this page.") {
+					t.Fatalf("got %d, want 403 with the forbidden page", r.Code)
+				}
+			})
+		}
+		t.Run("visitor"+tt.path, func(t *testing.T) {
+			r := e.browser(t).get(tt.path)
+			if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+				t.Fatalf("got %d to %q, want 303 to /login", r.Code, r.Header.Get("Location"))
+			}
+		})
+	}
+	for _, tt := range []struct{ user, want string }{
+		{"sam", `<a href="/reports/annual">Reports</a>`},
+		{"aud", `<a href="/reports/annual">Reports</a>`},
+		{"ana", ""},
+		{"adm", ""},
+	} {
+		r := browsers[tt.user].get("/")
+		r = browsers[tt.user].get(r.Header.Get("Location"))
+		if got := strings.Contains(r.Body, `href="/reports/annual"`); got != (tt.want != "") || !strings.Contains(r.Body, tt.want) {
+			t.Errorf("%s: menu has a Reports link: got %t, want %t", tt.user, got, tt.want != "")
+		}
+	}
+}
+
+// TestReportsDownloads checks the files: their type, name and content,
+// and the record of each export in the audit chain.
+func TestReportsDownloads(t *testing.T) {
+	e := reportsEnv(t)
+	tests := []struct {
+		name, user, path  string
+		contentType, file string
+		event, shelter    string
+		params            map[string]any
+		check             func(t *testing.T, body string)
+	}{
+		{
+			name: "supervisor xlsx", user: "sam", path: "/reports/annual.xlsx?year=2025",
+			contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			file:        "casemgr-annual-2025-payoke.xlsx", event: "export_annual_report", shelter: "payoke",
+			params: map[string]any{"year": float64(2025), "format": "xlsx", "shelter": "payoke", "small_cell_protection": true},
+			check: func(t *testing.T, body string) {
+				if !strings.HasPrefix(body, "PK\x03\x04") {
+					t.Fatalf("xlsx: got a file starting %q, want a zip (PK)", body[:min(4, len(body))])
+				}
+			},
+		},
+		{
+			name: "supervisor csv, exact", user: "sam", path: "/reports/annual.csv?year=2025",
+			contentType: "text/csv; charset=utf-8",
+			file:        "casemgr-annual-2025-payoke.csv", event: "export_annual_report", shelter: "payoke",
+			params: map[string]any{"year": float64(2025), "format": "csv", "shelter": "payoke", "small_cell_protection": false},
+			check: func(t *testing.T, body string) {
+				if got := csvValue(t, body, "victims.by_exploitation", "sexual"); got != "2" {
+					t.Fatalf("csv sexual: got %q, want 2", got)
+				}
+			},
+		},
+		{
+			name: "auditor csv of one shelter, protected", user: "aud", path: "/reports/annual.csv?year=2025&shelter=pag-asa",
+			contentType: "text/csv; charset=utf-8",
+			file:        "casemgr-annual-2025-pag-asa.csv", event: "export_annual_report", shelter: "pag-asa",
+			params: map[string]any{"year": float64(2025), "format": "csv", "shelter": "pag-asa", "small_cell_protection": true},
+			check: func(t *testing.T, body string) {
+				if got := csvValue(t, body, "victims", "identified"); got != "<5" {
+					t.Fatalf("csv identified: got %q, want <5", got)
+				}
+			},
+		},
+		{
+			name: "auditor anonymized", user: "aud", path: "/reports/anonymized.csv?year=2025",
+			contentType: "text/csv; charset=utf-8",
+			file:        "casemgr-anonymized-2025-k11.csv", event: "export_anonymized", shelter: "",
+			params: map[string]any{"year": float64(2025), "format": "csv", "k": float64(11)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.countRows(t, "audit_log")
+			r := e.loggedIn(t, tt.user).get(tt.path)
+			if r.Code != http.StatusOK {
+				t.Fatalf("got %d, want 200; body:\n%s", r.Code, r.Body)
+			}
+			if got := r.Header.Get("Content-Type"); got != tt.contentType {
+				t.Errorf("Content-Type: got %q, want %q", got, tt.contentType)
+			}
+			if got, want := r.Header.Get("Content-Disposition"), `attachment; filename=`+tt.file; got != want {
+				t.Errorf("Content-Disposition: got %q, want %q", got, want)
+			}
+			if tt.check != nil {
+				tt.check(t, r.Body)
+			}
+			// Logging in adds records too: the export is the last one.
+			if n := e.countRows(t, "audit_log"); n <= before {
+				t.Fatalf("audit records: got %d, want more than %d", n, before)
+			}
+			var last audit.Record
+			if err := e.DB.Read.Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
+				t.Fatal(err)
+			}
+			if last.Event != tt.event || last.Actor != tt.user || last.Shelter != tt.shelter {
+				t.Fatalf("last record: got %s by %s (shelter %q), want %s by %s (shelter %q)",
+					last.Event, last.Actor, last.Shelter, tt.event, tt.user, tt.shelter)
+			}
+			var data map[string]any
+			if err := json.Unmarshal([]byte(last.Data), &data); err != nil {
+				t.Fatalf("record data %s: %v", last.Data, err)
+			}
+			for k, want := range tt.params {
+				if got := data[k]; got != want {
+					t.Errorf("record data %s: got %v, want %v", k, got, want)
+				}
+			}
+			if got := data["bytes"]; got != float64(len(r.Body)) {
+				t.Errorf("record data bytes: got %v, want %d", got, len(r.Body))
+			}
+		})
+	}
+}
+
+// csvValue reads a value of the annual report's long CSV format.
+func csvValue(t *testing.T, body, section, key string) string {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatalf("parse csv: %v", err)
+	}
+	for _, r := range rows {
+		if len(r) == 3 && r[0] == section && r[1] == key {
+			return r[2]
+		}
+	}
+	t.Fatalf("csv has no %s.%s", section, key)
+	return ""
+}
+
+// TestReportsErrors checks that a report that cannot be made shows the
+// error page with the reason (422), and that a refused export is not
+// recorded.
+func TestReportsErrors(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, user, path, want string
+	}{
+		{"year before the first", "sam", "/reports/annual?year=1999", "Choose a year from 2000 to 2025."},
+		{"year after this one", "aud", "/reports/annual?year=2026", "Choose a year from 2000 to 2025."},
+		{"year not a number", "sam", "/reports/annual?year=last", "Choose a year from 2000 to 2025."},
+		{"unknown shelter", "aud", "/reports/annual?shelter=nowhere", "There is no such shelter."},
+		{"xlsx of 1999", "sam", "/reports/annual.xlsx?year=1999", "Choose a year from 2000 to 2025."},
+		{"anonymized of 1999", "aud", "/reports/anonymized.csv?year=1999", "Choose a year from 2000 to 2025."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.loggedIn(t, tt.user)
+			before := e.countRows(t, "audit_log")
+			r := b.get(tt.path)
+			if r.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("got %d, want 422", r.Code)
+			}
+			if want := `<p class="alert" role="alert">` + tt.want + `</p>`; !strings.Contains(r.Body, want) {
+				t.Fatalf("error page does not show %s", want)
+			}
+			if n := e.countRows(t, "audit_log"); n != before {
+				t.Fatalf("audit records: got %d, want %d (nothing exported)", n, before)
+			}
+		})
+	}
+}
+
+// TestReportsProtectedMix checks an auditor's page where some counts are
+// shown and others hidden: a shown count gets a bar proportional to it,
+// a hidden one ("<5", or "x" for complementary suppression) a bar of zero
+// length with its marker, and an adjusted total is marked.
+func TestReportsProtectedMix(t *testing.T) {
+	e := reportsEnv(t)
+	for i := range 6 {
+		openCase(t, e, "ana", "Extra"+string(rune('A'+i)), "", "sexual")
+	}
+	r := e.loggedIn(t, "aud").get("/reports/annual?year=2025&shelter=payoke")
+	if r.Code != http.StatusOK {
+		t.Fatalf("got %d, want 200", r.Code)
+	}
+	body := strings.ReplaceAll(r.Body, "&lt;", "<")
+	tests := []struct {
+		name string
+		want *regexp.Regexp
+	}{
+		{"shown count, longest bar", bar("sexual", "bar", "560", "8")},
+		{"small count hidden", bar("labour", "bar bar-hidden", "0", "<5")},
+		{"permits hidden", bar("reflection period started", "bar bar-hidden", "0", "<5")},
+		{"identified shown", regexp.MustCompile(`<span id="identified">8</span>`)},
+		{"complementary suppression", regexp.MustCompile(`<tr data-key="[a-z_]+"><th scope="row">[^<]+</th><td class="num hidden-count">x</td></tr>`)},
+		{"adjusted total", regexp.MustCompile(`<th scope="row">Total <span aria-hidden="true">\*</span></th><td class="num">[^<]+</td></tr></tfoot>\s*</table><p class="hint">\* Adjusted total`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.want.MatchString(body) {
+				t.Fatalf("page does not match %s", tt.want)
+			}
+		})
+	}
+}
