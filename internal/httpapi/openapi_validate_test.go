@@ -70,8 +70,9 @@ func loadOpenAPI(ctx context.Context) (*openapi3.T, error) {
 
 // ndjsonSchemas names the schema of each line of the NDJSON exports.
 var ndjsonSchemas = map[string]string{
-	"/api/v1/audit/events": "AuditRecord",
-	"/api/v1/audit/access": "AccessEntry",
+	"/api/v1/audit/events":       "AuditRecord",
+	"/api/v1/audit/access":       "AccessEntry",
+	"/api/v1/reports/anonymized": "AnonymizedLine",
 }
 
 // validation is the outcome of validateRecorded.

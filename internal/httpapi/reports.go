@@ -71,9 +71,13 @@ func (s *Server) anonymizedExport(c echo.Context) error {
 	a, _ := actorOf(c)
 	var f apperr.Fields
 	year, cutoff, asOf := reportQuery(c, &f)
+	parsed := len(f)
 	k := queryInt(c, "k", 0, &f)
-	if c.QueryParam("k") != "" && (k < 2 || k > report.MaxK) {
+	if len(f) == parsed && c.QueryParam("k") != "" && (k < 2 || k > report.MaxK) { // one error per bad k
 		f.Add("k", "want an integer from 2 to %d (default %d)", report.MaxK, report.DefaultK)
+	}
+	if c.QueryParam("shelter") != "" {
+		f.Add("shelter", "the anonymized export covers every shelter; leave shelter out")
 	}
 	if err := f.Err(); err != nil {
 		return err
