@@ -163,11 +163,7 @@ func ageBand(dob, identified Date) string {
 	if dob.IsZero() {
 		return "unknown"
 	}
-	age := identified.Year - dob.Year
-	if identified.Before(dob.AddYears(age)) {
-		age--
-	}
-	switch {
+	switch age := ageOn(dob, identified); {
 	case age < 14:
 		return "0-13"
 	case age < 18:
@@ -183,6 +179,16 @@ func ageBand(dob, identified Date) string {
 	}
 }
 
+// ageOn is the age in whole years on a date of someone born on dob (born
+// on 29 February, a year older on 28 February, as AddYears clamps).
+func ageOn(dob, on Date) int {
+	age := on.Year - dob.Year
+	if on.Before(dob.AddYears(age)) {
+		age--
+	}
+	return age
+}
+
 // CTDCAgeBands are the age bands at identification of the Counter
 // Trafficking Data Collaborative's global victim dataset, in order, then
 // "unknown" (no date of birth).
@@ -194,11 +200,7 @@ func ctdcAgeBand(dob, identified Date) string {
 	if dob.IsZero() {
 		return "unknown"
 	}
-	age := identified.Year - dob.Year
-	if identified.Before(dob.AddYears(age)) {
-		age--
-	}
-	switch {
+	switch age := ageOn(dob, identified); {
 	case age < 9:
 		return "0-8"
 	case age < 18:

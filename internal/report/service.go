@@ -20,7 +20,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultThreshold = 5
-	DefaultK         = 11
+	DefaultK         = CTDCDefaultK
 	// FirstYear is the earliest year a report may be asked for.
 	FirstYear = 2000
 	// MaxK is the largest k an anonymized export accepts.
