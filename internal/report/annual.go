@@ -43,7 +43,7 @@ type tally struct {
 	claims        int
 	awards        int
 	awardedCents  int64
-	flagged       map[string]int
+	flagged       [32]int // victims flagged, by rule index (eligibility.RuleSet bits)
 	replayFailing int
 	// noFlags skips the rules (the anonymized export needs only states).
 	noFlags bool
@@ -59,8 +59,46 @@ func newTally(year int, asOf Date, set eligibility.Settings) *tally {
 		year: year, first: eligibility.NewDate(year, 1, 1), last: asOf, set: set,
 		gender: map[string]int{}, majority: map[string]int{}, citizenship: map[string]int{},
 		region: map[string]int{}, exploitation: map[string]int{}, withdrawals: map[string]int{},
-		proceedings: map[string]int{}, flagged: map[string]int{},
+		proceedings: map[string]int{},
 	}
+}
+
+// part returns an empty tally of the same year and settings, for a worker.
+func (t *tally) part() *tally {
+	p := newTally(t.year, t.last, t.set)
+	p.noFlags = t.noFlags
+	return p
+}
+
+// merge adds the counts of a worker's tally.
+func (t *tally) merge(o *tally) {
+	add := func(dst, src map[string]int) {
+		for k, v := range src {
+			dst[k] += v
+		}
+	}
+	t.identified += o.identified
+	add(t.gender, o.gender)
+	add(t.majority, o.majority)
+	add(t.citizenship, o.citizenship)
+	add(t.region, o.region)
+	add(t.exploitation, o.exploitation)
+	t.reflection += o.reflection
+	t.provIssued += o.provIssued
+	t.provExtended += o.provExtended
+	t.tempIssued += o.tempIssued
+	t.tempRenewed += o.tempRenewed
+	t.indefinite += o.indefinite
+	add(t.withdrawals, o.withdrawals)
+	add(t.proceedings, o.proceedings)
+	t.claims += o.claims
+	t.awards += o.awards
+	t.awardedCents += o.awardedCents
+	for i, n := range o.flagged {
+		t.flagged[i] += n
+	}
+	t.replayFailing += o.replayFailing
+	t.people = append(t.people, o.people...)
 }
 
 // inYear reports whether a record's occurred_on falls in the report's year
@@ -85,8 +123,10 @@ func (t *tally) addCase(ctx context.Context, c cases.StatCase, recs []audit.Reco
 	if err != nil {
 		t.replayFailing++
 	} else {
-		for rule := range flagged {
-			t.flagged[rule]++
+		for i := range t.flagged {
+			if flagged.Has(i) {
+				t.flagged[i]++
+			}
 		}
 	}
 	if c.IdentifiedOn.Year == t.year && !c.IdentifiedOn.After(t.last) {
@@ -159,9 +199,9 @@ func (t *tally) addRecord(c cases.StatCase, r audit.Record) error {
 // replay rebuilds the case day by day from its events and returns the
 // rules that flagged it on at least one day of the year up to the as-of
 // date, with its state and proceedings on the last day replayed.
-func (t *tally) replay(ctx context.Context, c cases.StatCase, recs []audit.Record) (map[string]bool, cases.State, cases.Proceedings, error) {
+func (t *tally) replay(ctx context.Context, c cases.StatCase, recs []audit.Record) (eligibility.RuleSet, cases.State, cases.Proceedings, error) {
 	rp := cases.NewReplay(c, t.set)
-	flagged := map[string]bool{}
+	var flagged eligibility.RuleSet
 	start := t.first
 	if c.IdentifiedOn.After(start) {
 		start = c.IdentifiedOn
@@ -176,7 +216,7 @@ func (t *tally) replay(ctx context.Context, c cases.StatCase, recs []audit.Recor
 				break
 			}
 			if err := rp.Apply(ctx, recs[i].Event, on, recs[i].Data); err != nil {
-				return nil, "", "", err
+				return 0, "", "", err
 			}
 			stale = true
 			i++
@@ -190,9 +230,7 @@ func (t *tally) replay(ctx context.Context, c cases.StatCase, recs []audit.Recor
 		if stale {
 			snap, stale = rp.Snapshot(), false
 		}
-		for _, f := range eligibility.Evaluate(snap, d, t.set) {
-			flagged[f.Rule] = true
-		}
+		flagged |= eligibility.Firing(snap, d, t.set)
 	}
 	// Events of the rest of the year up to the as-of date (a case opened
 	// after it has none), for the state at the end.
@@ -202,7 +240,7 @@ func (t *tally) replay(ctx context.Context, c cases.StatCase, recs []audit.Recor
 			break
 		}
 		if err := rp.Apply(ctx, recs[i].Event, on, recs[i].Data); err != nil {
-			return nil, "", "", err
+			return 0, "", "", err
 		}
 	}
 	return flagged, rp.State(), rp.Proceedings(), nil
@@ -268,8 +306,10 @@ func cells(counts map[string]int, order []string) []Cell {
 // annual turns the tally into the report's exact figures.
 func (t *tally) annual() Annual {
 	var rules []string
-	for _, r := range eligibility.Rules() {
+	flagged := map[string]int{}
+	for i, r := range eligibility.Rules() {
 		rules = append(rules, r.ID)
+		flagged[r.ID] = t.flagged[i]
 	}
 	withdrawn := 0
 	for _, n := range t.withdrawals {
@@ -294,7 +334,7 @@ func (t *tally) annual() Annual {
 		Withdrawals:    margin(t.withdrawals, reasons, withdrawn, false),
 		Proceedings:    cells(t.proceedings, proceedingsOrder),
 		Compensation:   Compensation{Claims: Count{N: t.claims}, Awards: Count{N: t.awards}, AwardedEUR: formatCents(t.awardedCents)},
-		Flagged:        cells(t.flagged, rules),
+		Flagged:        cells(flagged, rules),
 		ReplayFailures: t.replayFailing,
 	}
 }

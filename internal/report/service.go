@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -209,6 +212,12 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 		recs []audit.Record
 	}
 	var batch []pending
+	// The replay is CPU-bound: each batch is shared among one worker per
+	// CPU, each counting into its own tally, merged at the end.
+	parts := make([]*tally, runtime.GOMAXPROCS(0))
+	for i := range parts {
+		parts[i] = t.part()
+	}
 	flush := func() error {
 		ids := make([]string, len(batch))
 		for i, p := range batch {
@@ -218,17 +227,25 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 		if err != nil {
 			return err
 		}
-		for _, p := range batch {
-			c, ok := stats[p.id]
-			if !ok || c.Demo {
-				continue // not visible to the actor, or demo data
-			}
-			if err := t.addCase(ctx, c, p.recs); err != nil {
-				return err
-			}
+		errs := make([]error, len(parts))
+		var wg sync.WaitGroup
+		for w := range parts {
+			wg.Go(func() {
+				for i := w; i < len(batch); i += len(parts) {
+					c, ok := stats[batch[i].id]
+					if !ok || c.Demo {
+						continue // not visible to the actor, or demo data
+					}
+					if err := parts[w].addCase(ctx, c, batch[i].recs); err != nil {
+						errs[w] = err
+						return
+					}
+				}
+			})
 		}
+		wg.Wait()
 		batch = batch[:0]
-		return nil
+		return errors.Join(errs...)
 	}
 	err = audit.EachCaseRecord(ctx, read, audit.CaseRecords{MaxSeq: cutoff, Shelter: shelter, OccurredTo: asOf.String()},
 		func(r audit.Record) error {
@@ -251,6 +268,9 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 		if err := flush(); err != nil {
 			return nil, Cutoff{}, fmt.Errorf("report: %w", err)
 		}
+	}
+	for _, p := range parts {
+		t.merge(p)
 	}
 	return t, cut, nil
 }
