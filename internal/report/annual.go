@@ -262,7 +262,7 @@ func dataString(r audit.Record, key string) (string, error) {
 // parseCents parses a positive decimal string with at most two places.
 func parseCents(s string) (int64, error) {
 	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 {
+	if whole == "" || len(frac) > 2 || strings.Trim(whole+frac, "0123456789") != "" {
 		return 0, fmt.Errorf("%q is not a decimal with two places", s)
 	}
 	for len(frac) < 2 {
