@@ -99,11 +99,20 @@ func ProtectCount(c *Count, threshold int) {
 // Complementary suppression: the attacker is assumed to know the true total
 // T of the margin's population (it is published elsewhere, for example as
 // victims identified), so the m hidden cells are known to sum to
-// S = T - Σ shown cells, each in [0, threshold-1]. They give a count away
-// exactly when m = 1 (the cell is S), or when S = m·(threshold-1) (every
-// hidden cell is at its upper bound; S = 0 only reveals zeros, which
-// discloses no one). In those two cases, and only then, one more cell is
-// hidden as HiddenComplement ("x"): the first shown cell in category order.
+// S = T - Σ shown cells, each in [0, threshold-1]. One more cell is hidden
+// as HiddenComplement ("x"), the last shown cell in the breakdown's fixed
+// category order, when
+//   - m = 1: the hidden cell would be S;
+//   - 0 < S < threshold: S could be one hidden cell's count (the others
+//     being 0), so subtracting the shown cells from the total would read as
+//     that count;
+//   - S = m·(threshold-1): every hidden cell is at its upper bound.
+//
+// Otherwise S is 0 (the hidden cells are zeros, which disclose no one) or
+// at least the threshold, more than any hidden cell can hold. In short: the
+// hidden cells of a breakdown never add up to a small count, which would
+// itself be a small cell given away by subtraction.
+//
 // Both the decision and the choice depend only on what is published (m, S,
 // which cells are shown), never on a hidden value, so neither tells the
 // attacker anything more: an "x" cell is only known to be in
@@ -164,9 +173,9 @@ func ProtectMargin(m *Margin, threshold int) {
 		}
 	}
 	s := total - shown
-	if threshold > 1 && (hidden == 1 || (hidden >= 2 && s == hidden*(threshold-1))) {
-		for i, c := range m.Cells {
-			if c.Count.Hidden == "" {
+	if threshold > 1 && (hidden == 1 || (s > 0 && s < threshold) || (hidden >= 2 && s == hidden*(threshold-1))) {
+		for i := len(m.Cells) - 1; i >= 0; i-- {
+			if c := m.Cells[i]; c.Count.Hidden == "" {
 				shown -= c.Count.N
 				m.Cells[i].Count = Count{Hidden: HiddenComplement}
 				break

@@ -76,9 +76,15 @@ func TestProtectMargin(t *testing.T) {
 			wantCells: []string{"20", "10", "7"}, wantTotal: "37", wantAdj: false,
 		},
 		{
-			name:   "small cells protect each other",
+			// 15 - 12 = 3 would read as a small count of the others.
+			name:   "hidden cells holding a small count get a complement",
 			values: []int{12, 3, 0, 0}, threshold: 5,
-			wantCells: []string{"12", "<5", "<5", "<5"}, wantTotal: "12", wantAdj: true,
+			wantCells: []string{"x", "<5", "<5", "<5"}, wantTotal: "<5", wantAdj: true,
+		},
+		{
+			name:   "hidden zeros need no complement",
+			values: []int{15, 0, 0}, threshold: 5,
+			wantCells: []string{"15", "<5", "<5"}, wantTotal: "15", wantAdj: true,
 		},
 		{
 			name:   "two small cells, sum 5, not pinned",
@@ -92,23 +98,23 @@ func TestProtectMargin(t *testing.T) {
 			wantCells: []string{"x", "<5"}, wantTotal: "<5", wantAdj: true,
 		},
 		{
-			// 33 - 20 - 10 = 3: hide the first shown cell, whatever its
+			// 33 - 20 - 10 = 3: hide the last shown cell, whatever its
 			// size (choosing by size would bound the hidden value).
-			name:   "complement is the first shown cell in order",
+			name:   "complement is the last shown cell in order",
 			values: []int{20, 10, 3}, threshold: 5,
-			wantCells: []string{"x", "10", "<5"}, wantTotal: "10", wantAdj: true,
+			wantCells: []string{"20", "x", "<5"}, wantTotal: "20", wantAdj: true,
 		},
 		{
-			name:   "complement on a tie is the first in order",
+			name:   "complement on a tie is the last in order",
 			values: []int{10, 10, 2}, threshold: 5,
-			wantCells: []string{"x", "10", "<5"}, wantTotal: "10", wantAdj: true,
+			wantCells: []string{"10", "x", "<5"}, wantTotal: "10", wantAdj: true,
 		},
 		{
 			// One hidden cell is always complemented: its value is public
 			// otherwise, even when it is 0.
 			name:   "a lone zero gets a complement",
 			values: []int{0, 15, 8}, threshold: 5,
-			wantCells: []string{"<5", "x", "8"}, wantTotal: "8", wantAdj: true,
+			wantCells: []string{"<5", "15", "x"}, wantTotal: "15", wantAdj: true,
 		},
 		{
 			// 28 - 20 = 8 = 4 + 4 pins both small cells; after hiding 20
@@ -128,7 +134,7 @@ func TestProtectMargin(t *testing.T) {
 			// discloses no one.
 			name:   "a complement may reveal a zero",
 			values: []int{5, 5, 0}, threshold: 5,
-			wantCells: []string{"x", "5", "<5"}, wantTotal: "5", wantAdj: true,
+			wantCells: []string{"5", "x", "<5"}, wantTotal: "5", wantAdj: true,
 		},
 		{
 			name:   "all cells small, not pinned",
@@ -136,14 +142,14 @@ func TestProtectMargin(t *testing.T) {
 			wantCells: []string{"<5", "<5", "<5"}, wantTotal: "<5", wantAdj: true,
 		},
 		{
-			name:   "threshold 10, small cells protect each other",
+			name:   "threshold 10, hidden cells holding a small count",
 			values: []int{12, 3, 0, 0}, threshold: 10,
-			wantCells: []string{"12", "<10", "<10", "<10"}, wantTotal: "12", wantAdj: true,
+			wantCells: []string{"x", "<10", "<10", "<10"}, wantTotal: "<10", wantAdj: true,
 		},
 		{
 			name:   "threshold 10, complement",
 			values: []int{25, 12, 9}, threshold: 10,
-			wantCells: []string{"x", "12", "<10"}, wantTotal: "12", wantAdj: true,
+			wantCells: []string{"25", "x", "<10"}, wantTotal: "25", wantAdj: true,
 		},
 		{
 			name:   "threshold 10, residual",
@@ -401,6 +407,11 @@ func TestProtectMarginProperty(t *testing.T) {
 			if sumHidden != total-sumShown {
 				t.Fatalf("%s: hidden cells sum to %d, want %d", name, sumHidden, total-sumShown)
 			}
+			// Subtracting the shown cells from the total never gives a
+			// small count (unless nothing is left to hide).
+			if !allHidden && sumHidden > 0 && sumHidden < threshold {
+				t.Fatalf("%s: total - shown cells = %d, a count below %d, with %v shown", name, sumHidden, threshold, shownCells(m))
+			}
 			// An attacker who knows the total may pin a zero (which
 			// discloses no one) or an "x" cell (at least the threshold,
 			// publishable); any other pinned cell must be the documented
@@ -423,17 +434,19 @@ func TestProtectMarginProperty(t *testing.T) {
 			// one, the first shown cell in order, exactly when one hidden
 			// cell or hidden cells at their upper bounds would give a
 			// count away.
-			primaries, nx, firstShown := 0, 0, -1
+			primaries, nx, lastShown := 0, 0, -1
 			for i, v := range values {
 				if v < threshold {
 					primaries++
-				} else if firstShown < 0 {
-					firstShown = i
+				} else {
+					lastShown = i
 				}
+			}
+			for i := range values {
 				if m.Cells[i].Count.Hidden == report.HiddenComplement {
 					nx++
-					if i != firstShown {
-						t.Fatalf("%s: complement on cell %d, want the first shown cell %d", name, i, firstShown)
+					if i != lastShown {
+						t.Fatalf("%s: complement on cell %d, want the last shown cell %d", name, i, lastShown)
 					}
 				}
 			}
@@ -443,8 +456,9 @@ func TestProtectMarginProperty(t *testing.T) {
 					sumPrimary += v
 				}
 			}
-			need := primaries == 1 || (primaries >= 2 && sumPrimary == primaries*(threshold-1))
-			if want := btoi(need && firstShown >= 0); nx != want {
+			need := primaries == 1 || (sumPrimary > 0 && sumPrimary < threshold) ||
+				(primaries >= 2 && sumPrimary == primaries*(threshold-1))
+			if want := btoi(need && lastShown >= 0); nx != want {
 				t.Fatalf("%s: got %d complements, want %d", name, nx, want)
 			}
 		}
@@ -509,27 +523,30 @@ func TestProtectAnnual(t *testing.T) {
 		Victims: report.Victims{
 			Identified: n(33),
 			ByGender: report.Margin{
-				// 33 - 30 = 3 = male + other + unknown: not pinned.
-				Cells: []report.Cell{c("female", n(30)), c("male", lt), c("other", lt), c("unknown", lt)},
-				Total: n(30), TotalAdjusted: true,
+				// 33 - 30 = 3 would give male + other + unknown away as a
+				// small count: female, the last shown cell, is hidden too.
+				Cells: []report.Cell{c("female", x), c("male", lt), c("other", lt), c("unknown", lt)},
+				Total: lt, TotalAdjusted: true,
 			},
 			ByAge: report.Margin{
-				// One hidden cell (unknown, 33 - 25 - 8 = 0): the first
-				// shown cell, adult, is hidden too.
-				Cells: []report.Cell{c("adult", x), c("minor", n(8)), c("unknown", lt)},
-				Total: n(8), TotalAdjusted: true,
+				// One hidden cell (unknown, 33 - 25 - 8 = 0): the last
+				// shown cell, minor, is hidden too.
+				Cells: []report.Cell{c("adult", n(25)), c("minor", x), c("unknown", lt)},
+				Total: n(25), TotalAdjusted: true,
 			},
 			ByCitizenship: report.Margin{
 				Cells: []report.Cell{c("eu", n(6)), c("non_eu", n(27))},
 				Total: n(33),
 			},
 			ByRegion: report.Margin{
-				Cells: []report.Cell{c("africa", n(20)), c("americas", lt), c("asia", lt), c("europe", n(10)), c("oceania", lt), c("unknown", lt)},
-				Total: n(30), TotalAdjusted: true,
+				// 33 - 30 = 3: europe, the last shown cell, is hidden too.
+				Cells: []report.Cell{c("africa", n(20)), c("americas", lt), c("asia", lt), c("europe", x), c("oceania", lt), c("unknown", lt)},
+				Total: n(20), TotalAdjusted: true,
 			},
 			ByExploitation: report.Margin{
-				Cells: []report.Cell{c("sexual", n(20)), c("labour", n(12)), c("forced_criminality", lt), c("begging", lt)},
-				Total: n(32), TotalAdjusted: true, Overlapping: true,
+				// The hidden cells hold 4: labour is hidden too.
+				Cells: []report.Cell{c("sexual", n(20)), c("labour", x), c("forced_criminality", lt), c("begging", lt)},
+				Total: n(20), TotalAdjusted: true, Overlapping: true,
 			},
 		},
 		Permits: report.Permits{
@@ -663,12 +680,12 @@ func TestProtectJSON(t *testing.T) {
 		{[]any{"small_cell_protection", "applied"}, true},
 		{[]any{"small_cell_protection", "threshold"}, 5.0},
 		{[]any{"victims", "identified"}, 33.0},
-		{[]any{"victims", "by_gender", "cells", 0, "count"}, 30.0},
+		{[]any{"victims", "by_gender", "cells", 0, "count"}, "x"},
 		{[]any{"victims", "by_gender", "cells", 1, "key"}, "male"},
 		{[]any{"victims", "by_gender", "cells", 1, "count"}, "<5"},
-		{[]any{"victims", "by_gender", "total"}, 30.0},
+		{[]any{"victims", "by_gender", "total"}, "<5"},
 		{[]any{"victims", "by_gender", "total_adjusted"}, true},
-		{[]any{"victims", "by_age", "cells", 0, "count"}, "x"},
+		{[]any{"victims", "by_age", "cells", 1, "count"}, "x"},
 		{[]any{"victims", "by_age", "cells", 2, "count"}, "<5"},
 		{[]any{"victims", "by_citizenship", "total"}, 33.0},
 		{[]any{"victims", "by_citizenship", "total_adjusted"}, false},
