@@ -191,34 +191,45 @@ func (e env) auditExport(args []string) error {
 	return nil
 }
 
-// streamToFile writes the export to a temporary file next to path and
-// renames it into place, so a failed export leaves no partial file.
+// streamToFile writes the export to path through writeFileAtomic.
 func streamToFile(e env, x *auditor.Export, path string) (int64, error) {
+	var n int64
+	err := writeFileAtomic(path, func(w io.Writer) error {
+		var err error
+		n, err = x.Stream(e.ctx, w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("audit export: %w", err)
+	}
+	return n, nil
+}
+
+// writeFileAtomic writes a file of mode 0600 through a temporary file next
+// to path, synced and renamed into place, so a failure leaves no partial
+// file and a reader never sees one.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return 0, fmt.Errorf("audit export: %w", err)
+		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return 0, fmt.Errorf("audit export: %w", err)
+		return err
 	}
-	n, err := x.Stream(e.ctx, tmp)
-	if err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
-		return n, err
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return n, fmt.Errorf("audit export: %w", err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return n, fmt.Errorf("audit export: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return n, fmt.Errorf("audit export: %w", err)
-	}
-	return n, nil
+	return os.Rename(tmp.Name(), path)
 }
 
 // auditCheckpoint signs the chain head now and prints the checkpoint.

@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
+	"github.com/casemgr/casemgr/internal/app"
 	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/report"
@@ -38,15 +38,20 @@ type reportFlags struct {
 	out    string
 }
 
-func (r *reportFlags) date() (eligibility.Date, error) {
-	if r.asOf == "" {
-		return eligibility.Date{}, nil
+// openReport checks the shared flags and opens the app; the caller closes it.
+func (e env) openReport(cmd string, c *common, r reportFlags) (*app.App, eligibility.Date, error) {
+	if r.year == 0 {
+		return nil, eligibility.Date{}, fmt.Errorf("%s: --year is required", cmd)
 	}
-	d, err := eligibility.ParseDate(r.asOf)
-	if err != nil {
-		return d, fmt.Errorf("--as-of: want YYYY-MM-DD: %w", err)
+	var asOf eligibility.Date
+	if r.asOf != "" {
+		var err error
+		if asOf, err = eligibility.ParseDate(r.asOf); err != nil {
+			return nil, asOf, fmt.Errorf("%s: --as-of: want YYYY-MM-DD: %w", cmd, err)
+		}
 	}
-	return d, nil
+	a, err := e.openApp(c)
+	return a, asOf, err
 }
 
 // reportAnnual writes the annual report. A report covering every shelter
@@ -65,17 +70,10 @@ func (e env) reportAnnual(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	if r.year == 0 {
-		return errors.New("report annual: --year is required")
-	}
 	if *exact && *shelter == "" {
 		return errors.New("report annual: --exact goes with --shelter: a report on every shelter leaves the shelters and is protected")
 	}
-	asOf, err := r.date()
-	if err != nil {
-		return err
-	}
-	a, err := e.openApp(c)
+	a, asOf, err := e.openReport("report annual", c, r)
 	if err != nil {
 		return err
 	}
@@ -115,14 +113,7 @@ func (e env) reportAnonymized(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return exitCode(2)
 	}
-	if r.year == 0 {
-		return errors.New("report anonymized: --year is required")
-	}
-	asOf, err := r.date()
-	if err != nil {
-		return err
-	}
-	a, err := e.openApp(c)
+	a, asOf, err := e.openReport("report anonymized", c, r)
 	if err != nil {
 		return err
 	}
@@ -140,32 +131,14 @@ func (e env) reportAnonymized(args []string) error {
 	return nil
 }
 
-// writeOut writes b to standard output, or to path through a temporary
-// file renamed into place (mode 0600), so a failure leaves no partial file.
+// writeOut writes b to standard output, or to path (writeFileAtomic).
 func (e env) writeOut(b []byte, path string) error {
 	if path == "" {
 		_, err := e.stdout.Write(b)
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	return writeFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	})
 }

@@ -964,9 +964,10 @@ func TestReportAnonymizedExport(t *testing.T) {
 			t.Fatalf("first line: %v", err)
 		}
 		want := report.AnonymizedMeta{K: 2, Rows: 2, Suppressed: identified - 2, RulesVersion: eligibility.Version, Year: 2024,
-			Columns: report.CTDCColumns}
+			Columns: report.CTDCColumns, AsOf: "2024-12-31"}
 		if first.Meta.K != want.K || first.Meta.Rows != want.Rows || first.Meta.Suppressed != want.Suppressed ||
-			first.Meta.RulesVersion != want.RulesVersion || first.Meta.Year != want.Year || !slices.Equal(first.Meta.Columns, want.Columns) {
+			first.Meta.RulesVersion != want.RulesVersion || first.Meta.Year != want.Year || !slices.Equal(first.Meta.Columns, want.Columns) ||
+			first.Meta.AsOf != want.AsOf || strconv.FormatInt(first.Meta.AuditSeq, 10) != rec.Header().Get("X-Casemgr-Audit-Seq") || first.Meta.AuditSeq == 0 {
 			t.Errorf("meta: got %+v, want %+v", first.Meta, want)
 		}
 		var row map[string]string

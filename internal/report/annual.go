@@ -45,9 +45,11 @@ type tally struct {
 	awardedCents  int64
 	flagged       [32]int // victims flagged, by rule index (eligibility.RuleSet bits)
 	replayFailing int
-	// noFlags skips the rules (the anonymized export needs only states).
-	noFlags bool
-	// people are the victims identified in the year, for the anonymized export.
+	// anonymized: the tally is for the anonymized export, which needs the
+	// people identified in the year with their state at the end, not the
+	// rules.
+	anonymized bool
+	// people are the victims identified in the year (anonymized only).
 	people []Person
 }
 
@@ -66,7 +68,7 @@ func newTally(year int, asOf Date, set eligibility.Settings) *tally {
 // part returns an empty tally of the same year and settings, for a worker.
 func (t *tally) part() *tally {
 	p := newTally(t.year, t.last, t.set)
-	p.noFlags = t.noFlags
+	p.anonymized = t.anonymized
 	return p
 }
 
@@ -101,25 +103,30 @@ func (t *tally) merge(o *tally) {
 	t.people = append(t.people, o.people...)
 }
 
-// inYear reports whether a record's occurred_on falls in the report's year
-// and not after its as-of date.
-func (t *tally) inYear(occurred string) bool {
-	d, err := eligibility.ParseDate(occurred)
-	if err != nil {
-		return false
-	}
-	return !d.Before(t.first) && !d.After(t.last)
+// event is one record of a case with its parsed occurred_on.
+type event struct {
+	rec audit.Record
+	on  Date
 }
 
 // addCase counts one case from its statistical attributes and its records
-// (seq order, occurred_on up to the year's end).
+// (seq order, occurred_on up to the as-of date).
 func (t *tally) addCase(ctx context.Context, c cases.StatCase, recs []audit.Record) error {
-	for _, r := range recs {
+	evs := make([]event, len(recs))
+	for i, r := range recs {
+		on, err := eligibility.ParseDate(r.OccurredOn)
+		if err != nil {
+			return fmt.Errorf("report: record %d: occurred_on: %w", r.Seq, err)
+		}
+		evs[i] = event{rec: r, on: on}
+		if on.Before(t.first) || on.After(t.last) {
+			continue // counted in another year
+		}
 		if err := t.addRecord(c, r); err != nil {
 			return err
 		}
 	}
-	flagged, state, proceedings, err := t.replay(ctx, c, recs)
+	flagged, state, proceedings, err := t.replay(ctx, c, evs)
 	if err != nil {
 		t.replayFailing++
 	} else {
@@ -129,7 +136,7 @@ func (t *tally) addCase(ctx context.Context, c cases.StatCase, recs []audit.Reco
 			}
 		}
 	}
-	if c.IdentifiedOn.Year == t.year && !c.IdentifiedOn.After(t.last) {
+	if t.anonymized && c.IdentifiedOn.Year == t.year && !c.IdentifiedOn.After(t.last) {
 		t.people = append(t.people, Person{
 			Year: c.IdentifiedOn.Year, Gender: c.Gender, AgeBand: c.CTDCAgeBand, Majority: c.Majority(),
 			Citizenship: c.Nationality, Exploitation: c.Exploitation, State: string(state), Proceedings: string(proceedings),
@@ -138,11 +145,8 @@ func (t *tally) addCase(ctx context.Context, c cases.StatCase, recs []audit.Reco
 	return nil
 }
 
-// addRecord counts one record's event when it is dated in the year.
+// addRecord counts the event of one record dated in the year.
 func (t *tally) addRecord(c cases.StatCase, r audit.Record) error {
-	if !t.inYear(r.OccurredOn) {
-		return nil
-	}
 	switch r.Event {
 	case "open_case":
 		t.identified++
@@ -196,52 +200,46 @@ func (t *tally) addRecord(c cases.StatCase, r audit.Record) error {
 	return nil
 }
 
-// replay rebuilds the case day by day from its events and returns the
-// rules that flagged it on at least one day of the year up to the as-of
-// date, with its state and proceedings on the last day replayed.
-func (t *tally) replay(ctx context.Context, c cases.StatCase, recs []audit.Record) (eligibility.RuleSet, cases.State, cases.Proceedings, error) {
+// replay rebuilds the case from its events and returns its state and
+// proceedings on the as-of date and, unless the tally is for the anonymized
+// export, the rules that flagged it on at least one day of the year up to
+// that date (evaluated day by day; a closed case is not flagged).
+func (t *tally) replay(ctx context.Context, c cases.StatCase, evs []event) (eligibility.RuleSet, cases.State, cases.Proceedings, error) {
 	rp := cases.NewReplay(c, t.set)
-	var flagged eligibility.RuleSet
-	start := t.first
-	if c.IdentifiedOn.After(start) {
-		start = c.IdentifiedOn
-	}
 	i := 0
-	var snap eligibility.Snapshot
-	stale := true
-	for d := start; !d.After(t.last); d = d.AddDays(1) {
-		for i < len(recs) {
-			on, err := eligibility.ParseDate(recs[i].OccurredOn)
-			if err != nil || on.After(d) {
-				break
+	// applyUntil applies the events dated up to d and reports whether any was.
+	applyUntil := func(d Date) (bool, error) {
+		n := i
+		for ; i < len(evs) && !evs[i].on.After(d); i++ {
+			if err := rp.Apply(ctx, evs[i].rec.Event, evs[i].on, evs[i].rec.Data); err != nil {
+				return false, err
 			}
-			if err := rp.Apply(ctx, recs[i].Event, on, recs[i].Data); err != nil {
+		}
+		return i > n, nil
+	}
+	var flagged eligibility.RuleSet
+	if !t.anonymized {
+		start := t.first
+		if c.IdentifiedOn.After(start) {
+			start = c.IdentifiedOn
+		}
+		var snap eligibility.Snapshot
+		for d := start; !d.After(t.last); d = d.AddDays(1) {
+			changed, err := applyUntil(d)
+			if err != nil {
 				return 0, "", "", err
 			}
-			stale = true
-			i++
+			if rp.State() == eligibility.StateClosed {
+				break
+			}
+			if changed || d == start {
+				snap = rp.Snapshot()
+			}
+			flagged |= eligibility.Firing(snap, d, t.set)
 		}
-		if rp.State() == eligibility.StateClosed {
-			break // a closed case is not flagged
-		}
-		if t.noFlags {
-			continue
-		}
-		if stale {
-			snap, stale = rp.Snapshot(), false
-		}
-		flagged |= eligibility.Firing(snap, d, t.set)
 	}
-	// Events of the rest of the year up to the as-of date (a case opened
-	// after it has none), for the state at the end.
-	for ; i < len(recs); i++ {
-		on, err := eligibility.ParseDate(recs[i].OccurredOn)
-		if err != nil || on.After(t.last) {
-			break
-		}
-		if err := rp.Apply(ctx, recs[i].Event, on, recs[i].Data); err != nil {
-			return 0, "", "", err
-		}
+	if _, err := applyUntil(t.last); err != nil {
+		return 0, "", "", err
 	}
 	return flagged, rp.State(), rp.Proceedings(), nil
 }
@@ -284,17 +282,13 @@ func formatCents(c int64) string {
 	return fmt.Sprintf("%d.%02d", c/100, c%100)
 }
 
-// margin builds a breakdown in the given category order; categories not in
-// order are added after it, sorted (none are expected).
+// margin builds a breakdown of total in the given category order.
 func margin(counts map[string]int, order []string, total int, overlapping bool) Margin {
-	m := Margin{Cells: []Cell{}, Total: Count{N: total}, Overlapping: overlapping}
-	for _, k := range order {
-		m.Cells = append(m.Cells, Cell{Key: k, Count: Count{N: counts[k]}})
-	}
-	return m
+	return Margin{Cells: cells(counts, order), Total: Count{N: total}, Overlapping: overlapping}
 }
 
-// cells lists counts in the given order.
+// cells lists counts in the given order (the vocabularies are validated
+// when events are recorded, so no key falls outside it).
 func cells(counts map[string]int, order []string) []Cell {
 	out := make([]Cell, 0, len(order))
 	for _, k := range order {

@@ -183,6 +183,10 @@ type AnonymizedMeta struct {
 	RulesVersion string   `json:"rules_version"`
 	Year         int      `json:"year"` // 0 = all years
 	Columns      []string `json:"columns"`
+	// AuditSeq and AsOf are the data cut-off (Cutoff.Seq and Cutoff.AsOf):
+	// the same pair reproduces the export.
+	AuditSeq int64  `json:"audit_seq"`
+	AsOf     string `json:"as_of"`
 }
 
 // Anonymize builds the export rows of people with CTDCRow and enforces

@@ -378,7 +378,7 @@ func TestWriteAnonymizedNDJSON(t *testing.T) {
 	b := CTDCRow(Person{Year: 2024, Gender: "unknown", AgeBand: "unknown", Majority: "unknown", Citizenship: "XX",
 		Exploitation: []string{"unspecified"}, State: "identified", Proceedings: "none"})
 	rows := [][]string{a, a, b, b}
-	meta := AnonymizedMeta{K: 2, Rows: 4, Suppressed: 3, RulesVersion: "be-nrm-2025.1", Year: 2024}
+	meta := AnonymizedMeta{K: 2, Rows: 4, Suppressed: 3, RulesVersion: "be-nrm-2025.1", Year: 2024, AuditSeq: 77, AsOf: "2024-12-31"}
 	var buf bytes.Buffer
 	if err := WriteAnonymizedNDJSON(&buf, meta, rows); err != nil {
 		t.Fatalf("WriteAnonymizedNDJSON: got error %v, want nil", err)
@@ -391,7 +391,7 @@ func TestWriteAnonymizedNDJSON(t *testing.T) {
 	wantMeta := `{"meta":{"k":2,"rows":4,"suppressed":3,"rules_version":"be-nrm-2025.1","year":2024,"columns":[` +
 		`"yearOfRegistration","Datasource","gender","ageBroad","majorityStatus","citizenship","isForcedLabour",` +
 		`"isSexualExploit","isOtherExploit","typeOfLabourBegging","typeOfLabourDomesticWork",` +
-		`"typeOfLabourIllicitActivities","nrmState","nrmProceedings"]}}`
+		`"typeOfLabourIllicitActivities","nrmState","nrmProceedings"],"audit_seq":77,"as_of":"2024-12-31"}}`
 	if lines[0] != wantMeta {
 		t.Errorf("meta line:\ngot  %s\nwant %s", lines[0], wantMeta)
 	}

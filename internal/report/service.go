@@ -86,7 +86,7 @@ func (s *Service) Annual(ctx context.Context, a auth.Actor, q AnnualQuery) (Annu
 	if err != nil {
 		return Annual{}, err
 	}
-	t, cut, err := s.tally(ctx, a, q.Year, shelter, q.Cutoff, q.AsOf, true)
+	t, cut, err := s.tally(ctx, a, q.Year, shelter, q.Cutoff, q.AsOf, false)
 	if err != nil {
 		return Annual{}, err
 	}
@@ -123,13 +123,13 @@ func (s *Service) Anonymized(ctx context.Context, a auth.Actor, q AnonymizedQuer
 	if k < 2 || k > MaxK {
 		return AnonymizedMeta{}, nil, Cutoff{}, apperr.Field("k", "k must be an integer from 2 to %d (default %d)", MaxK, s.opt.K)
 	}
-	t, cut, err := s.tally(ctx, a, q.Year, "", q.Cutoff, q.AsOf, false)
+	t, cut, err := s.tally(ctx, a, q.Year, "", q.Cutoff, q.AsOf, true)
 	if err != nil {
 		return AnonymizedMeta{}, nil, Cutoff{}, err
 	}
 	rows, suppressed := Anonymize(t.people, k)
 	meta := AnonymizedMeta{K: k, Rows: len(rows), Suppressed: suppressed, RulesVersion: eligibility.Version,
-		Year: q.Year, Columns: append([]string(nil), CTDCColumns...)}
+		Year: q.Year, Columns: append([]string(nil), CTDCColumns...), AuditSeq: cut.Seq, AsOf: cut.AsOf}
 	return meta, rows, cut, nil
 }
 
@@ -164,7 +164,7 @@ func (s *Service) scope(a auth.Actor, shelter string, roles ...auth.Role) (strin
 }
 
 // tally reads the chain up to the cut-off and counts the year.
-func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter string, cutoff int64, asOf Date, flags bool) (*tally, Cutoff, error) {
+func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter string, cutoff int64, asOf Date, anonymized bool) (*tally, Cutoff, error) {
 	today := eligibility.Today(s.now())
 	if year < FirstYear || year > today.Year {
 		return nil, Cutoff{}, apperr.Field("year", "year must be a year from %d to %d", FirstYear, today.Year)
@@ -205,7 +205,7 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 		cut.Hash, cut.RecordedAt = rec.Hash, rec.RecordedAt
 	}
 	t := newTally(year, asOf, s.set)
-	t.noFlags = !flags
+	t.anonymized = anonymized
 	// Records arrive grouped by case; cases are looked up 500 at a time.
 	type pending struct {
 		id   string
