@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -132,12 +133,22 @@ func NewReplay(c StatCase, set eligibility.Settings) *Replay {
 }
 
 // Apply replays one recorded event: event is the audit record's event,
-// data its data object (canonical JSON text). Records that are not NRM
-// events (open_case, update_case, erase_case) change nothing. An event the
-// state machine refuses is an error: the chain and the machine disagree.
-func (r *Replay) Apply(ctx context.Context, event string, on Date, data string) error {
-	if _, ok := lookup(EventType(event)); !ok {
+// data its data object (canonical JSON text), toState and toProceedings
+// the states the record says the case reached. Records that are not NRM
+// events (open_case, update_case, erase_case) change nothing.
+//
+// The chain is the truth: the recorded transition is taken as it is, not
+// decided again by the state machine's guards, which read attributes that
+// PATCH may have corrected since (the nationality while identified, the
+// unaccompanied-minor mark after an age assessment); only the facts and
+// expiry dates are derived again, as when the event was recorded.
+func (r *Replay) Apply(event string, on Date, data, toState, toProceedings string) error {
+	def, ok := lookup(EventType(event))
+	if !ok {
 		return nil
+	}
+	if !slices.Contains(eligibility.States(), State(toState)) || !slices.Contains(eligibility.AllProceedings(), Proceedings(toProceedings)) {
+		return fmt.Errorf("cases: replay %s on %s: recorded states %q / %q are unknown", event, on, toState, toProceedings)
 	}
 	m := map[string]any{}
 	if data != "" {
@@ -145,9 +156,13 @@ func (r *Replay) Apply(ctx context.Context, event string, on Date, data string) 
 			return fmt.Errorf("cases: replay %s: data: %w", event, err)
 		}
 	}
-	if err := apply(ctx, &r.n, EventType(event), on, m, r.set); err != nil {
-		return fmt.Errorf("cases: replay %s on %s: %w", event, on, err)
+	before := r.n.State
+	r.n.State, r.n.Proceedings = State(toState), Proceedings(toProceedings)
+	if r.n.State != before {
+		r.n.Facts.StateSince = on
 	}
+	updateFacts(&r.n, def.typ, before, on, m, r.set)
+	r.n.LastEventOn = on
 	return nil
 }
 

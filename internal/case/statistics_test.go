@@ -2,11 +2,14 @@ package cases_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/apptest"
+	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
 // TestBackfillStatistics checks the CTDC age band of cases stored before
@@ -108,5 +111,90 @@ func TestErasedCaseKeepsAgeBands(t *testing.T) {
 	if got.AgeBand != "25-34" || got.CTDCAgeBand != "24-26" || got.Gender != "male" {
 		t.Errorf("after erasure and a gender correction: got bands %s / %s, gender %s; want 25-34 / 24-26, male",
 			got.AgeBand, got.CTDCAgeBand, got.Gender)
+	}
+}
+
+// TestReplayFollowsTheChain checks that the statistics replay reaches the
+// live case's state and rules even when an attribute the guards read was
+// corrected by PATCH after events were recorded.
+func TestReplayFollowsTheChain(t *testing.T) {
+	env := apptest.New(t, nil)
+	ctx := context.Background()
+	cw := env.AddUser(t, "cw", auth.RoleCaseworker, "pag-asa")
+	ev := func(typ, on string) cases.EventInput { return cases.EventInput{Type: typ, OccurredOn: on} }
+	nl, no := "NG", false
+	tests := []struct {
+		name   string
+		victim cases.VictimInput
+		events []cases.EventInput
+		patch  cases.CasePatch
+		after  []cases.EventInput
+	}{
+		{
+			// A complaint by an EU citizen leaves the case identified; the
+			// nationality is then corrected (allowed while identified).
+			name:   "nationality corrected after a complaint",
+			victim: cases.VictimInput{GivenName: "A", FamilyName: "B", Nationality: "RO", Gender: "female"},
+			events: []cases.EventInput{ev("file_complaint", "2025-06-02")},
+			patch:  cases.CasePatch{Nationality: &nl},
+			after:  []cases.EventInput{ev("start_reflection", "2025-06-03")},
+		},
+		{
+			// An age assessment finds the person is not a minor after the
+			// permit was issued to an unaccompanied minor.
+			name:   "unaccompanied-minor mark removed after the permit",
+			victim: cases.VictimInput{GivenName: "A", FamilyName: "B", Nationality: "NG", Gender: "male", UnaccompaniedMinor: true},
+			events: []cases.EventInput{ev("issue_provisional_permit", "2025-06-02")},
+			patch:  cases.CasePatch{UnaccompaniedMinor: &no},
+			after:  []cases.EventInput{ev("file_complaint", "2025-06-05")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := env.Cases.Create(ctx, cw, cases.NewCase{Victim: tt.victim, Exploitation: []string{"labour"},
+				IdentifiedOn: "2025-06-01", IdentifiedBy: "police"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range tt.events {
+				if c, err = env.Cases.RecordEvent(ctx, cw, c.ID, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c, err = env.Cases.Update(ctx, cw, c.ID, tt.patch); err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range tt.after {
+				if c, err = env.Cases.RecordEvent(ctx, cw, c.ID, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stats, err := env.Cases.StatCases(ctx, auth.System, []string{c.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := audit.ForCase(env.DB.Read, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp := cases.NewReplay(stats[c.ID], eligibility.DefaultSettings())
+			for _, r := range recs {
+				if err := rp.Apply(r.Event, eligibility.MustParseDate(r.OccurredOn), r.Data, r.ToState, r.ToProceedings); err != nil {
+					t.Fatalf("replay %s: %v", r.Event, err)
+				}
+			}
+			if rp.State() != c.State || rp.Proceedings() != c.Proceedings {
+				t.Errorf("replayed %s / %s, want the live %s / %s", rp.State(), rp.Proceedings(), c.State, c.Proceedings)
+			}
+			var live []string
+			for _, f := range c.Flags {
+				live = append(live, f.Rule)
+			}
+			slices.Sort(live)
+			got := eligibility.Firing(rp.Snapshot(), c.AsOf, eligibility.DefaultSettings()).IDs()
+			if !slices.Equal(got, live) && len(got)+len(live) > 0 {
+				t.Errorf("replayed rules %v, want the live flags %v", got, live)
+			}
+		})
 	}
 }

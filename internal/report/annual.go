@@ -1,7 +1,6 @@
 package report
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -111,7 +110,7 @@ type event struct {
 
 // addCase counts one case from its statistical attributes and its records
 // (seq order, occurred_on up to the as-of date).
-func (t *tally) addCase(ctx context.Context, c cases.StatCase, recs []audit.Record) error {
+func (t *tally) addCase(c cases.StatCase, recs []audit.Record) error {
 	evs := make([]event, len(recs))
 	for i, r := range recs {
 		on, err := eligibility.ParseDate(r.OccurredOn)
@@ -126,7 +125,7 @@ func (t *tally) addCase(ctx context.Context, c cases.StatCase, recs []audit.Reco
 			return err
 		}
 	}
-	flagged, state, proceedings, err := t.replay(ctx, c, evs)
+	flagged, state, proceedings, err := t.replay(c, evs)
 	if err != nil {
 		t.replayFailing++
 	} else {
@@ -204,14 +203,14 @@ func (t *tally) addRecord(c cases.StatCase, r audit.Record) error {
 // proceedings on the as-of date and, unless the tally is for the anonymized
 // export, the rules that flagged it on at least one day of the year up to
 // that date (evaluated day by day; a closed case is not flagged).
-func (t *tally) replay(ctx context.Context, c cases.StatCase, evs []event) (eligibility.RuleSet, cases.State, cases.Proceedings, error) {
+func (t *tally) replay(c cases.StatCase, evs []event) (eligibility.RuleSet, cases.State, cases.Proceedings, error) {
 	rp := cases.NewReplay(c, t.set)
 	i := 0
 	// applyUntil applies the events dated up to d and reports whether any was.
 	applyUntil := func(d Date) (bool, error) {
 		n := i
 		for ; i < len(evs) && !evs[i].on.After(d); i++ {
-			if err := rp.Apply(ctx, evs[i].rec.Event, evs[i].on, evs[i].rec.Data); err != nil {
+			if err := rp.Apply(evs[i].rec.Event, evs[i].on, evs[i].rec.Data, evs[i].rec.ToState, evs[i].rec.ToProceedings); err != nil {
 				return false, err
 			}
 		}

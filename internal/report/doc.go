@@ -9,7 +9,7 @@
 // to a cut-off seq) and the cases' statistical attributes, which are kept
 // after erasure, so a report with the same cut-off, as-of date and rules
 // version is reproducible. Flags are recomputed by replaying each case's
-// events day by day through the state machine and the rules. Reports that
+// events day by day (the recorded states, the derived facts) under the rules. Reports that
 // leave the shelter get small-cell protection (Protect); every export is
 // recorded in the audit chain with the digest of its bytes.
 package report

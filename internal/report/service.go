@@ -236,7 +236,7 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 					if !ok || c.Demo {
 						continue // not visible to the actor, or demo data
 					}
-					if err := parts[w].addCase(ctx, c, batch[i].recs); err != nil {
+					if err := parts[w].addCase(c, batch[i].recs); err != nil {
 						errs[w] = err
 						return
 					}

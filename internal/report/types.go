@@ -133,8 +133,9 @@ type Annual struct {
 	// Flagged counts, for every rule (R01…R25, in order), the victims the
 	// rule flagged on at least one day of the year.
 	Flagged []Cell `json:"flagged_by_rule"`
-	// ReplayFailures counts the cases whose recorded events the state
-	// machine could not replay (left out of Flagged); 0 in a sound chain.
+	// ReplayFailures counts the cases whose records could not be replayed
+	// (unknown recorded states, unreadable data; left out of Flagged): 0
+	// in a sound chain.
 	ReplayFailures int `json:"replay_failures"`
 }
 
