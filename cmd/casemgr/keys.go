@@ -26,6 +26,9 @@ func (e env) caseErase(args []string) error {
 		return fmt.Errorf("case erase: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "erased the identity data of case %s (%s); its history is kept\n", out.Reference, out.ID)
+	if !out.Compacted {
+		fmt.Fprintln(e.stdout, "readers held the write-ahead log: the old pages leave it at the next checkpoint (the server runs one daily)")
+	}
 	return nil
 }
 

@@ -99,6 +99,13 @@ func (a *App) refreshDaily(ctx context.Context) {
 				} else if purged > 0 {
 					a.Log.Info("ended sessions purged", slog.Int64("sessions", purged))
 				}
+				// Old pages (of an erasure whose own checkpoint found the
+				// log busy) leave the write-ahead log.
+				if done, err := a.DB.Checkpoint(ctx); err != nil {
+					a.Log.Error("daily checkpoint failed", slog.String("error", err.Error()))
+				} else if !done {
+					a.Log.Warn("daily checkpoint: readers held the write-ahead log; retried tomorrow")
+				}
 			}
 		}
 		select {

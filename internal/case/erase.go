@@ -19,6 +19,10 @@ type Erasure struct {
 	Reference string    `json:"reference"`
 	Erased    bool      `json:"erased"`
 	ErasedAt  time.Time `json:"erased_at"`
+	// Compacted is true when the old pages were also removed from the
+	// SQLite write-ahead log at once; false when readers held the log,
+	// and the server's next daily checkpoint removes them.
+	Compacted bool `json:"compacted"`
 }
 
 // Erase destroys a case's identity data (admins only, or the system for
@@ -80,9 +84,12 @@ func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, 
 	}
 	// Deleted pages are zeroed (secure_delete); a checkpoint also moves the
 	// change out of the write-ahead log, where the old pages would remain.
-	if err := s.db.Checkpoint(ctx); err != nil {
+	// The erasure itself is committed whatever the checkpoint does.
+	done, err := s.db.Checkpoint(ctx)
+	if err != nil {
 		return out, fmt.Errorf("cases: checkpoint after erasure: %w", err)
 	}
+	out.Compacted = done
 	return out, nil
 }
 

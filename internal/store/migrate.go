@@ -78,7 +78,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	if applied, _, err := db.SchemaVersion(ctx); err == nil && applied == len(ms) {
 		return nil, nil
 	}
-	err = db.transact(ctx, db.Write.WithContext(ctx), func(tx *gorm.DB) error {
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := db.lockMigrations(tx); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	var applied []int
 	for _, m := range ms {
 		done := false
-		err := db.transact(ctx, db.Write.WithContext(ctx), func(tx *gorm.DB) error {
+		err := db.Tx(ctx, func(tx *gorm.DB) error {
 			done = false
 			if err := db.lockMigrations(tx); err != nil {
 				return err

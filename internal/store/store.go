@@ -180,18 +180,6 @@ const MaxTxAttempts = 5
 // returned as it is. On SQLite writers are serialized and fn runs once.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	base := db.Write.WithContext(ctx)
-	if db.Dialect == SQLite {
-		// The single writer connection keeps its prepared statements: a
-		// change runs the same dozen statements every time. (pgx caches
-		// statements itself.)
-		base = db.Write.WithContext(ctx)
-	}
-	return db.transact(ctx, base, fn)
-}
-
-// transact runs fn in a transaction on base, retrying on PostgreSQL as Tx
-// documents.
-func (db *DB) transact(ctx context.Context, base *gorm.DB, fn func(tx *gorm.DB) error) error {
 	for attempt := 1; ; attempt++ {
 		err := base.Transaction(fn)
 		if err == nil || db.Dialect != Postgres {
@@ -212,8 +200,8 @@ func (db *DB) transact(ctx context.Context, base *gorm.DB, fn func(tx *gorm.DB) 
 		}
 		// 2, 4, 8, 16 ms, each plus up to as much again at random, so that
 		// the transactions that collided do not collide again.
-		base := time.Duration(1<<attempt) * time.Millisecond
-		pause := base + rand.N(base)
+		step := time.Duration(1<<attempt) * time.Millisecond
+		pause := step + rand.N(step)
 		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
@@ -226,12 +214,19 @@ func (db *DB) transact(ctx context.Context, base *gorm.DB, fn func(tx *gorm.DB) 
 
 // Checkpoint moves the SQLite write-ahead log into the database file and
 // truncates it (after an erasure, so that no old page survives in the
-// log). It does nothing on other engines.
-func (db *DB) Checkpoint(ctx context.Context) error {
+// log). done is false when readers still used the log (SQLite reports
+// the checkpoint busy, not as an error): the old pages stay in it until a
+// later checkpoint succeeds. On other engines it does nothing and done is
+// true.
+func (db *DB) Checkpoint(ctx context.Context) (done bool, err error) {
 	if db.Dialect != SQLite {
-		return nil
+		return true, nil
 	}
-	return db.Write.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	var res struct{ Busy, Log, Checkpointed int }
+	if err := db.Write.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&res.Busy, &res.Log, &res.Checkpointed); err != nil {
+		return false, fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return res.Busy == 0, nil
 }
 
 // Ping checks that the database answers.
