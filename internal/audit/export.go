@@ -82,9 +82,6 @@ type ExportWriter struct {
 	// FlushRows is the number of rows between flushes (DefaultFlushRows
 	// when 0 or less).
 	FlushRows int
-	// OnFlush, when set, is called after each flush with the number of
-	// rows written so far.
-	OnFlush func(rows int64)
 }
 
 // NewExportWriter returns a writer of rows in format f to w, with header
@@ -185,9 +182,6 @@ func (x *ExportWriter) flush() error {
 		}
 	case interface{ Flush() }:
 		f.Flush()
-	}
-	if x.OnFlush != nil {
-		x.OnFlush(x.rows)
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func Append(tx *gorm.DB, r *Record) error {
 	}
 	rec.Seq = h.Seq + 1
 	rec.PrevHash = h.Hash
-	if rec.Hash, err = ComputeHash(rec); err != nil {
+	if rec.Hash, err = hashWith(&rec, canon); err != nil {
 		return fmt.Errorf("audit: append %s: %w", rec.Event, err)
 	}
 	if err := fresh(ctx, tx).Create(&rec).Error; err != nil {
@@ -209,19 +209,20 @@ func broken(res Result, firstBad int64, reason string) Result {
 }
 
 // AppendAct appends the record of an administrative act that concerns no
-// single case (create_user, update_shelter, rotate_keys, …): no case, no
-// event date, data canonicalized from m. shelter may be "".
-func AppendAct(tx *gorm.DB, now time.Time, actor, role, event, shelter, rulesVersion string, m map[string]any) error {
+// single case (create_user, update_shelter, rotate_keys, export, …): no
+// case, no event date, data canonicalized from m. shelter may be "". It
+// returns the record's seq.
+func AppendAct(tx *gorm.DB, now time.Time, actor, role, event, shelter, rulesVersion string, m map[string]any) (int64, error) {
 	d, err := DataOf(m)
 	if err != nil {
-		return fmt.Errorf("audit %s: data: %w", event, err)
+		return 0, fmt.Errorf("audit %s: data: %w", event, err)
 	}
 	r := Record{RecordedAt: FormatTime(now), Shelter: shelter, Actor: actor, ActorRole: role,
 		Event: event, Data: d, RulesVersion: rulesVersion}
 	if err := Append(tx, &r); err != nil {
-		return fmt.Errorf("audit %s: %w", event, err)
+		return 0, fmt.Errorf("audit %s: %w", event, err)
 	}
-	return nil
+	return r.Seq, nil
 }
 
 // CaseRecords selects the records that EachCaseRecord streams.

@@ -133,9 +133,6 @@ type Export struct {
 	Progress func(rows int64)
 	// ProgressRows is the interval of Progress (10000 when 0).
 	ProgressRows int64
-	// FlushRows is how many rows are buffered between flushes of the
-	// destination (audit.DefaultFlushRows when 0).
-	FlushRows int
 
 	db     *gorm.DB
 	events *audit.Filter
@@ -216,21 +213,16 @@ func (s *Service) StartAccess(ctx context.Context, a auth.Actor, q Query) (*Expo
 // recordExport appends the export's record to the chain and returns its
 // seq. data holds enumerations, dates and ids only.
 func (s *Service) recordExport(ctx context.Context, a auth.Actor, data map[string]any) (int64, error) {
-	d, err := audit.DataOf(data)
-	if err != nil {
-		return 0, fmt.Errorf("auditor: export record: %w", err)
-	}
-	rec := audit.Record{
-		Actor: a.Username, ActorRole: string(a.Role), Event: "export", Data: d, RulesVersion: eligibility.Version,
-	}
-	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		rec.RecordedAt = audit.FormatTime(s.opts.Now()) // read under the append lock, so recorded_at follows seq
-		return audit.Append(tx, &rec)
+	var seq int64
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var err error // the clock is read in the transaction, so recorded_at follows seq
+		seq, err = audit.AppendAct(tx, s.opts.Now(), a.Username, string(a.Role), "export", "", eligibility.Version, data)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("auditor: record the export: %w", err)
 	}
-	return rec.Seq, nil
+	return seq, nil
 }
 
 // filename builds a file name such as
@@ -261,7 +253,7 @@ func FilteredName(name string) bool {
 }
 
 // Stream writes the export to w as rows are read, flushing w every
-// FlushRows rows, and returns the number of rows written. An error after
+// audit.DefaultFlushRows rows, and returns the number of rows written. An error after
 // the first bytes leaves w holding a truncated export.
 func (x *Export) Stream(ctx context.Context, w io.Writer) (int64, error) {
 	header := audit.Fields()
@@ -272,7 +264,6 @@ func (x *Export) Stream(ctx context.Context, w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("auditor: export: %w", err)
 	}
-	ew.FlushRows = x.FlushRows
 	every := x.ProgressRows
 	if every <= 0 {
 		every = 10000

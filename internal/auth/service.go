@@ -483,7 +483,8 @@ func (s *Service) CountUsers(ctx context.Context) (int64, error) {
 }
 
 func appendAdmin(tx *gorm.DB, a Actor, event string, data map[string]any, now time.Time) error {
-	return audit.AppendAct(tx, now, a.Username, string(a.Role), event, "", eligibility.Version, data)
+	_, err := audit.AppendAct(tx, now, a.Username, string(a.Role), event, "", eligibility.Version, data)
+	return err
 }
 
 func hashToken(t string) string {

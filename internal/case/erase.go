@@ -139,8 +139,9 @@ func (s *Service) RewrapKeys(ctx context.Context, a auth.Actor) (int, error) {
 		n += done
 	}
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		return audit.AppendAct(tx, s.now().UTC(), a.Username, string(a.Role), "rotate_keys", "", eligibility.Version,
+		_, err := audit.AppendAct(tx, s.now().UTC(), a.Username, string(a.Role), "rotate_keys", "", eligibility.Version,
 			map[string]any{"kek": s.keys.CurrentKEKID(), "rewrapped": n})
+		return err
 	})
 	if err != nil {
 		return n, fmt.Errorf("cases: audit rotate_keys: %w", err)

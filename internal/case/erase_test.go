@@ -9,8 +9,8 @@ import (
 
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/auth"
-	"github.com/casemgr/casemgr/internal/config"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/config"
 )
 
 // TestEraseReportsABusyCheckpoint checks that an erasure says whether the

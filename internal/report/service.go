@@ -144,7 +144,8 @@ func (s *Service) RecordExport(ctx context.Context, a auth.Actor, event, shelter
 		data[k] = v
 	}
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		return audit.AppendAct(tx, s.now().UTC(), a.Username, string(a.Role), event, shelter, eligibility.Version, data)
+		_, err := audit.AppendAct(tx, s.now().UTC(), a.Username, string(a.Role), event, shelter, eligibility.Version, data)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("report: record %s: %w", event, err)

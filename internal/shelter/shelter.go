@@ -210,5 +210,6 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p Patch) 
 }
 
 func appendRecord(tx *gorm.DB, a auth.Actor, event, shelterID string, data map[string]any, now time.Time) error {
-	return audit.AppendAct(tx, now, a.Username, string(a.Role), event, shelterID, eligibility.Version, data)
+	_, err := audit.AppendAct(tx, now, a.Username, string(a.Role), event, shelterID, eligibility.Version, data)
+	return err
 }
