@@ -49,7 +49,7 @@ commands:
                                        drive a running server over HTTP; compare with baselines measured in the same run
   bench-reads [--samples N]            latency of GET case, list and deadlines on this database, in process
 
-every command takes --config FILE and --data DIR (default ./data)
+every command but migrate-data and loadtest takes --config FILE and --data DIR (default ./data)
 `
 
 // env bundles what a command may touch, so that tests can run commands in
