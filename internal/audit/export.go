@@ -308,13 +308,16 @@ type Filter struct {
 	// MaxSeq, when above 0, keeps only records with seq <= MaxSeq (the head
 	// when the export began), so rows appended meanwhile are left out.
 	MaxSeq int64
+	// After, when above 0, keeps only records with seq > After (the next
+	// page of a listing).
+	After int64
 }
 
 // Contiguous reports whether f selects an unbroken run of the chain: no
 // shelter or case filter. A date range is contiguous as long as
 // recorded_at grows with seq, which Append's serialisation gives on a
 // clock that does not step back.
-func (f Filter) Contiguous() bool { return f.Shelter == "" && f.CaseID == "" }
+func (f Filter) Contiguous() bool { return f.Shelter == "" && f.CaseID == "" && f.After == 0 }
 
 // dayAfter returns the date after d (YYYY-MM-DD), checking d's format.
 func dayAfter(d string) (string, error) {
@@ -334,7 +337,7 @@ func dayAfter(d string) (string, error) {
 // error fn returns and returns it unchanged. The rows hold a connection of
 // db until Select returns.
 func Select(ctx context.Context, db *gorm.DB, f Filter, fn func(Record) error) error {
-	lo, hi := int64(1), int64(-1)
+	lo, hi := max(1, f.After+1), int64(-1)
 	if f.MaxSeq > 0 {
 		hi = f.MaxSeq
 	}

@@ -339,6 +339,10 @@ func TestSelect(t *testing.T) {
 		{"case and range", Filter{CaseID: "c1", From: "2026-03-02", To: "2026-03-04"}, []int64{3, 5}},
 		{"unknown shelter", Filter{Shelter: "zz"}, nil},
 		{"max seq", Filter{MaxSeq: 5, From: "2026-03-02"}, []int64{3, 4, 5}},
+		{"after: the next page", Filter{After: 5}, []int64{6, 7, 8}},
+		{"after with a shelter", Filter{After: 4, Shelter: "b"}, []int64{7, 8}},
+		{"after before from", Filter{After: 2, From: "2026-03-04"}, []int64{5, 6, 7, 8}},
+		{"after the last", Filter{After: 8}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
