@@ -505,6 +505,7 @@ func randomHex(n int) string {
 // how many sessions it deleted. Nothing else refers to them: the audit
 // chain records no session ids.
 func (s *Service) PurgeSessions(ctx context.Context, cutoff time.Time) (int64, error) {
+	cutoff = cutoff.UTC() // stored times are UTC; SQLite compares them as text
 	var n int64
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 		ended := tx.Model(&session{}).Select("id").

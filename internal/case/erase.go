@@ -63,18 +63,8 @@ func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, 
 		}
 		st := nrmCase{State: State(r.State), Proceedings: Proceedings(r.Proceedings)}
 		data := map[string]any{"fields": []string{"alias", "date_of_birth", "family_name", "given_name", "notes"}}
-		rec := audit.Record{
-			RecordedAt: audit.FormatTime(now), OccurredOn: eligibility.Today(now).String(),
-			CaseID: r.ID, CaseRef: r.Reference, Shelter: r.ShelterID, Actor: a.Username, ActorRole: string(a.Role),
-			Event: "erase_case", FromState: string(st.State), ToState: string(st.State),
-			FromProceedings: string(st.Proceedings), ToProceedings: string(st.Proceedings),
-			RulesVersion: eligibility.Version,
-		}
-		if rec.Data, err = audit.DataOf(data); err != nil {
-			return fmt.Errorf("cases: audit data: %w", err)
-		}
-		if err := audit.Append(tx, &rec); err != nil {
-			return fmt.Errorf("cases: audit erase_case: %w", err)
+		if _, err := appendRecord(tx, a, r, "erase_case", eligibility.Today(now), st, st, data, "", now); err != nil {
+			return err
 		}
 		out = Erasure{ID: r.ID, Reference: r.Reference, Erased: true, ErasedAt: now}
 		return nil

@@ -240,7 +240,7 @@ func (s *Service) Deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		}
 		items = append(items, s.deadlineItem(r.CaseID, r.Reference, r.Kind, due, State(r.State), asOf))
 	}
-	majority, err := s.majorityDeadlines(db, a.Shelter, asOf, until)
+	majority, err := s.majorityDeadlines(db, a.Shelter, asOf, asOf.AddDays(within))
 	if err != nil {
 		return DeadlinePage{}, err
 	}
@@ -273,17 +273,13 @@ func (s *Service) deadlineItem(caseID, ref, kind string, due Date, state State, 
 		Severity: s.settings.SeverityFor(left), State: state}
 }
 
-// majorityDeadlines computes the 18th birthdays due by until of the cases
+// majorityDeadlines computes the 18th birthdays due by end of the cases
 // whose victim was a minor when identified. The date of birth is decrypted
 // here: it is never stored in plaintext, nor is the birthday.
-func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf Date, until string) ([]DeadlineItem, error) {
+func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf, end Date) ([]DeadlineItem, error) {
 	// Only cases that can still hold a minor are read and decrypted: a
 	// victim 14-17 when identified is an adult 4 years later at the latest,
 	// one 0-13 turns 18 between 4 and 18 years after identification.
-	end, err := eligibility.ParseDate(until)
-	if err != nil {
-		return nil, fmt.Errorf("cases: majority window: %w", err)
-	}
 	windows := []struct {
 		band          string
 		after, before Date
@@ -294,7 +290,7 @@ func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf Date, un
 	var rows []row
 	for _, w := range windows { // one index range each
 		var part []row
-		err = db.Select("id, reference, state, data_key, date_of_birth_enc").
+		err := db.Select("id, reference, state, data_key, date_of_birth_enc").
 			Where("shelter_id = ? AND age_band = ? AND identified_on > ? AND identified_on < ? AND data_key IS NOT NULL AND state <> ?",
 				shelterID, w.band, w.after.String(), w.before.String(), string(eligibility.StateClosed)).
 			Find(&part).Error
@@ -306,20 +302,13 @@ func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf Date, un
 	var out []DeadlineItem
 	for i := range rows {
 		r := &rows[i]
-		dk, err := s.keys.UnwrapDataKey(r.ID, r.DataKey)
+		id, _, err := r.open(s.keys) // only the date of birth was read: the names stay sealed
 		if err != nil {
-			return nil, fmt.Errorf("cases: unwrap data key of %s: %w", r.ID, err)
+			return nil, err
 		}
-		pt, err := dk.Open(r.ID, fieldDateOfBirth, r.DateOfBirthEnc)
-		if err != nil {
-			return nil, fmt.Errorf("cases: decrypt date of birth of %s: %w", r.ID, err)
-		}
-		if len(pt) == 0 {
+		dob := id.DateOfBirth
+		if dob.IsZero() {
 			continue
-		}
-		dob, err := eligibility.ParseDate(string(pt))
-		if err != nil {
-			return nil, fmt.Errorf("cases: stored date of birth of %s: %w", r.ID, err)
 		}
 		b := eligibility.Birthday18(dob)
 		if !asOf.Before(b) || b.After(end) {
@@ -349,22 +338,23 @@ func (s *Service) RefreshFlags(ctx context.Context) (int, error) {
 			// Lock the rows, in id order, as a change does: a concurrent
 			// event waits or is waited for, and its flags are never
 			// overwritten with ones computed from the state it replaced.
+			// Of the identity, only the date of birth is read (the rules
+			// need it); the names stay sealed.
 			var rows []row
 			if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+				Select("id, shelter_id, state, proceedings, identified_on, last_event_on, data_key, date_of_birth_enc, "+
+					"gender, nationality, unaccompanied_minor, exploitation, facts, "+
+					"(SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id) AS shelter_official").
 				Where("id IN ?", ids[start:end]).Order("id").Find(&rows).Error; err != nil {
 				return err
 			}
 			for i := range rows {
 				r := &rows[i]
-				official, err := s.official(tx, r.ShelterID)
-				if err != nil {
-					return err
-				}
 				id, _, err := r.open(s.keys)
 				if err != nil {
 					return err
 				}
-				nc, err := r.nrm(id, official)
+				nc, err := r.nrm(id, r.ShelterOfficial)
 				if err != nil {
 					return err
 				}

@@ -191,7 +191,7 @@ func ageOn(dob, on Date) int {
 
 // CTDCAgeBands are the age bands at identification of the Counter
 // Trafficking Data Collaborative's global victim dataset, in order, then
-// "unknown" (no date of birth).
+// "unknown" (no date of birth). Read only.
 var CTDCAgeBands = []string{"0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "unknown"}
 
 // ctdcAgeBand is the victim's CTDC age band on the identification date, a

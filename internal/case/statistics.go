@@ -212,7 +212,9 @@ func (s *Service) BackfillStatistics(ctx context.Context) (int, error) {
 				} else if b, ok := ctdcFromAgeBand[r.AgeBand]; ok {
 					band = b
 				}
-				if err := tx.Exec("UPDATE cases SET ctdc_age_band = ? WHERE id = ?", band, r.ID).Error; err != nil {
+				// Only if still unset: a PATCH of the date of birth on
+				// another server may have set it meanwhile.
+				if err := tx.Exec("UPDATE cases SET ctdc_age_band = ? WHERE id = ? AND ctdc_age_band = ''", band, r.ID).Error; err != nil {
 					return err
 				}
 			}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	cases "github.com/casemgr/casemgr/internal/case"
 )
 
 // CTDCDefaultK is the default k of the anonymized export: every published
@@ -94,13 +96,10 @@ func ctdcGender(g string) string {
 
 // ctdcAge returns CTDC's ageBroad spelling of casemgr's age band.
 func ctdcAge(band string) string {
-	switch band {
-	case "0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47":
-		return strings.Replace(band, "-", "--", 1)
-	case "48+":
-		return band
+	if band == "unknown" || !slices.Contains(cases.CTDCAgeBands, band) {
+		return ctdcUnknown
 	}
-	return ctdcUnknown
+	return strings.Replace(band, "-", "--", 1) // "48+" has none
 }
 
 // ctdcMajority returns CTDC's spelling of the majority at identification.
