@@ -66,26 +66,28 @@ func parseObject(body []byte, allowed ...string) (object, *apperr.Fields, error)
 // duplicateKey returns the path of the first member name repeated within
 // one object, or "". Go's decoder would silently keep the last one, so
 // {"username":"a","username":"b"} could mean different things to
-// different readers.
+// different readers. The path joins the names of the enclosing members
+// ("victim.given_name"); array elements add no name ("data.x.k").
 func duplicateKey(body []byte) string {
+	// frame is one open object or array.
 	type frame struct {
-		keys      map[string]bool
-		object    bool
-		expectKey bool
-		name      string
+		object    bool            // an object, else an array
+		expectKey bool            // (objects) the next token is a member name or '}'
+		keys      map[string]bool // (objects) the member names seen so far
+		key       string          // (objects) the name of the member being read
+		name      string          // the member name this container is the value of; "" for array elements and the top
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var stack []*frame
 	path := func(k string) string {
 		var parts []string
-		for _, f := range stack[1:] {
+		for _, f := range stack {
 			if f.name != "" {
 				parts = append(parts, f.name)
 			}
 		}
 		return strings.Join(append(parts, k), ".")
 	}
-	last := ""
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -95,39 +97,37 @@ func duplicateKey(body []byte) string {
 		if len(stack) > 0 {
 			top = stack[len(stack)-1]
 		}
-		if top != nil && top.object && top.expectKey {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:len(stack)-1]
-				continue
-			}
-			k, _ := tok.(string)
+		if top != nil && top.expectKey && tok != json.Delim('}') {
+			k, _ := tok.(string) // the decoder accepts only a string here
 			if top.keys[k] {
 				return path(k)
 			}
 			top.keys[k] = true
+			top.key = k
 			top.expectKey = false
-			last = k
 			continue
-		}
-		name := ""
-		if top != nil && top.object {
-			name = last // a member's value; array elements have no name
 		}
 		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{keys: map[string]bool{}, object: true, expectKey: true, name: name})
+		case json.Delim('{'), json.Delim('['):
+			f := &frame{object: tok == json.Delim('{')}
+			if f.object {
+				f.expectKey, f.keys = true, map[string]bool{}
+			}
+			if top != nil && top.object {
+				f.name = top.key
+			}
+			stack = append(stack, f)
 			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{name: name})
-			continue
-		case json.Delim(']'), json.Delim('}'):
+		case json.Delim('}'), json.Delim(']'):
 			stack = stack[:len(stack)-1]
 		}
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			stack[len(stack)-1].expectKey = true
-		}
+		// A value has ended (a scalar, or the container just closed): in
+		// an object, a member name comes next.
 		if len(stack) == 0 {
 			return ""
+		}
+		if parent := stack[len(stack)-1]; parent.object {
+			parent.expectKey = true
 		}
 	}
 }

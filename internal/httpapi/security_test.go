@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -855,5 +856,109 @@ func TestLoginThrottle(t *testing.T) {
 	env.Clock.Advance(15*time.Minute + time.Second)
 	if r := login(apptest.Password, nil); r.status != http.StatusOK {
 		t.Errorf("login after the window: got %s, want 200", r)
+	}
+}
+
+// TestLoginThrottlePerIP checks the per-address limit of failed logins on
+// its own: every failure names another username, so the per-account limit
+// (3) is never reached, and the fifth attempt from one address is refused
+// once the per-address limit (4) is. Without trusted proxies the address
+// is the peer's, whatever X-Forwarded-For or X-Real-IP say; behind a
+// trusted proxy it is the last untrusted address of X-Forwarded-For
+// (X-Real-IP is never read).
+func TestLoginThrottlePerIP(t *testing.T) {
+	type try struct {
+		remote   string // the peer's address (RemoteAddr, without the port)
+		xff, xri string // X-Forwarded-For and X-Real-IP, "" for none
+		user     string // "" logs uPayoke in with the right password
+		want     int
+	}
+	// fails returns n failed logins from remote, each for another unknown
+	// username and with other forwarding headers made by hdr.
+	fails := func(n int, remote string, hdr func(i int) (xff, xri string)) []try {
+		out := make([]try, n)
+		for i := range out {
+			xff, xri := hdr(i)
+			out[i] = try{remote: remote, xff: xff, xri: xri, user: fmt.Sprintf("nobody%d-%s", i, remote), want: http.StatusUnauthorized}
+		}
+		return out
+	}
+	spoof := func(i int) (string, string) {
+		return fmt.Sprintf("203.0.113.%d", i+1), fmt.Sprintf("198.51.100.%d", i+1)
+	}
+	tests := []struct {
+		name    string
+		trusted []string
+		tries   []try
+	}{
+		{name: "no trusted proxies: forwarding headers are ignored",
+			tries: append(fails(4, "192.0.2.10", spoof),
+				try{remote: "192.0.2.10", xff: "203.0.113.99", want: http.StatusTooManyRequests},
+				try{remote: "192.0.2.10", xri: "198.51.100.99", want: http.StatusTooManyRequests},
+				try{remote: "192.0.2.10", want: http.StatusTooManyRequests},
+				try{remote: "192.0.2.11", xff: "192.0.2.99", want: http.StatusOK}, // another peer
+			)},
+		{name: "no trusted proxies: a peer on a private network is not a proxy",
+			tries: append(fails(4, "10.1.2.3", spoof),
+				try{remote: "10.1.2.3", xff: "203.0.113.99", xri: "198.51.100.99", want: http.StatusTooManyRequests},
+				try{remote: "10.1.2.4", want: http.StatusOK},
+			)},
+		{name: "no trusted proxies: a forwarded address is not an identity",
+			tries: append(fails(4, "192.0.2.20", func(i int) (string, string) { return "192.0.2.21", "" }),
+				try{remote: "192.0.2.21", want: http.StatusOK}, // the address the failures claimed
+				try{remote: "192.0.2.20", xff: "192.0.2.21", want: http.StatusTooManyRequests},
+			)},
+		{name: "trusted proxy: the client's forwarded address counts",
+			trusted: []string{"10.0.0.0/8"},
+			tries: append(fails(4, "10.0.0.2", func(i int) (string, string) {
+				// The client forges the left part; the proxy appends the
+				// address it saw. X-Real-IP changes too and is not read.
+				return fmt.Sprintf("198.51.100.%d, 203.0.113.7", i+1), fmt.Sprintf("198.51.100.%d", i+1)
+			}),
+				try{remote: "10.0.0.2", xff: "203.0.113.7", want: http.StatusTooManyRequests},
+				try{remote: "10.0.0.3", xff: "192.0.2.1, 203.0.113.7", want: http.StatusTooManyRequests}, // another proxy, same client
+				try{remote: "10.0.0.2", xff: "203.0.113.8", want: http.StatusOK},                         // another client behind the proxy
+				try{remote: "10.0.0.2", xri: "203.0.113.9", want: http.StatusOK},                         // the proxy itself has no failures
+				try{remote: "192.0.2.50", xff: "203.0.113.7", want: http.StatusOK},                       // an untrusted peer's header is ignored
+			)},
+		{name: "trusted proxy: an untrusted peer, even on a private network, counts by its own address",
+			trusted: []string{"10.0.0.0/8"},
+			tries: append(fails(4, "192.168.5.5", spoof),
+				try{remote: "192.168.5.5", xff: "203.0.113.60", want: http.StatusTooManyRequests},
+				try{remote: "10.0.0.2", xff: "203.0.113.1", want: http.StatusOK}, // a spoofed address has no failures
+			)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := apptest.New(t, func(c *config.Config) {
+				c.Auth.LoginMaxFailures = 3
+				c.Auth.LoginMaxFailuresIP = 4
+				c.Auth.LoginFailureWindow = 15 * time.Minute
+				c.Server.TrustedProxies = tt.trusted
+			})
+			env.AddUser(t, uPayoke, "caseworker", "payoke")
+			for i, try := range tt.tries {
+				user, pw := try.user, "wrong password here"
+				if user == "" {
+					user, pw = uPayoke, apptest.Password
+				}
+				body, _ := json.Marshal(map[string]string{"username": user, "password": pw})
+				r := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body))
+				r.RemoteAddr = try.remote + ":41234"
+				r.Header.Set("Content-Type", "application/json")
+				if try.xff != "" {
+					r.Header.Set("X-Forwarded-For", try.xff)
+				}
+				if try.xri != "" {
+					r.Header.Set("X-Real-IP", try.xri)
+				}
+				rec := httptest.NewRecorder()
+				serveRecorded(t, env.Handler, rec, r)
+				if rec.Code != try.want {
+					t.Fatalf("attempt %d (%s from %s, X-Forwarded-For %q, X-Real-IP %q): got %d %s, want %d",
+						i+1, user, try.remote, try.xff, try.xri, rec.Code, rec.Body, try.want)
+				}
+			}
+		})
 	}
 }

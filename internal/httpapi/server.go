@@ -176,7 +176,10 @@ func actorOf(c echo.Context) (auth.Actor, bool) {
 
 // requestContext gives each request an id and a deadline, and logs it when
 // done: method, route template, status, duration, actor. Never the query
-// string, the body, a name or a token.
+// string, the body, a name or a token. The request is observed and logged
+// even when the handler aborts it with panic(http.ErrAbortHandler) (a
+// streamed export that failed half-way), with status 499, and the panic
+// then goes on to net/http.
 func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := newRequestID()
@@ -190,22 +193,36 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.Metrics != nil {
 			end = s.Metrics.StartRequest(c.Request().Method, c.Path())
 		}
-		err := next(c)
-		if err != nil {
+		defer func() {
+			r := recover()
+			status := c.Response().Status
+			if r != nil {
+				status = statusClientClosedRequest
+			}
+			if end != nil {
+				end(status)
+			}
+			if s.log != nil {
+				a, _ := actorOf(c)
+				s.log.Info("request", slog.String("request_id", id), slog.String("method", c.Request().Method),
+					slog.String("route", c.Path()), slog.Int("status", status),
+					slog.Duration("duration", time.Since(start)), slog.String("actor", a.Username))
+			}
+			if r != nil {
+				panic(r)
+			}
+		}()
+		if err := next(c); err != nil {
 			c.Error(err)
-		}
-		if end != nil {
-			end(c.Response().Status)
-		}
-		if s.log != nil {
-			a, _ := actorOf(c)
-			s.log.Info("request", slog.String("request_id", id), slog.String("method", c.Request().Method),
-				slog.String("route", c.Path()), slog.Int("status", c.Response().Status),
-				slog.Duration("duration", time.Since(start)), slog.String("actor", a.Username))
 		}
 		return nil
 	}
 }
+
+// statusClientClosedRequest is the status logged and counted for a request
+// whose handler aborted the answer (nginx's 499): the client got a broken
+// transfer, whatever status line went out before.
+const statusClientClosedRequest = 499
 
 // securityHeaders sets the headers every answer carries (api.md
 // "Conventions"); API answers are never cached.
