@@ -78,11 +78,6 @@ func (e env) reportAnnual(args []string) error {
 		return err
 	}
 	defer a.Close()
-	if *shelter != "" {
-		if _, err := a.Shelters.Get(e.ctx, *shelter); err != nil {
-			return fmt.Errorf("report annual: --shelter: %w", err)
-		}
-	}
 	x, err := a.Reports.ExportAnnual(e.ctx, auditor.CLI, report.AnnualQuery{
 		Year: r.year, Shelter: *shelter, Cutoff: r.cutoff, AsOf: asOf, Protect: !*exact}, r.format)
 	if err != nil {

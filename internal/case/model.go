@@ -260,4 +260,7 @@ type Case struct {
 	Demo          bool                   `json:"demo"`
 	CreatedAt     time.Time              `json:"created_at"`
 	UpdatedAt     time.Time              `json:"updated_at"`
+	// shelterOfficial is whether the case's shelter is an official NRM
+	// provider (rule R17), kept so that At can evaluate again.
+	shelterOfficial bool
 }

@@ -140,7 +140,6 @@ func (s *Service) view(r *row, official bool, asOf Date) (Case, error) {
 }
 
 func (s *Service) viewOf(r *row, id identity, n nrmCase, asOf Date) Case {
-	snap := n.snapshot()
 	c := Case{
 		ID: r.ID, Reference: r.Reference, Shelter: r.ShelterID, Version: r.Version,
 		State: n.State, Proceedings: n.Proceedings,
@@ -148,20 +147,42 @@ func (s *Service) viewOf(r *row, id identity, n nrmCase, asOf Date) Case {
 			DateOfBirth: id.DateOfBirth, Gender: r.Gender, Nationality: r.Nationality,
 			EUCitizen: n.euCitizen(), UnaccompaniedMinor: r.UnaccompaniedMinor},
 		Exploitation: n.Exploitation, IdentifiedOn: n.IdentifiedOn, IdentifiedBy: r.IdentifiedBy,
-		LastEventOn: n.LastEventOn, AsOf: asOf,
-		Deadlines:     eligibility.Deadlines(snap, asOf, s.settings),
-		Flags:         eligibility.Evaluate(snap, asOf, s.settings),
-		RulesVersion:  eligibility.Version,
-		AllowedEvents: allowedEvents(n, asOf, s.settings),
-		Facts:         n.Facts, Erased: r.DataKey == nil, Demo: r.Demo,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		LastEventOn: n.LastEventOn, Facts: n.Facts, Erased: r.DataKey == nil, Demo: r.Demo,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, shelterOfficial: n.ShelterOfficial,
 	}
+	s.evaluate(&c, n, asOf)
+	return c
+}
+
+// evaluate sets what depends on the date: deadlines, flags and the events
+// allowed as of asOf.
+func (s *Service) evaluate(c *Case, n nrmCase, asOf Date) {
+	snap := n.snapshot()
+	c.AsOf, c.RulesVersion = asOf, eligibility.Version
+	c.Deadlines = eligibility.Deadlines(snap, asOf, s.settings)
+	c.Flags = eligibility.Evaluate(snap, asOf, s.settings)
+	c.AllowedEvents = allowedEvents(n, asOf, s.settings)
 	if c.Deadlines == nil {
 		c.Deadlines = []eligibility.Deadline{}
 	}
 	if c.Flags == nil {
 		c.Flags = []eligibility.Flag{}
 	}
+}
+
+// At returns a case answer evaluated as of another date (deadlines, flags,
+// allowed events) without reading the case again: for the answer of a
+// change asked with as_of, which must show the change's own result and is
+// not a read of the case file.
+func (s *Service) At(c Case, asOf Date) Case {
+	n := nrmCase{
+		State: c.State, Proceedings: c.Proceedings, Facts: c.Facts,
+		IdentifiedOn: c.IdentifiedOn, LastEventOn: c.LastEventOn,
+		Nationality: c.Victim.Nationality, Gender: c.Victim.Gender, DateOfBirth: c.Victim.DateOfBirth,
+		UnaccompaniedMinor: c.Victim.UnaccompaniedMinor, Exploitation: c.Exploitation,
+		Shelter: c.Shelter, ShelterOfficial: c.shelterOfficial,
+	}
+	s.evaluate(&c, n, asOf)
 	return c
 }
 

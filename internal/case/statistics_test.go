@@ -2,6 +2,7 @@ package cases_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -196,5 +197,37 @@ func TestReplayFollowsTheChain(t *testing.T) {
 				t.Errorf("replayed rules %v, want the live flags %v", got, live)
 			}
 		})
+	}
+}
+
+// TestAtMatchesGet checks that re-evaluating a change's answer as of
+// another date gives what reading the case as of that date gives, without
+// a read: same deadlines, flags and allowed events.
+func TestAtMatchesGet(t *testing.T) {
+	env := apptest.New(t, nil)
+	ctx := context.Background()
+	cw := env.AddUser(t, "cw", auth.RoleCaseworker, "pag-asa")
+	c, err := env.Cases.Create(ctx, cw, cases.NewCase{
+		Victim:       cases.VictimInput{GivenName: "A", FamilyName: "B", Nationality: "NG", Gender: "female", DateOfBirth: "2008-03-01"},
+		Exploitation: []string{"sexual"}, IdentifiedOn: "2025-06-01", IdentifiedBy: "police",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = env.Cases.RecordEvent(ctx, cw, c.ID, cases.EventInput{Type: "start_reflection", OccurredOn: "2025-06-02"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"2025-06-20", "2025-07-17", "2025-07-18", "2026-03-01"} {
+		asOf := eligibility.MustParseDate(d)
+		want, err := env.Cases.Get(ctx, cw, c.ID, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := env.Cases.At(c, asOf)
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(want)
+		if string(gj) != string(wj) {
+			t.Errorf("as of %s:\ngot  %s\nwant %s", d, gj, wj)
+		}
 	}
 }

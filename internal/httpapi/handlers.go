@@ -469,12 +469,7 @@ func asOfParam(c echo.Context) (eligibility.Date, error) {
 // flags accepts as_of).
 func (s *Server) caseAnswer(c echo.Context, status int, out cases.Case, asOf eligibility.Date) error {
 	if !asOf.IsZero() && asOf != out.AsOf {
-		a, _ := actorOf(c)
-		again, err := s.Cases.Get(c.Request().Context(), a, out.ID, asOf)
-		if err != nil {
-			return err
-		}
-		out = again
+		out = s.Cases.At(out, asOf)
 	}
 	return writeJSON(c, status, out)
 }

@@ -86,6 +86,15 @@ func (s *Service) Annual(ctx context.Context, a auth.Actor, q AnnualQuery) (Annu
 	if err != nil {
 		return Annual{}, err
 	}
+	if shelter != "" && a.Role != auth.RoleSupervisor {
+		var n int64
+		if err := s.db.Read.WithContext(ctx).Table("shelters").Where("id = ?", shelter).Count(&n).Error; err != nil {
+			return Annual{}, fmt.Errorf("report: shelter: %w", err)
+		}
+		if n == 0 {
+			return Annual{}, apperr.Field("shelter", "no shelter %q", shelter)
+		}
+	}
 	t, cut, err := s.tally(ctx, a, q.Year, shelter, q.Cutoff, q.AsOf, false)
 	if err != nil {
 		return Annual{}, err
@@ -120,8 +129,8 @@ func (s *Service) Anonymized(ctx context.Context, a auth.Actor, q AnonymizedQuer
 	if k == 0 {
 		k = s.opt.K
 	}
-	if k < 2 || k > MaxK {
-		return AnonymizedMeta{}, nil, Cutoff{}, apperr.Field("k", "k must be an integer from 2 to %d (default %d)", MaxK, s.opt.K)
+	if msg := s.CheckK(k); msg != "" {
+		return AnonymizedMeta{}, nil, Cutoff{}, apperr.Field("k", "%s", msg)
 	}
 	t, cut, err := s.tally(ctx, a, q.Year, "", q.Cutoff, q.AsOf, true)
 	if err != nil {
@@ -131,6 +140,15 @@ func (s *Service) Anonymized(ctx context.Context, a auth.Actor, q AnonymizedQuer
 	meta := AnonymizedMeta{K: k, Rows: len(rows), Suppressed: suppressed, RulesVersion: eligibility.Version,
 		Year: q.Year, Columns: append([]string(nil), CTDCColumns...), AuditSeq: cut.Seq, AsOf: cut.AsOf}
 	return meta, rows, cut, nil
+}
+
+// CheckK returns what is wrong with a k asked for ("" when it is valid):
+// the one rule of k for the API, the CLI and the service.
+func (s *Service) CheckK(k int) string {
+	if k < 2 || k > MaxK {
+		return fmt.Sprintf("k must be an integer from 2 to %d (default %d)", MaxK, s.opt.K)
+	}
+	return ""
 }
 
 // RecordExport appends the record of an export to the audit chain: what
