@@ -3,10 +3,14 @@ package web_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/audit"
@@ -79,8 +83,12 @@ func TestAuditSearch(t *testing.T) {
 			}
 		})
 	}
-	if r := b.get("/audit"); strings.Contains(r.Body, `id="verify-result"`) || !strings.Contains(r.Body, `id="verify-form"`) {
+	r := b.get("/audit")
+	if strings.Contains(r.Body, `id="verify-result"`) || !strings.Contains(r.Body, `id="verify-form"`) {
 		t.Fatalf("the audit page verifies the chain on every load; want a button")
+	}
+	if want := `verify such a chain on the server with: <code>casemgr audit verify</code></p>`; !strings.Contains(r.Body, want) {
+		t.Fatalf("the audit page does not point to the CLI for large chains: want %q", want)
 	}
 	if r := b.get("/audit?verify=1"); !strings.Contains(r.Body, `<p class="ok" id="verify-result">The chain is intact:`) {
 		t.Fatalf("the audit page does not show the verification result")
@@ -173,3 +181,102 @@ func TestAuditExport(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditLookupFailure checks that a case reference that cannot be
+// looked up (the cases table is gone) is an internal error, logged and
+// answered 500, not a 422 blaming the user's filter; and that the lookup
+// reads the cases table.
+func TestAuditLookupFailure(t *testing.T) {
+	e, refs := auditEnv(t)
+	b := e.loggedIn(t, "aud")
+	b.get("/audit")
+	if err := e.DB.Write.Exec("ALTER TABLE cases RENAME TO cases_gone").Error; err != nil {
+		t.Fatalf("rename cases: %v", err)
+	}
+	tests := []struct {
+		name string
+		do   func() response
+	}{
+		{"search", func() response { return b.get("/audit?case=" + refs[0]) }},
+		{"export", func() response {
+			return b.post("/audit", url.Values{"format": {"csv"}, "case": {refs[0]}, "password": {apptest.Password}})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.countRows(t, "audit_log")
+			r := tt.do()
+			if r.Code != http.StatusInternalServerError {
+				t.Fatalf("got %d, want 500", r.Code)
+			}
+			if want := "Internal error. Try again; if it persists, tell your administrator."; !strings.Contains(r.Body, want) {
+				t.Fatalf("page does not show %q", want)
+			}
+			if strings.Contains(r.Body, `id="audit-search"`) {
+				t.Fatalf("got the search form back, want the error page")
+			}
+			if n := e.countRows(t, "audit_log"); n != before {
+				t.Fatalf("audit records: got %d, want %d (nothing exported)", n, before)
+			}
+		})
+	}
+}
+
+var seqPattern = regexp.MustCompile(`<tr><td>([0-9]+)</td><td><time`)
+
+// TestAuditPages checks the paging of the search: 200 records a page, the
+// next page starting right after the last one shown, every record of the
+// filter once, in seq order.
+func TestAuditPages(t *testing.T) {
+	e, _ := auditEnv(t)
+	err := e.DB.Tx(t.Context(), func(tx *gorm.DB) error {
+		for i := range 400 {
+			shelter := "pag-asa"
+			if i%4 == 3 {
+				shelter = "payoke"
+			}
+			if _, err := audit.AppendAct(tx, e.Clock.Now(), "adm", "admin", "update_shelter", shelter, "", map[string]any{"n": i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	if err := e.DB.Read.Model(&audit.Record{}).Where("shelter = ?", "pag-asa").Order("seq").Pluck("seq", &want).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(want) <= 200 {
+		t.Fatalf("pag-asa records: got %d, want more than a page (200)", len(want))
+	}
+	b := e.loggedIn(t, "aud")
+	next := "/audit?search=1&shelter=pag-asa"
+	var got []string
+	for pages := 0; next != ""; pages++ {
+		if pages == 3 {
+			t.Fatalf("more than 3 pages for %d records", len(want))
+		}
+		r := b.get(next)
+		if r.Code != http.StatusOK {
+			t.Fatalf("%s: got %d, want 200", next, r.Code)
+		}
+		seqs := seqPattern.FindAllStringSubmatch(r.Body, -1)
+		if pages == 0 && len(seqs) != 200 {
+			t.Fatalf("first page: got %d records, want 200", len(seqs))
+		}
+		for _, m := range seqs {
+			got = append(got, m[1])
+		}
+		next = ""
+		if m := nextPattern.FindStringSubmatch(r.Body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("records: got %d (%v…), want %d (%v…)", len(got), got[:3], len(want), want[:3])
+	}
+}
+
+var nextPattern = regexp.MustCompile(`<a href="(/audit\?[^"]+)">Next records</a>`)

@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -211,6 +213,53 @@ func TestCaseEvents(t *testing.T) {
 	}
 }
 
+// TestEventAmounts records a compensation award through the case page
+// with the amounts the form's pattern lets through: each is recorded with
+// the two decimals the service wants, none is refused.
+func TestEventAmounts(t *testing.T) {
+	e := newEnv(t)
+	c := e.newCase(t, "ana", "Grace", "Okafor", "NG")
+	b := e.loggedIn(t, "ana")
+	path := "/cases/" + c.ID
+	b.get(path)
+	tests := []struct {
+		name, typed, want string
+	}{
+		{"two decimals", "1250.50", "1250.50"},
+		{"decimal comma", "1250,50", "1250.50"},
+		{"no cents", "1 250", "1250.00"},
+		{"one decimal", "12.5", "12.50"},
+		{"one decimal after a comma", "1250,5", "1250.50"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := e.Cases.Get(t.Context(), e.actors["ana"], c.ID, c.AsOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := b.post(path, url.Values{"action": {"event"}, "type": {"award_compensation"}, "occurred_on": {"2025-06-10"},
+				"version": {strconv.Itoa(cs.Version)}, "data.amount_eur": {tt.typed}})
+			if r.Code != http.StatusSeeOther {
+				t.Fatalf("amount %q: got %d, want 303", tt.typed, r.Code)
+			}
+			hist, err := e.Cases.History(t.Context(), e.actors["ana"], c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var data struct {
+				Amount string `json:"amount_eur"`
+			}
+			last := hist[len(hist)-1]
+			if err := json.Unmarshal(last.Data, &data); err != nil || last.Event != "award_compensation" {
+				t.Fatalf("last event: got %s %s (%v), want award_compensation", last.Event, last.Data, err)
+			}
+			if data.Amount != tt.want {
+				t.Fatalf("amount %q: got %q recorded, want %q", tt.typed, data.Amount, tt.want)
+			}
+		})
+	}
+}
+
 // TestWhatIf runs the what-if panel: a dismissal before charges would lose
 // residence and services; nothing is written; an event that needs data
 // asks for it next to the field.
@@ -249,6 +298,10 @@ func TestWhatIf(t *testing.T) {
 			`<select id="wi-reason" name="data.reason" required aria-invalid="true" aria-describedby="wi-reason-err">`,
 			`<p class="field-error" id="wi-reason-err">Required.</p>`,
 			`<option value="withdraw_status" selected>`,
+		}},
+		{"unknown event", url.Values{"type": {"fly_to_the_moon"}, "occurred_on": {"2025-07-01"}}, http.StatusUnprocessableEntity, []string{
+			`<select id="wi-type" name="type" required aria-invalid="true" aria-describedby="wi-type-err">`,
+			`<p class="field-error" id="wi-type-err">Unknown value: choose one from the list.</p>`,
 		}},
 	}
 	for _, tt := range tests {

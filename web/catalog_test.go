@@ -177,12 +177,26 @@ func TestDateFormat(t *testing.T) {
 	}
 }
 
-// TestNormalizeAmount checks the amounts people type.
+// TestNormalizeAmount checks the amounts people type, as the form's
+// pattern ([0-9 ]+([.,][0-9]{1,2})?) lets them through: each becomes the
+// two-decimal form the service accepts.
 func TestNormalizeAmount(t *testing.T) {
-	tests := map[string]string{"1250,50": "1250.50", "1250": "1250.00", "1 250.00": "1250.00", "12.5": "12.5"}
-	for in, want := range tests {
-		if got := normalizeAmount(in); got != want {
-			t.Errorf("normalizeAmount(%q): got %q, want %q", in, got, want)
-		}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"decimal comma", "1250,50", "1250.50"},
+		{"no cents", "1250", "1250.00"},
+		{"spaces", "1 250.00", "1250.00"},
+		{"one decimal", "12.5", "12.50"},
+		{"one decimal after a comma", "1250,5", "1250.50"},
+		{"one decimal, spaces", "1 250,5", "1250.50"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := normalizeAmount(tt.in); got != tt.want {
+				t.Errorf("normalizeAmount(%q): got %q, want %q", tt.in, got, tt.want)
+			}
+		})
 	}
 }

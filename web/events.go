@@ -16,16 +16,6 @@ type dataField = cases.DataField
 // service's own event table.
 func eventFields(t string) []dataField { return cases.EventData(cases.EventType(t)) }
 
-// knownEvent reports whether t is an event of nrm.md.
-func knownEvent(t string) bool {
-	for _, e := range cases.EventTypes() {
-		if string(e) == t {
-			return true
-		}
-	}
-	return false
-}
-
 // eventInput reads an event form: type, occurred_on, note, version and the
 // data fields of the type (form names data.<name>).
 func eventInput(form url.Values) cases.EventInput {
@@ -56,16 +46,24 @@ func eventInput(form url.Values) cases.EventInput {
 	return in
 }
 
-// normalizeAmount accepts a decimal comma (1234,50) and a missing cents
-// part (1234), as people type amounts in Belgium, and gives the service
-// the form it wants (1234.50).
+// normalizeAmount accepts a decimal comma (1234,50), a missing cents part
+// (1234) and a single decimal (1234,5), as people type amounts in Belgium
+// and as the form's pattern allows, and gives the service the form it
+// wants: exactly two decimals (1234.50). Anything else is passed on as it
+// is, for the service to refuse.
 func normalizeAmount(s string) string {
 	s = strings.ReplaceAll(s, " ", "")
 	if !strings.Contains(s, ".") && strings.Count(s, ",") == 1 {
 		s = strings.Replace(s, ",", ".", 1)
 	}
-	if !strings.Contains(s, ".") && s != "" {
+	if s == "" {
+		return s
+	}
+	switch i := strings.IndexByte(s, '.'); {
+	case i < 0:
 		s += ".00"
+	case i == len(s)-2:
+		s += "0"
 	}
 	return s
 }

@@ -76,13 +76,20 @@ func (t *translations) pick(chosen, acceptLanguage string) string {
 	return languages[i]
 }
 
+// lookup returns the message key in lang, falling back to English, and
+// reports whether either catalogue has the key.
+func (t *translations) lookup(lang, key string) (string, bool) {
+	if s, ok := t.cats[lang][key]; ok {
+		return s, true
+	}
+	s, ok := t.cats[languages[0]][key]
+	return s, ok
+}
+
 // text returns the message key in lang, falling back to English, and
 // marks a key missing everywhere so that tests catch it.
 func (t *translations) text(lang, key string) string {
-	if s, ok := t.cats[lang][key]; ok {
-		return s
-	}
-	if s, ok := t.cats[languages[0]][key]; ok {
+	if s, ok := t.lookup(lang, key); ok {
 		return s
 	}
 	return "⟦" + key + "⟧"

@@ -52,8 +52,8 @@ func (u *UI) newPage(c echo.Context, titleKey string) *page {
 		}
 	}
 	if ok := c.QueryParam("ok"); ok != "" {
-		if s, found := u.tr.cats[languages[0]]["notice."+ok]; found && s != "" {
-			p.Notice = p.T("notice." + ok)
+		if s, found := u.tr.lookup(st.lang, "notice."+ok); found && s != "" {
+			p.Notice = s
 		}
 	}
 	return p

@@ -75,14 +75,16 @@ func (u *UI) showAudit(c echo.Context, status int, export *formState) error {
 	}
 	v.Formats = []option{{Value: "csv", Label: "CSV"}, {Value: "ndjson", Label: "NDJSON"}}
 	if v.Searched {
-		filter, ok := u.auditFilter(c, p, f)
+		filter, ok, err := u.auditFilter(c, p, f)
+		if err != nil {
+			return u.internal(c, err)
+		}
 		if ok {
-			after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+			// The next page starts after the last record shown: the query
+			// reads from there, not every earlier record.
+			filter.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
 			var last int64
 			err := audit.Select(ctx, u.d.DB.Read, filter, func(r audit.Record) error {
-				if r.Seq <= after {
-					return nil
-				}
 				if len(v.Records) == auditPageSize {
 					next := url.Values{}
 					for k, vals := range f.Values {
@@ -115,8 +117,10 @@ func (u *UI) showAudit(c echo.Context, status int, export *formState) error {
 }
 
 // auditFilter checks the search fields (dates, a known shelter, a case id
-// or reference) and returns the filter; errors are set on f.
-func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, bool) {
+// or reference) and returns the filter and whether it is valid; the user's
+// errors are set on f. An error returned is an internal one (the shelter
+// or the case could not be looked up), for the caller to log.
+func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, bool, error) {
 	var out audit.Filter
 	for _, k := range []string{"from", "to"} {
 		if s := f.V(k); s != "" {
@@ -129,7 +133,7 @@ func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, b
 	if sh := f.V("shelter"); sh != "" {
 		if _, err := u.d.Shelters.Get(c.Request().Context(), sh); err != nil {
 			if apperr.KindOf(err) != apperr.NotFound {
-				f.Error = p.T("error.internal")
+				return out, false, fmt.Errorf("web: audit filter: shelter %q: %w", sh, err)
 			}
 			f.Errors["shelter"] = p.T("err.unknown_value")
 		}
@@ -137,27 +141,29 @@ func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, b
 	}
 	if cs := f.V("case"); cs != "" {
 		id, err := u.caseIDOf(c, cs)
-		switch {
-		case err != nil:
-			f.Error = p.T("error.internal")
-		case id == "":
+		if err != nil {
+			return out, false, fmt.Errorf("web: audit filter: %w", err)
+		}
+		if id == "" {
 			f.Errors["case"] = p.T("audit.no_case")
-		default:
+		} else {
 			out.CaseID = id
 		}
 	}
-	return out, !f.HasErrors()
+	return out, !f.HasErrors(), nil
 }
 
 // caseIDOf turns a case id or reference into the case id of the audit
-// records ("" when no record names it).
+// records ("" when no case has that reference). A reference is looked up
+// in the cases table (its UNIQUE index), whose row outlives an erasure, so
+// the history of an erased case is still found.
 func (u *UI) caseIDOf(c echo.Context, s string) (string, error) {
 	if _, err := uuid.Parse(s); err == nil {
 		return strings.ToLower(s), nil
 	}
 	var ids []string
-	err := u.d.DB.Read.WithContext(c.Request().Context()).Model(&audit.Record{}).
-		Where("case_ref = ?", strings.ToUpper(s)).Limit(1).Pluck("case_id", &ids).Error
+	err := u.d.DB.Read.WithContext(c.Request().Context()).Table("cases").
+		Where("reference = ?", strings.ToUpper(s)).Limit(1).Pluck("id", &ids).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", fmt.Errorf("web: find case %q: %w", s, err)
 	}
@@ -187,7 +193,10 @@ func (u *UI) auditExport(c echo.Context) error {
 	if err != nil || format == audit.FormatJSON {
 		f.Errors["format"] = p.T("err.unknown_value")
 	}
-	filter, ok := u.auditFilter(c, p, f)
+	filter, ok, err := u.auditFilter(c, p, f)
+	if err != nil {
+		return u.internal(c, err)
+	}
 	if form.Get("password") == "" {
 		f.Errors["password"] = p.T("err.required")
 	}

@@ -163,11 +163,7 @@ func (u *UI) renderNewCase(c echo.Context, status int, f *formState) error {
 		Genders:      p.options("gender", cases.Genders, f.V("victim.gender"), ""),
 		IdentifiedBy: p.options("identified_by", cases.IdentifiedBy, f.V("identified_by"), "form.choose"),
 	}
-	nat := f.V("victim.nationality")
-	v.Nationalities = append([]option{{Value: "", Label: p.T("form.choose"), Selected: nat == ""}}, u.tr.countries[p.Lang]...)
-	for i := range v.Nationalities {
-		v.Nationalities[i].Selected = v.Nationalities[i].Value == nat
-	}
+	v.Nationalities = selectOpts(u.tr.countries[p.Lang], f.V("victim.nationality"), p.T("form.choose"))
 	for _, e := range cases.ExploitationTypes {
 		v.Exploitation = append(v.Exploitation, option{Value: e, Label: p.L("exploitation", e), Selected: f.Has("exploitation", e)})
 	}
@@ -345,8 +341,8 @@ func historyRowOf(p *page, it cases.HistoryItem) historyRow {
 
 // dataText shows one data value of a history entry in the user's language.
 func (p *page) dataText(k string, v any) string {
-	label := p.tr.text(p.Lang, "field."+k)
-	if strings.HasPrefix(label, "⟦") {
+	label, ok := p.tr.lookup(p.Lang, "field."+k)
+	if !ok {
 		label = k
 	}
 	switch x := v.(type) {
@@ -356,7 +352,7 @@ func (p *page) dataText(k string, v any) string {
 		}
 		return label + ": " + p.T("form.no")
 	case string:
-		if s := p.tr.text(p.Lang, "opt."+k+"."+x); !strings.HasPrefix(s, "⟦") {
+		if s, ok := p.tr.lookup(p.Lang, "opt."+k+"."+x); ok {
 			return label + ": " + s
 		}
 		return label + ": " + x
@@ -378,7 +374,7 @@ func (p *page) dataValue(k string, v any) string {
 		return string(b)
 	}
 	for _, prefix := range []string{k, "opt." + k} {
-		if t := p.tr.text(p.Lang, prefix+"."+s); !strings.HasPrefix(t, "⟦") {
+		if t, ok := p.tr.lookup(p.Lang, prefix+"."+s); ok {
 			return t
 		}
 	}
@@ -409,10 +405,6 @@ func (u *UI) caseSubmit(c echo.Context) error {
 		}
 		return u.caseError(c, p, err, f, nil, known)
 	case "simulate":
-		if in.Type != "" && !knownEvent(in.Type) {
-			f.Errors["type"] = p.T("err.unknown_value")
-			return u.showCase(c, http.StatusUnprocessableEntity, nil, f, nil, "")
-		}
 		in.Version = nil
 		sim, err := u.d.Cases.Simulate(ctx, a, c.Param("id"), in)
 		if err == nil {

@@ -114,15 +114,19 @@ func (u *UI) annualPage(c echo.Context) error {
 		chartBars(v.Permits.Rows))); err != nil {
 		return u.internal(c, err)
 	}
-	link := url.Values{"year": {strconv.Itoa(q.Year)}}
+	// The links carry the page's cut-off, so that a file holds the data
+	// the page shows, however the chain grew since (each export adds a
+	// record).
+	link := cutoffLink(rep.Cutoff)
+	link.Set("year", strconv.Itoa(q.Year))
+	if v.Auditor {
+		v.AnonymizedURL = "/reports/anonymized.csv?" + link.Encode()
+	}
 	if q.Shelter != "" {
 		link.Set("shelter", q.Shelter)
 	}
 	v.XLSXURL = "/reports/annual.xlsx?" + link.Encode()
 	v.CSVURL = "/reports/annual.csv?" + link.Encode()
-	if v.Auditor {
-		v.AnonymizedURL = "/reports/anonymized.csv?" + url.Values{"year": {strconv.Itoa(q.Year)}}.Encode()
-	}
 	p.Data = v
 	return u.render(c, http.StatusOK, "reports", p)
 }
@@ -185,9 +189,9 @@ func cellsView(p *page, id, titleKey, prefix string, cells []report.Cell) breakd
 // key itself when there is no prefix (rule ids) or no translation.
 func countRow(p *page, key, prefix string, n report.Count) reportRow {
 	label := key
-	if prefix != "" && p.tr != nil {
-		if _, ok := p.tr.cats[languages[0]][prefix+"."+key]; ok {
-			label = p.T(prefix + "." + key)
+	if prefix != "" {
+		if s, ok := p.tr.lookup(p.Lang, prefix+"."+key); ok {
+			label = s
 		}
 	}
 	return reportRow{Key: key, Label: label, Value: n.Shown(), Hidden: n.Hidden != "", Count: n}
@@ -201,6 +205,44 @@ func chartBars(rows []reportRow) []chartBar {
 		out = append(out, chartBar{Label: r.Label, Count: r.Count})
 	}
 	return out
+}
+
+// cutoffLink holds the parameters of a download link that pin its data
+// cut-off to a report's: cutoff (the last audit seq read) and as_of (the
+// last day counted). An empty chain (seq 0) gives no cutoff, which the
+// service would refuse.
+func cutoffLink(cut report.Cutoff) url.Values {
+	out := url.Values{}
+	if cut.Seq > 0 {
+		out.Set("cutoff", strconv.FormatInt(cut.Seq, 10))
+	}
+	if cut.AsOf != "" {
+		out.Set("as_of", cut.AsOf)
+	}
+	return out
+}
+
+// cutoffParams reads the cutoff (a positive audit seq) and as_of
+// (YYYY-MM-DD) of a download link; an absent one means the chain's head,
+// or today. A malformed one is a field error.
+func cutoffParams(c echo.Context) (int64, report.Date, error) {
+	var seq int64
+	var asOf report.Date
+	if s := strings.TrimSpace(c.QueryParam("cutoff")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, report.Date{}, apperr.Field("cutoff", "want a positive integer (an audit seq)")
+		}
+		seq = n
+	}
+	if s := strings.TrimSpace(c.QueryParam("as_of")); s != "" {
+		d, err := eligibility.ParseDate(s)
+		if err != nil {
+			return 0, report.Date{}, apperr.Field("as_of", "want a date YYYY-MM-DD")
+		}
+		asOf = d
+	}
+	return seq, asOf, nil
 }
 
 // thisYear is the current year in Brussels.
@@ -249,6 +291,8 @@ func (u *UI) reportError(c echo.Context, err error) error {
 			msgs = append(msgs, p.T("reports.err_year", report.FirstYear, u.thisYear()))
 		case "shelter":
 			msgs = append(msgs, p.T("reports.err_shelter"))
+		case "cutoff", "as_of":
+			msgs = append(msgs, p.T("reports.err_cutoff"))
 		default:
 			msgs = append(msgs, fe.Field+": "+p.fieldMessage(fe.Message))
 		}
@@ -263,9 +307,10 @@ func (u *UI) reportError(c echo.Context, err error) error {
 
 // annualDownload answers GET /reports/annual.xlsx and /reports/annual.csv
 // (supervisors and auditors): the annual report as a file, with the same
-// parameters as the page. The report service protects it when it leaves
-// the shelter (every XLSX file, every auditor's file) and records the
-// export in the audit chain before it is sent.
+// parameters as the page plus the page's cut-off (cutoff and as_of), so
+// that the file holds what the page showed. The report service protects
+// it when it leaves the shelter (every XLSX file, every auditor's file)
+// and records the export in the audit chain before it is sent.
 func (u *UI) annualDownload(format string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		a := stateOf(c).actor
@@ -273,8 +318,12 @@ func (u *UI) annualDownload(format string) echo.HandlerFunc {
 		if err != nil {
 			return u.reportError(c, err)
 		}
+		seq, asOf, err := cutoffParams(c)
+		if err != nil {
+			return u.reportError(c, err)
+		}
 		x, err := u.d.Reports.ExportAnnual(c.Request().Context(), a,
-			report.AnnualQuery{Year: q.Year, Shelter: q.Shelter}, format)
+			report.AnnualQuery{Year: q.Year, Shelter: q.Shelter, Cutoff: seq, AsOf: asOf}, format)
 		if err != nil {
 			return u.reportError(c, err)
 		}
@@ -284,15 +333,20 @@ func (u *UI) annualDownload(format string) echo.HandlerFunc {
 
 // anonymizedDownload answers GET /reports/anonymized.csv (auditors): the
 // k-anonymous record-level export of the victims identified in a year
-// (all shelters, the default k), recorded in the audit chain before it is
-// sent.
+// (all shelters, the default k) at the page's cut-off (cutoff and as_of),
+// recorded in the audit chain before it is sent.
 func (u *UI) anonymizedDownload(c echo.Context) error {
 	a := stateOf(c).actor
 	q, err := u.annualParams(c, a)
 	if err != nil {
 		return u.reportError(c, err)
 	}
-	x, err := u.d.Reports.ExportAnonymized(c.Request().Context(), a, report.AnonymizedQuery{Year: q.Year}, "csv")
+	seq, asOf, err := cutoffParams(c)
+	if err != nil {
+		return u.reportError(c, err)
+	}
+	x, err := u.d.Reports.ExportAnonymized(c.Request().Context(), a,
+		report.AnonymizedQuery{Year: q.Year, Cutoff: seq, AsOf: asOf}, "csv")
 	if err != nil {
 		return u.reportError(c, err)
 	}

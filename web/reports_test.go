@@ -3,10 +3,13 @@ package web_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/casemgr/casemgr/internal/audit"
 	cases "github.com/casemgr/casemgr/internal/case"
@@ -93,7 +96,8 @@ func TestReportsAnnualPage(t *testing.T) {
 				cell("female", "female", "2"), cell("adult", "adult", "1"), cell("unknown", "unknown", "1"), cell("non_eu", "not an EU citizen", "2"), cell("africa", "Africa", "2"),
 				cell("complaint_filed", "complaint filed", "1"), cell("R01", "R01", "0"),
 				`<dd id="as-of">15/06/2025</dd>`, `<p id="protection">Exact figures`,
-				`href="/reports/annual.xlsx?year=2025"`, `href="/reports/annual.csv?year=2025"`,
+				`href="/reports/annual.xlsx?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`,
+				`href="/reports/annual.csv?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`,
 			},
 			out: []string{`id="r-shelter"`, "anonymized.csv", "&lt;5", "Grace", "Zoé", "Ama"},
 			bars: []*regexp.Regexp{
@@ -115,7 +119,7 @@ func TestReportsAnnualPage(t *testing.T) {
 				cell("sexual", "sexual", "&lt;5"), cell("reflection_started", "reflection period started", "&lt;5"),
 				`<div id="protection">`, `Small-cell protection applies (threshold 5)`,
 				`<dd>fewer than 5</dd>`, `hidden so that a small count cannot be recovered by subtraction`,
-				`href="/reports/anonymized.csv?year=2025"`,
+				`href="/reports/anonymized.csv?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`,
 			},
 			out:    []string{`<td class="num">2</td>`, `<td class="num">3</td>`},
 			bars:   []*regexp.Regexp{bar("sexual", "bar bar-hidden", "0", "<5"), bar("reflection period started", "bar bar-hidden", "0", "<5")},
@@ -124,12 +128,14 @@ func TestReportsAnnualPage(t *testing.T) {
 		{
 			name: "auditor, one shelter", user: "aud", path: "/reports/annual?year=2025&shelter=pag-asa",
 			in: []string{`<h2 id="about-h">2025 · PAG-ASA</h2>`, `<option value="pag-asa" selected>PAG-ASA</option>`,
-				`href="/reports/annual.xlsx?shelter=pag-asa&amp;year=2025"`},
+				`href="/reports/annual.xlsx?as_of=2025-06-15&amp;cutoff={head}&amp;shelter=pag-asa&amp;year=2025"`,
+				`href="/reports/anonymized.csv?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`},
 			hidden: 13,
 		},
 		{
 			name: "supervisor, a year without cases", user: "sam", path: "/reports/annual?year=2024",
-			in:   []string{`<option value="2024" selected>2024</option>`, `<span id="identified">0</span>`, `<dd id="as-of">31/12/2024</dd>`},
+			in: []string{`<option value="2024" selected>2024</option>`, `<span id="identified">0</span>`, `<dd id="as-of">31/12/2024</dd>`,
+				`href="/reports/annual.csv?as_of=2024-12-31&amp;cutoff={head}&amp;year=2024"`},
 			bars: []*regexp.Regexp{bar("sexual", "bar", "0", "0")},
 		},
 	}
@@ -139,7 +145,10 @@ func TestReportsAnnualPage(t *testing.T) {
 			if r.Code != http.StatusOK {
 				t.Fatalf("got %d, want 200; body:\n%s", r.Code, r.Body)
 			}
+			// Showing the page records nothing: its cut-off is the head.
+			head := strconv.FormatInt(auditHead(t, e), 10)
 			for _, s := range tt.in {
+				s = strings.ReplaceAll(s, "{head}", head)
 				if !strings.Contains(r.Body, s) {
 					t.Errorf("page does not show %s", s)
 				}
@@ -367,6 +376,10 @@ func csvValue(t *testing.T, body, section, key string) string {
 	return ""
 }
 
+// badLink is the message of a download link whose cutoff or as_of is not
+// valid.
+const badLink = "This download link is not valid (its data cut-off or its date). Open the report page again and use its links."
+
 // TestReportsErrors checks that a report that cannot be made shows the
 // error page with the reason (422), and that a refused export is not
 // recorded.
@@ -381,6 +394,14 @@ func TestReportsErrors(t *testing.T) {
 		{"unknown shelter", "aud", "/reports/annual?shelter=nowhere", "There is no such shelter."},
 		{"xlsx of 1999", "sam", "/reports/annual.xlsx?year=1999", "Choose a year from 2000 to 2025."},
 		{"anonymized of 1999", "aud", "/reports/anonymized.csv?year=1999", "Choose a year from 2000 to 2025."},
+		{"cutoff not a number", "sam", "/reports/annual.csv?year=2025&cutoff=head", badLink},
+		{"cutoff zero", "aud", "/reports/annual.xlsx?year=2025&cutoff=0", badLink},
+		{"cutoff negative", "sam", "/reports/annual.csv?year=2025&cutoff=-3", badLink},
+		{"cutoff after the head", "sam", "/reports/annual.csv?year=2025&cutoff=999999", badLink},
+		{"as_of not a date", "sam", "/reports/annual.csv?year=2025&as_of=15/06/2025", badLink},
+		{"as_of in the future", "sam", "/reports/annual.csv?year=2025&as_of=2025-06-16", badLink},
+		{"anonymized cutoff not a number", "aud", "/reports/anonymized.csv?year=2025&cutoff=1e3", badLink},
+		{"anonymized as_of not a date", "aud", "/reports/anonymized.csv?year=2025&as_of=2025-6-1", badLink},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -435,6 +456,121 @@ func TestReportsProtectedMix(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if !tt.want.MatchString(body) {
 				t.Fatalf("page does not match %s", tt.want)
+			}
+		})
+	}
+}
+
+// auditHead is the seq of the chain's last record.
+func auditHead(t *testing.T, e *env) int64 {
+	t.Helper()
+	var head int64
+	if err := e.DB.Read.Model(&audit.Record{}).Select("COALESCE(MAX(seq), 0)").Scan(&head).Error; err != nil {
+		t.Fatalf("audit head: %v", err)
+	}
+	return head
+}
+
+// lastExport is the data of the chain's last record, which must be the
+// export event.
+func lastExport(t *testing.T, e *env, event string) map[string]any {
+	t.Helper()
+	var last audit.Record
+	if err := e.DB.Read.Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
+		t.Fatal(err)
+	}
+	if last.Event != event {
+		t.Fatalf("last record: got %s, want %s", last.Event, event)
+	}
+	var data map[string]any
+	if err := json.Unmarshal([]byte(last.Data), &data); err != nil {
+		t.Fatalf("record data %s: %v", last.Data, err)
+	}
+	return data
+}
+
+var (
+	cutoffPattern = regexp.MustCompile(`<dd id="cutoff">audit record ([0-9]+)`)
+	asOfPattern   = regexp.MustCompile(`<dd id="as-of">([0-9]{2})/([0-9]{2})/([0-9]{4})</dd>`)
+)
+
+// TestReportsDownloadCutoff checks that a file downloaded from a page's
+// link holds the page's data: the audit seq and the as-of day the page
+// states, even after other downloads moved the chain's head and the day
+// changed.
+func TestReportsDownloadCutoff(t *testing.T) {
+	e := reportsEnv(t)
+	tests := []struct {
+		name, user, page string
+		link             *regexp.Regexp
+		event            string
+		// check reads the file's own statement of its cut-off, if it has one.
+		check func(t *testing.T, body string) (seq, asOf string)
+	}{
+		{
+			name: "supervisor csv", user: "sam", page: "/reports/annual",
+			link: regexp.MustCompile(`href="(/reports/annual\.csv\?[^"]+)"`), event: "export_annual_report",
+			check: func(t *testing.T, body string) (string, string) {
+				return csvValue(t, body, "meta", "audit_seq"), csvValue(t, body, "meta", "as_of")
+			},
+		},
+		{
+			name: "supervisor xlsx", user: "sam", page: "/reports/annual",
+			link: regexp.MustCompile(`href="(/reports/annual\.xlsx\?[^"]+)"`), event: "export_annual_report",
+		},
+		{
+			name: "auditor csv of one shelter", user: "aud", page: "/reports/annual?year=2025&shelter=pag-asa",
+			link: regexp.MustCompile(`href="(/reports/annual\.csv\?[^"]+)"`), event: "export_annual_report",
+			check: func(t *testing.T, body string) (string, string) {
+				return csvValue(t, body, "meta", "audit_seq"), csvValue(t, body, "meta", "as_of")
+			},
+		},
+		{
+			name: "auditor anonymized", user: "aud", page: "/reports/annual?year=2025",
+			link: regexp.MustCompile(`href="(/reports/anonymized\.csv\?[^"]+)"`), event: "export_anonymized",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.loggedIn(t, tt.user)
+			r := b.get(tt.page)
+			if r.Code != http.StatusOK {
+				t.Fatalf("page: got %d, want 200", r.Code)
+			}
+			m := cutoffPattern.FindStringSubmatch(r.Body)
+			d := asOfPattern.FindStringSubmatch(r.Body)
+			l := tt.link.FindStringSubmatch(r.Body)
+			if m == nil || d == nil || l == nil {
+				t.Fatalf("page shows no cut-off, as-of day or link (%v, %v, %v)", m, d, l)
+			}
+			seq, asOf, link := m[1], d[3]+"-"+d[2]+"-"+d[1], html.UnescapeString(l[1])
+
+			// Another download moves the head; a day passes.
+			if r := b.get(link); r.Code != http.StatusOK {
+				t.Fatalf("first download: got %d, want 200", r.Code)
+			}
+			e.Clock.Advance(14 * time.Hour)
+			b = e.loggedIn(t, tt.user)
+			if head := strconv.FormatInt(auditHead(t, e), 10); head == seq {
+				t.Fatalf("head: got %s, want past the page's %s", head, seq)
+			}
+
+			r = b.get(link)
+			if r.Code != http.StatusOK {
+				t.Fatalf("download: got %d, want 200; body:\n%s", r.Code, r.Body)
+			}
+			if tt.check != nil {
+				gotSeq, gotAsOf := tt.check(t, r.Body)
+				if gotSeq != seq || gotAsOf != asOf {
+					t.Errorf("file cut-off: got seq %s as of %s, want seq %s as of %s (the page's)", gotSeq, gotAsOf, seq, asOf)
+				}
+			}
+			data := lastExport(t, e, tt.event)
+			if got := strconv.FormatFloat(data["cutoff_seq"].(float64), 'f', -1, 64); got != seq {
+				t.Errorf("recorded cutoff_seq: got %s, want %s", got, seq)
+			}
+			if got := data["as_of"]; got != asOf {
+				t.Errorf("recorded as_of: got %v, want %s", got, asOf)
 			}
 		})
 	}

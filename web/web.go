@@ -229,20 +229,22 @@ func funcs() template.FuncMap {
 			}
 			return m, nil
 		},
-		// selectOpts copies options with the selected value marked, after
-		// an "any" choice when anyLabel is not empty.
-		"selectOpts": func(opts []option, selected, anyLabel string) []option {
-			var out []option
-			if anyLabel != "" {
-				out = append(out, option{Value: "", Label: anyLabel, Selected: selected == ""})
-			}
-			for _, o := range opts {
-				o.Selected = o.Value == selected
-				out = append(out, o)
-			}
-			return out
-		},
+		"selectOpts": selectOpts,
 	}
+}
+
+// selectOpts copies options with the selected value marked, after an "any"
+// choice when anyLabel is not empty.
+func selectOpts(opts []option, selected, anyLabel string) []option {
+	out := make([]option, 0, len(opts)+1)
+	if anyLabel != "" {
+		out = append(out, option{Value: "", Label: anyLabel, Selected: selected == ""})
+	}
+	for _, o := range opts {
+		o.Selected = o.Value == selected
+		out = append(out, o)
+	}
+	return out
 }
 
 type errorView struct {
