@@ -13,6 +13,7 @@ import (
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/loadgen"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
@@ -136,14 +137,6 @@ func headSeq(ctx context.Context, a *app.App) (int64, error) {
 	return seq, nil
 }
 
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(float64(len(sorted))*p/100+0.999999) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
 func printLatencies(e env, name string, lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	var sum time.Duration
@@ -151,8 +144,9 @@ func printLatencies(e env, name string, lat []time.Duration) {
 		sum += d
 	}
 	f := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	st := loadgen.Stats{Latencies: lat} // sorted above
 	fmt.Fprintf(e.stdout, "  %-24s %8d %9.3f %9.3f %9.3f %9.3f\n", name, len(lat),
-		f(percentile(lat, 50)), f(percentile(lat, 95)), f(percentile(lat, 99)), f(sum/time.Duration(max(len(lat), 1))))
+		f(st.Percentile(50)), f(st.Percentile(95)), f(st.Percentile(99)), f(sum/time.Duration(max(len(lat), 1))))
 }
 
 func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -241,7 +235,7 @@ func (e env) compareBoardWithShell(ctx context.Context, a *app.App, shell, shelt
 		return fmt.Errorf("bench-reads: %w", err)
 	}
 	raw := (both - base) / time.Duration(n)
-	p50 := percentile(lat, 50)
+	p50 := (&loadgen.Stats{Latencies: lat}).Percentile(50) // lat is sorted above
 	ratio := float64(p50) / float64(max(raw, time.Microsecond))
 	verdict := "meets"
 	if ratio > 2 {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
@@ -72,8 +72,6 @@ type Query struct {
 	Format, From, To, Shelter, Case string
 }
 
-var shelterID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`)
-
 // check validates q and returns the format; withScope allows shelter and
 // case.
 func (q Query) check(withScope bool) (audit.Format, error) {
@@ -92,7 +90,7 @@ func (q Query) check(withScope bool) (audit.Format, error) {
 		f.Add("to", "%s is before from (%s): the range is inverted", q.To, q.From)
 	}
 	if withScope {
-		if q.Shelter != "" && !shelterID.MatchString(q.Shelter) {
+		if q.Shelter != "" && !shelter.ValidID(q.Shelter) {
 			f.Add("shelter", "not a shelter id: lower-case letters, digits and '-'")
 		}
 		if q.Case != "" {

@@ -95,6 +95,10 @@ func (s *Service) EnsureDefaults(ctx context.Context) error {
 	return nil
 }
 
+// ValidID reports whether id has the form of a shelter id: 2 to 32
+// lowercase letters, digits and hyphens, not starting with a hyphen.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
 var (
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`)
 	prefixPattern = regexp.MustCompile(`^[A-Z]{2,5}$`)
