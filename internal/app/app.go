@@ -52,34 +52,13 @@ type App struct {
 	UI *web.UI
 }
 
-// Settings converts the nrm section of the configuration into the rules'
-// settings.
-func Settings(n config.NRM) eligibility.Settings {
-	return eligibility.Settings{
-		ReflectionDays:               n.ReflectionDays,
-		ProvisionalMonths:            n.ProvisionalMonths,
-		ProvisionalExtensions:        n.ProvisionalExtensions,
-		ProvisionalExtensionMonths:   n.ProvisionalExtensionMonths,
-		TemporaryMonths:              n.TemporaryMonths,
-		RenewalWarningDays:           n.RenewalWarningDays,
-		DismissalWindowYears:         n.DismissalWindowYears,
-		CriticalDays:                 n.SeverityCriticalDays,
-		HighDays:                     n.SeverityHighDays,
-		MediumDays:                   n.SeverityMediumDays,
-		IdentificationWarningDays:    n.IdentificationWarningDays,
-		IdentificationCriticalDays:   n.IdentificationCriticalDays,
-		MajorityHorizonDays:          n.MajorityHorizonDays,
-		GuardianshipNotificationDays: n.GuardianshipNotificationDays,
-	}
-}
-
 // Open opens the database and keys of cfg, migrates the schema, creates the
 // default shelters on a new database, and builds the services.
 func Open(ctx context.Context, cfg config.Config, now func() time.Time, log *slog.Logger) (*App, error) {
-	set := Settings(cfg.NRM)
-	if err := set.Validate(); err != nil {
-		return nil, fmt.Errorf("config: nrm: %w", err)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
+	set := cfg.NRM
 	db, err := store.Open(store.Options{
 		Driver: store.Dialect(cfg.Database.Driver), Path: cfg.SQLitePath(), DSN: cfg.Database.DSN,
 		BusyTimeoutMS: cfg.Database.BusyTimeoutMS, MaxReadConns: cfg.Database.MaxReadConns, Now: now,
@@ -113,7 +92,9 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	}
 	hp := auth.HashParams{Time: cfg.Auth.Argon2Time, MemoryKiB: cfg.Auth.Argon2MemoryKiB, Threads: cfg.Auth.Argon2Threads}
 	if err := hp.Validate(cfg.Auth.AllowWeakHashing); err != nil {
-		return nil, fmt.Errorf("config: auth: %w", err)
+		// The one check of the argon2 settings (config.Validate leaves
+		// them to internal/auth, which knows the algorithm's limits).
+		return nil, fmt.Errorf("config: auth.argon2_time, auth.argon2_memory_kib, auth.argon2_threads: %w", err)
 	}
 	tokens, err := auth.NewTokens(auth.TokenConfig{Key: keys.JWTKey(), Issuer: cfg.Auth.Issuer,
 		Audience: cfg.Auth.Audience, TTL: cfg.Auth.AccessTokenTTL, Leeway: 30 * time.Second}, now)

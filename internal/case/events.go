@@ -63,82 +63,12 @@ func EventTypes() []EventType {
 	return out
 }
 
-// track says which state machines an event drives.
-type track int
-
-const (
-	trackState       track = 1 << iota // the residence track `state`
-	trackProceedings                   // the criminal `proceedings`
-	trackFact                          // changes facts only
-)
-
 // field describes one key of an event's data object.
 type field struct {
 	name     string
 	kind     string   // "enum", "bool", "amount"
 	values   []string // for enum
 	required bool
-}
-
-type eventDef struct {
-	typ    EventType
-	tracks track
-	data   []field
-}
-
-var (
-	withdrawReasons = []string{"contact_with_trafficker", "stopped_cooperating", "prosecutor_opinion", "dismissal",
-		"settlement", "diplomatic_immunity", "acquittal", "public_order", "fraud", "other"}
-	closeReasons = []string{"victim_request", "returned", "moved_shelter", "indefinite_stay_settled", "no_contact",
-		"deceased", "other"}
-	opinions = []string{"victim_confirmed", "unclear", "not_victim", "not_trafficking"}
-	offences = []string{"theft", "drugs", "document_fraud", "immigration", "prostitution_related", "begging", "other"}
-	routes   = []string{"court", "fund"}
-)
-
-// catalogue is nrm.md's event table, in order.
-var catalogue = []eventDef{
-	{typ: StartReflection, tracks: trackState},
-	{typ: FileComplaint, tracks: trackState | trackProceedings},
-	{typ: IssueProvisionalPermit, tracks: trackState},
-	{typ: ExtendProvisionalPermit, tracks: trackState},
-	{typ: ConfirmVictimStatus, tracks: trackState},
-	{typ: RenewTemporaryPermit, tracks: trackState},
-	{typ: RecordProsecutorOpinion, tracks: trackFact, data: []field{{name: "opinion", kind: "enum", values: opinions, required: true}}},
-	{typ: FileCharges, tracks: trackProceedings, data: []field{{name: "retains_trafficking", kind: "bool"}}},
-	{typ: RecordConviction, tracks: trackProceedings},
-	{typ: RecordAcquittal, tracks: trackProceedings},
-	{typ: DismissCase, tracks: trackProceedings},
-	{typ: SettleWithTrafficker, tracks: trackProceedings},
-	{typ: RecordDiplomaticImmunity, tracks: trackProceedings},
-	{typ: GrantIndefiniteStay, tracks: trackState},
-	{typ: StartEUAssistance, tracks: trackState},
-	{typ: DeclineCooperation, tracks: trackState},
-	{typ: WithdrawStatus, tracks: trackState, data: []field{{name: "reason", kind: "enum", values: withdrawReasons, required: true}}},
-	{typ: ApplyHumanitarianResidence, tracks: trackState},
-	{typ: ReturnHome, tracks: trackState},
-	{typ: LoseContact, tracks: trackState},
-	{typ: CloseCase, tracks: trackState, data: []field{{name: "reason", kind: "enum", values: closeReasons, required: true}}},
-	{typ: RecordContactWithTrafficker, tracks: trackFact},
-	{typ: EndContactWithTrafficker, tracks: trackFact},
-	{typ: StopCooperating, tracks: trackFact},
-	{typ: ResumeCooperating, tracks: trackFact},
-	{typ: EndGuidance, tracks: trackFact},
-	{typ: ResumeGuidance, tracks: trackFact},
-	{typ: ProveIdentity, tracks: trackFact},
-	{typ: NotifyGuardianship, tracks: trackFact},
-	{typ: RecordPenalization, tracks: trackFact, data: []field{
-		{name: "offence", kind: "enum", values: offences, required: true},
-		{name: "linked_to_exploitation", kind: "bool"}}},
-	{typ: InvokeNonPunishment, tracks: trackFact},
-	{typ: ClaimCompensation, tracks: trackFact, data: []field{
-		{name: "route", kind: "enum", values: routes, required: true},
-		{name: "physical_violence_documented", kind: "bool"}}},
-	{typ: AwardCompensation, tracks: trackFact, data: []field{{name: "amount_eur", kind: "amount", required: true}}},
-	{typ: GrantLegalAid, tracks: trackFact},
-	{typ: JoinAsCivilParty, tracks: trackFact},
-	{typ: ReportMissing, tracks: trackFact},
-	{typ: ReportFound, tracks: trackFact},
 }
 
 var eventIndex = func() map[EventType]int {
@@ -149,12 +79,12 @@ var eventIndex = func() map[EventType]int {
 	return m
 }()
 
-func lookup(t EventType) (eventDef, bool) {
+func lookup(t EventType) (*eventDef, bool) {
 	i, ok := eventIndex[t]
 	if !ok {
-		return eventDef{}, false
+		return nil, false
 	}
-	return catalogue[i], true
+	return &catalogue[i], true
 }
 
 var amountPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,11})\.[0-9]{2}$`)
@@ -162,7 +92,7 @@ var amountPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,11})\.[0-9]{2}$`)
 // normalizeData checks an event's data object against its definition and
 // returns it with defaults filled in (booleans default to false). Values
 // are enumerations, booleans or decimal strings: never free text.
-func normalizeData(def eventDef, raw map[string]any) (map[string]any, error) {
+func normalizeData(def *eventDef, raw map[string]any) (map[string]any, error) {
 	var f apperr.Fields
 	out := map[string]any{}
 	known := map[string]bool{}
@@ -229,7 +159,7 @@ func enumHint(fd field) string {
 	return ""
 }
 
-func dataNames(def eventDef) string {
+func dataNames(def *eventDef) string {
 	names := make([]string, len(def.data))
 	for i, fd := range def.data {
 		names[i] = fd.name

@@ -18,7 +18,7 @@ func FuzzEventData(f *testing.F) {
 	f.Add(uint8(29), []byte(`{"offence":"theft","linked_to_exploitation":"yes"}`))
 	f.Add(uint8(3), []byte(`{"x":1}`))
 	f.Fuzz(func(t *testing.T, which uint8, raw []byte) {
-		def := catalogue[int(which)%len(catalogue)]
+		def := &catalogue[int(which)%len(catalogue)]
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		var m map[string]any

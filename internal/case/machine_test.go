@@ -30,14 +30,7 @@ const (
 	sLeft        = eligibility.StateLeftProcedure
 	sClosed      = eligibility.StateClosed
 
-	pNone      = eligibility.ProceedingsNone
-	pComplaint = eligibility.ProceedingsComplaintFiled
-	pCharged   = eligibility.ProceedingsCharged
-	pConvicted = eligibility.ProceedingsConvicted
-	pAcquitted = eligibility.ProceedingsAcquitted
-	pDismissed = eligibility.ProceedingsDismissed
-	pSettled   = eligibility.ProceedingsSettled
-	pImmunity  = eligibility.ProceedingsImmunity
+	// The proceedings names (pNone …) are shared with table.go.
 )
 
 // specEvents is the event column of nrm.md's table, in its order (the order

@@ -570,7 +570,7 @@ const maxNoteLength = 10000
 
 // checkEventInput validates an event against a case: type, dates, note,
 // data. future allows a date after today (simulate).
-func checkEventInput(in EventInput, n nrmCase, erased bool, today Date, future bool) (eventDef, Date, map[string]any, error) {
+func checkEventInput(in EventInput, n nrmCase, erased bool, today Date, future bool) (*eventDef, Date, map[string]any, error) {
 	var f apperr.Fields
 	def, ok := lookup(EventType(in.Type))
 	if in.Type == "" {

@@ -161,7 +161,9 @@ func (r *Replay) Apply(event string, on Date, data, toState, toProceedings strin
 	if r.n.State != before {
 		r.n.Facts.StateSince = on
 	}
-	updateFacts(&r.n, def.typ, before, on, m, r.set)
+	if def.effect != nil {
+		def.effect(&effect{n: &r.n, f: &r.n.Facts, t: def.typ, before: before, on: on, data: m, set: r.set})
+	}
 	r.n.LastEventOn = on
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/casemgr/casemgr/internal/eligibility"
 	"io"
 	"net"
 	"os"
@@ -24,13 +25,13 @@ import (
 // config.example.yaml; the environment variable of a key is
 // CASEMGR_<SECTION>_<KEY> in upper case.
 type Config struct {
-	Server   Server   `yaml:"server"`
-	Database Database `yaml:"database"`
-	Auth     Auth     `yaml:"auth"`
-	Security Security `yaml:"security"`
-	NRM      NRM      `yaml:"nrm"`
-	Reports  Reports  `yaml:"reports"`
-	Log      Log      `yaml:"log"`
+	Server   Server               `yaml:"server"`
+	Database Database             `yaml:"database"`
+	Auth     Auth                 `yaml:"auth"`
+	Security Security             `yaml:"security"`
+	NRM      eligibility.Settings `yaml:"nrm"`
+	Reports  Reports              `yaml:"reports"`
+	Log      Log                  `yaml:"log"`
 }
 
 // Reports holds the national-statistics settings.
@@ -84,24 +85,6 @@ type Security struct {
 	KEK    string `yaml:"kek"`
 }
 
-// NRM holds the periods of the National Referral Mechanism (nrm.md).
-type NRM struct {
-	ReflectionDays               int `yaml:"reflection_days"`
-	ProvisionalMonths            int `yaml:"provisional_months"`
-	ProvisionalExtensions        int `yaml:"provisional_extensions"`
-	ProvisionalExtensionMonths   int `yaml:"provisional_extension_months"`
-	TemporaryMonths              int `yaml:"temporary_months"`
-	RenewalWarningDays           int `yaml:"renewal_warning_days"`
-	DismissalWindowYears         int `yaml:"dismissal_window_years"`
-	SeverityCriticalDays         int `yaml:"severity_critical_days"`
-	SeverityHighDays             int `yaml:"severity_high_days"`
-	SeverityMediumDays           int `yaml:"severity_medium_days"`
-	IdentificationWarningDays    int `yaml:"identification_warning_days"`
-	IdentificationCriticalDays   int `yaml:"identification_critical_days"`
-	MajorityHorizonDays          int `yaml:"majority_horizon_days"`
-	GuardianshipNotificationDays int `yaml:"guardianship_notification_days"`
-}
-
 // Log sets the structured log output.
 type Log struct {
 	Level  string `yaml:"level"`
@@ -133,22 +116,7 @@ func Default() Config {
 			LoginMaxFailuresIP:  50,
 			LoginFailureWindow:  15 * time.Minute,
 		},
-		NRM: NRM{
-			ReflectionDays:               45,
-			ProvisionalMonths:            3,
-			ProvisionalExtensions:        1,
-			ProvisionalExtensionMonths:   3,
-			TemporaryMonths:              6,
-			RenewalWarningDays:           30,
-			DismissalWindowYears:         2,
-			SeverityCriticalDays:         7,
-			SeverityHighDays:             14,
-			SeverityMediumDays:           30,
-			IdentificationWarningDays:    7,
-			IdentificationCriticalDays:   30,
-			MajorityHorizonDays:          90,
-			GuardianshipNotificationDays: 1,
-		},
+		NRM:     eligibility.DefaultSettings(),
 		Reports: Reports{SmallCellThreshold: 5, K: 11},
 		Log:     Log{Level: "info", Format: "json"},
 	}
@@ -340,23 +308,8 @@ func (c Config) Validate() error {
 	if c.Auth.RefreshTokenTTL < c.Auth.AccessTokenTTL {
 		bad("auth.refresh_token_ttl", "must be at least auth.access_token_ttl")
 	}
-	if !c.Auth.AllowWeakHashing {
-		if c.Auth.Argon2Time < 2 {
-			bad("auth.argon2_time", "must be at least 2 (set auth.allow_weak_hashing only in tests)")
-		}
-		if c.Auth.Argon2MemoryKiB < 19456 {
-			bad("auth.argon2_memory_kib", "must be at least 19456 (19 MiB; set auth.allow_weak_hashing only in tests)")
-		}
-	}
-	if c.Auth.Argon2Time < 1 {
-		bad("auth.argon2_time", "must be at least 1")
-	}
-	if c.Auth.Argon2MemoryKiB < 8 {
-		bad("auth.argon2_memory_kib", "must be at least 8")
-	}
-	if c.Auth.Argon2Threads < 1 {
-		bad("auth.argon2_threads", "must be at least 1")
-	}
+	// The argon2 parameters are checked once, by internal/auth, when the
+	// app opens (app.Open names the auth.argon2_* keys).
 	if c.Auth.MaxConcurrentHashes < 1 {
 		bad("auth.max_concurrent_hashes", "must be at least 1")
 	}
@@ -369,46 +322,8 @@ func (c Config) Validate() error {
 	if c.Auth.LoginFailureWindow <= 0 {
 		bad("auth.login_failure_window", "must be positive")
 	}
-	n := c.NRM
-	positive := []struct {
-		key string
-		v   int
-	}{
-		{"nrm.reflection_days", n.ReflectionDays},
-		{"nrm.provisional_months", n.ProvisionalMonths},
-		{"nrm.provisional_extension_months", n.ProvisionalExtensionMonths},
-		{"nrm.temporary_months", n.TemporaryMonths},
-		{"nrm.dismissal_window_years", n.DismissalWindowYears},
-	}
-	for _, p := range positive {
-		if p.v <= 0 {
-			bad(p.key, "must be positive, got %d", p.v)
-		}
-	}
-	nonNegative := []struct {
-		key string
-		v   int
-	}{
-		{"nrm.provisional_extensions", n.ProvisionalExtensions},
-		{"nrm.renewal_warning_days", n.RenewalWarningDays},
-		{"nrm.severity_critical_days", n.SeverityCriticalDays},
-		{"nrm.identification_warning_days", n.IdentificationWarningDays},
-		{"nrm.majority_horizon_days", n.MajorityHorizonDays},
-		{"nrm.guardianship_notification_days", n.GuardianshipNotificationDays},
-	}
-	for _, p := range nonNegative {
-		if p.v < 0 {
-			bad(p.key, "must not be negative, got %d", p.v)
-		}
-	}
-	if n.SeverityHighDays < n.SeverityCriticalDays {
-		bad("nrm.severity_high_days", "must be at least nrm.severity_critical_days")
-	}
-	if n.SeverityMediumDays < n.SeverityHighDays {
-		bad("nrm.severity_medium_days", "must be at least nrm.severity_high_days")
-	}
-	if n.IdentificationCriticalDays < n.IdentificationWarningDays {
-		bad("nrm.identification_critical_days", "must be at least nrm.identification_warning_days")
+	for _, p := range c.NRM.Problems() {
+		bad("nrm."+p.Key, "%s", p.Message)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

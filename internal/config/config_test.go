@@ -96,7 +96,6 @@ func TestLoad(t *testing.T) {
 		{name: "bad env names variable", env: map[string]string{"CASEMGR_NRM_TEMPORARY_MONTHS": "six"}, wantErr: "CASEMGR_NRM_TEMPORARY_MONTHS"},
 		{name: "bad driver", env: map[string]string{"CASEMGR_DATABASE_DRIVER": "mysql"}, wantErr: "database.driver"},
 		{name: "postgres needs dsn", env: map[string]string{"CASEMGR_DATABASE_DRIVER": "postgres"}, wantErr: "database.dsn"},
-		{name: "weak hashing refused", env: map[string]string{"CASEMGR_AUTH_ARGON2_TIME": "1"}, wantErr: "auth.argon2_time"},
 		{name: "token ttl capped", env: map[string]string{"CASEMGR_AUTH_ACCESS_TOKEN_TTL": "1h"}, wantErr: "auth.access_token_ttl"},
 		{name: "thresholds ordered", env: map[string]string{"CASEMGR_NRM_SEVERITY_HIGH_DAYS": "3"}, wantErr: "nrm.severity_high_days"},
 		{name: "bad listen", env: map[string]string{"CASEMGR_SERVER_LISTEN": "8080"}, wantErr: "server.listen"},

@@ -598,7 +598,7 @@ func TestRuleCatalogue(t *testing.T) {
 		if got[i].ID != w.id || got[i].Name != w.name || got[i].Basis != w.basis {
 			t.Errorf("rule %d: got %s %s %s, want %s %s %s", i, got[i].ID, got[i].Name, got[i].Basis, w.id, w.name, w.basis)
 		}
-		if c := &catalogue[i]; c.title == "" && c.exposureTitle == "" {
+		if c := &catalogue[i]; c.Title == "" && c.ExposureTitle == "" {
 			t.Errorf("%s: got no title, want one", w.id)
 		}
 	}

@@ -12,24 +12,23 @@ func (r RuleSet) IDs() []string {
 	out := []string{}
 	for i := range catalogue {
 		if r.Has(i) {
-			out = append(out, catalogue[i].id)
+			out = append(out, catalogue[i].ID)
 		}
 	}
 	return out
 }
 
 // Firing returns the rules that Evaluate would flag, without building the
-// flags: for counting many evaluations (statistics replay every case day
-// by day). Same inputs, same rules as Evaluate.
+// flags: for counting many evaluations (the statistics replay every case
+// day by day). It calls only each rule's Fires.
 func Firing(s Snapshot, asOf Date, set Settings) RuleSet {
 	if s.State == StateClosed {
 		return 0
 	}
-	c := evalCtx{s: &s, asOf: asOf, set: &set, eu: s.EUCitizen(), minor: s.Minor(asOf)}
-	var h hit
+	c := newCtx(&s, asOf, &set)
 	var out RuleSet
 	for i := range catalogue {
-		if check(i, &c, &h) {
+		if _, ok := catalogue[i].Fires(&c); ok {
 			out |= 1 << i
 		}
 	}

@@ -5,27 +5,30 @@ import (
 	"strings"
 )
 
-// Settings holds the periods and thresholds of nrm.md. DefaultSettings gives
-// the documented defaults; a deployment may change them in its configuration.
-// Periods already computed and stored with a case are not recomputed.
+// Settings holds the periods and thresholds of the NRM path
+// (docs/model.md "Settings"). DefaultSettings gives the documented
+// defaults; a deployment changes them in the `nrm` section of its
+// configuration, which embeds this struct (the yaml tags are only
+// metadata: this package imports no YAML library). Periods already
+// computed and stored with a case are not recomputed.
 type Settings struct {
-	ReflectionDays               int // length of the reflection period in days (45)
-	ProvisionalMonths            int // length of the provisional permit in months (3)
-	ProvisionalExtensions        int // how many extensions of the provisional permit are allowed (1)
-	ProvisionalExtensionMonths   int // length of one extension in months (3)
-	TemporaryMonths              int // length of the temporary permit and of each renewal in months (6)
-	RenewalWarningDays           int // renewal_request is due this many days before the permit expiry (30)
-	DismissalWindowYears         int // a dismissal within this many years of charges ends status (2)
-	CriticalDays                 int // days left at or below which a deadline is critical (7)
-	HighDays                     int // days left at or below which a deadline is high (14)
-	MediumDays                   int // days left at or below which a deadline is medium (30)
-	IdentificationWarningDays    int // R24: days after identification without decision before a medium flag (7)
-	IdentificationCriticalDays   int // R24: days after identification without decision before a critical flag (30)
-	MajorityHorizonDays          int // R14: days before the 18th birthday from which it is flagged (90)
-	GuardianshipNotificationDays int // R13: days after identification by which the Guardianship Service is notified (1)
+	ReflectionDays               int `yaml:"reflection_days"`                // length of the reflection period in days (45)
+	ProvisionalMonths            int `yaml:"provisional_months"`             // length of the provisional permit in months (3)
+	ProvisionalExtensions        int `yaml:"provisional_extensions"`         // how many extensions of the provisional permit are allowed (1)
+	ProvisionalExtensionMonths   int `yaml:"provisional_extension_months"`   // length of one extension in months (3)
+	TemporaryMonths              int `yaml:"temporary_months"`               // length of the temporary permit and of each renewal in months (6)
+	RenewalWarningDays           int `yaml:"renewal_warning_days"`           // renewal_request is due this many days before the permit expiry (30)
+	DismissalWindowYears         int `yaml:"dismissal_window_years"`         // a dismissal within this many years of charges ends status (2)
+	CriticalDays                 int `yaml:"severity_critical_days"`         // days left at or below which a deadline is critical (7)
+	HighDays                     int `yaml:"severity_high_days"`             // days left at or below which a deadline is high (14)
+	MediumDays                   int `yaml:"severity_medium_days"`           // days left at or below which a deadline is medium (30)
+	IdentificationWarningDays    int `yaml:"identification_warning_days"`    // R24: days after identification without decision before a medium flag (7)
+	IdentificationCriticalDays   int `yaml:"identification_critical_days"`   // R24: days after identification without decision before a critical flag (30)
+	MajorityHorizonDays          int `yaml:"majority_horizon_days"`          // R14: days before the 18th birthday from which it is flagged (90)
+	GuardianshipNotificationDays int `yaml:"guardianship_notification_days"` // R13: days after identification by which the Guardianship Service is notified (1)
 }
 
-// DefaultSettings returns the defaults of nrm.md.
+// DefaultSettings returns the documented defaults.
 func DefaultSettings() Settings {
 	return Settings{
 		ReflectionDays:               45,
@@ -45,61 +48,72 @@ func DefaultSettings() Settings {
 	}
 }
 
-// Validate checks the settings: the reflection period and the permit lengths
-// in months must be positive, every other value zero or more, the severity
-// thresholds ordered CriticalDays <= HighDays <= MediumDays, and
-// IdentificationWarningDays <= IdentificationCriticalDays. The error names
-// every offending field (by its Go name).
-func (s Settings) Validate() error {
-	var problems []string
-	positive := []struct {
-		name string
-		v    int
+// Problem is one invalid setting: Key is its configuration key (the yaml
+// tag), Message what is wrong and what is accepted.
+type Problem struct {
+	Key, Message string
+}
+
+// Problems checks the settings, the one validation of them: the
+// reflection period, the permit lengths and the dismissal window must be
+// positive, every other value zero or more, the severity thresholds
+// ordered critical <= high <= medium, and the R24 warning no later than
+// its critical step. It returns nil when the settings can be used.
+func (s Settings) Problems() []Problem {
+	var out []Problem
+	for _, f := range []struct {
+		key string
+		v   int
 	}{
-		{"ReflectionDays", s.ReflectionDays},
-		{"ProvisionalMonths", s.ProvisionalMonths},
-		{"ProvisionalExtensionMonths", s.ProvisionalExtensionMonths},
-		{"TemporaryMonths", s.TemporaryMonths},
-	}
-	for _, f := range positive {
+		{"reflection_days", s.ReflectionDays},
+		{"provisional_months", s.ProvisionalMonths},
+		{"provisional_extension_months", s.ProvisionalExtensionMonths},
+		{"temporary_months", s.TemporaryMonths},
+		{"dismissal_window_years", s.DismissalWindowYears},
+	} {
 		if f.v <= 0 {
-			problems = append(problems, fmt.Sprintf("%s must be greater than 0 (got %d)", f.name, f.v))
+			out = append(out, Problem{f.key, fmt.Sprintf("must be positive, got %d", f.v)})
 		}
 	}
-	nonNegative := []struct {
-		name string
-		v    int
+	for _, f := range []struct {
+		key string
+		v   int
 	}{
-		{"ProvisionalExtensions", s.ProvisionalExtensions},
-		{"RenewalWarningDays", s.RenewalWarningDays},
-		{"DismissalWindowYears", s.DismissalWindowYears},
-		{"CriticalDays", s.CriticalDays},
-		{"HighDays", s.HighDays},
-		{"MediumDays", s.MediumDays},
-		{"IdentificationWarningDays", s.IdentificationWarningDays},
-		{"IdentificationCriticalDays", s.IdentificationCriticalDays},
-		{"MajorityHorizonDays", s.MajorityHorizonDays},
-		{"GuardianshipNotificationDays", s.GuardianshipNotificationDays},
-	}
-	for _, f := range nonNegative {
+		{"provisional_extensions", s.ProvisionalExtensions},
+		{"renewal_warning_days", s.RenewalWarningDays},
+		{"severity_critical_days", s.CriticalDays},
+		{"identification_warning_days", s.IdentificationWarningDays},
+		{"majority_horizon_days", s.MajorityHorizonDays},
+		{"guardianship_notification_days", s.GuardianshipNotificationDays},
+	} {
 		if f.v < 0 {
-			problems = append(problems, fmt.Sprintf("%s must be 0 or more (got %d)", f.name, f.v))
+			out = append(out, Problem{f.key, fmt.Sprintf("must not be negative, got %d", f.v)})
 		}
 	}
-	if s.CriticalDays > s.HighDays {
-		problems = append(problems, fmt.Sprintf("CriticalDays (%d) must not exceed HighDays (%d)", s.CriticalDays, s.HighDays))
+	if s.HighDays < s.CriticalDays {
+		out = append(out, Problem{"severity_high_days", fmt.Sprintf("must be at least severity_critical_days (%d), got %d", s.CriticalDays, s.HighDays)})
 	}
-	if s.HighDays > s.MediumDays {
-		problems = append(problems, fmt.Sprintf("HighDays (%d) must not exceed MediumDays (%d)", s.HighDays, s.MediumDays))
+	if s.MediumDays < s.HighDays {
+		out = append(out, Problem{"severity_medium_days", fmt.Sprintf("must be at least severity_high_days (%d), got %d", s.HighDays, s.MediumDays)})
 	}
-	if s.IdentificationWarningDays > s.IdentificationCriticalDays {
-		problems = append(problems, fmt.Sprintf("IdentificationWarningDays (%d) must not exceed IdentificationCriticalDays (%d)",
-			s.IdentificationWarningDays, s.IdentificationCriticalDays))
+	if s.IdentificationCriticalDays < s.IdentificationWarningDays {
+		out = append(out, Problem{"identification_critical_days",
+			fmt.Sprintf("must be at least identification_warning_days (%d), got %d", s.IdentificationWarningDays, s.IdentificationCriticalDays)})
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("invalid eligibility settings: %s", strings.Join(problems, "; "))
+	return out
+}
+
+// Validate returns the problems of the settings as one error, or nil.
+func (s Settings) Validate() error {
+	problems := s.Problems()
+	if len(problems) == 0 {
+		return nil
 	}
-	return nil
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Key + " " + p.Message
+	}
+	return fmt.Errorf("invalid eligibility settings: %s", strings.Join(msgs, "; "))
 }
 
 // SeverityFor returns the severity of a deadline with daysLeft days left:
