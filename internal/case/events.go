@@ -35,7 +35,9 @@ const (
 	ApplyHumanitarianResidence  EventType = "apply_humanitarian_residence"
 	ReturnHome                  EventType = "return_home"
 	LoseContact                 EventType = "lose_contact"
+	ResumeProcedure             EventType = "resume_procedure"
 	CloseCase                   EventType = "close_case"
+	ReopenCase                  EventType = "reopen_case"
 	RecordContactWithTrafficker EventType = "record_contact_with_trafficker"
 	EndContactWithTrafficker    EventType = "end_contact_with_trafficker"
 	StopCooperating             EventType = "stop_cooperating"
@@ -44,6 +46,7 @@ const (
 	ResumeGuidance              EventType = "resume_guidance"
 	ProveIdentity               EventType = "prove_identity"
 	NotifyGuardianship          EventType = "notify_guardianship"
+	InformOfRights              EventType = "inform_of_rights"
 	RecordPenalization          EventType = "record_penalization"
 	InvokeNonPunishment         EventType = "invoke_non_punishment"
 	ClaimCompensation           EventType = "claim_compensation"
@@ -69,6 +72,7 @@ type field struct {
 	kind     string   // "enum", "bool", "amount"
 	values   []string // for enum
 	required bool
+	def      string // for an optional enum: the value when absent
 }
 
 var eventIndex = func() map[EventType]int {
@@ -101,10 +105,13 @@ func normalizeData(def *eventDef, raw map[string]any) (map[string]any, error) {
 		v, present := raw[fd.name]
 		key := "data." + fd.name
 		if !present || v == nil {
-			if fd.required {
+			switch {
+			case fd.required:
 				f.Add(key, "required for %s%s", def.typ, enumHint(fd))
-			} else if fd.kind == "bool" {
+			case fd.kind == "bool":
 				out[fd.name] = false
+			case fd.def != "":
+				out[fd.name] = fd.def
 			}
 			continue
 		}

@@ -67,6 +67,17 @@ type Facts struct {
 	ProsecutorOpinionOn        Date      `json:"prosecutor_opinion_on"`
 	WithdrawalReason           string    `json:"withdrawal_reason,omitempty"`
 	ClosedReason               string    `json:"closed_reason,omitempty"`
+
+	// The state a case was in when contact was lost or when it was closed:
+	// resume_procedure and reopen_case return to it.
+	LeftFrom   State `json:"left_from,omitempty"`
+	ClosedFrom State `json:"closed_from,omitempty"`
+
+	InformedOfRights     FactValue `json:"informed_of_rights"`
+	PenalizationRecorded FactValue `json:"penalization_recorded"`
+	NonPunishmentOutcome string    `json:"non_punishment_outcome,omitempty"`
+	NonPunishmentOn      Date      `json:"non_punishment_on"`
+	Sentence             string    `json:"sentence,omitempty"`
 }
 
 // newFacts returns the facts of a newly identified case: cooperating and
@@ -130,5 +141,9 @@ func (n nrmCase) snapshot() eligibility.Snapshot {
 	s.CivilParty = f.CivilParty.fact()
 	s.Missing = f.Missing.fact()
 	s.ProsecutorOpinion, s.ProsecutorOpinionOn = f.ProsecutorOpinion, f.ProsecutorOpinionOn
+	s.InformedOfRights = f.InformedOfRights.fact()
+	s.PenalizationRecorded = f.PenalizationRecorded.fact()
+	s.NonPunishmentOutcome, s.NonPunishmentOn = f.NonPunishmentOutcome, f.NonPunishmentOn
+	s.Sentence = f.Sentence
 	return s
 }

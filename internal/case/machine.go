@@ -47,7 +47,7 @@ func stateMoves(d *eventDef, eu bool) map[State]State {
 			}
 			to := e.to
 			if to == "" {
-				to = s
+				to = s // kept, or (back edges) resolved per case in newMachines
 			}
 			out[s] = to
 		}
@@ -151,10 +151,36 @@ func newMachines(n *nrmCase, d *eventDef, on Date, set eligibility.Settings) mac
 			}
 		}}
 	}
+	descs := stateTransitions(n).descs[n.State]
+	if to := backTo(n, d); to != "" {
+		descs = withDst(descs, d.typ, to)
+	}
 	return machines{
-		state:       fsm.NewFSM(string(n.State), stateTransitions(n).descs[n.State], callbacks),
+		state:       fsm.NewFSM(string(n.State), descs, callbacks),
 		proceedings: fsm.NewFSM(string(n.Proceedings), proceedingsTr.descs[n.Proceedings], nil),
 	}
+}
+
+// backTo returns where a back edge of row d takes the case from its
+// current state, or "" when d has none from there.
+func backTo(n *nrmCase, d *eventDef) State {
+	for _, e := range d.state {
+		if e.back != nil && slicesContains(e.from, n.State) {
+			return e.back(&n.Facts)
+		}
+	}
+	return ""
+}
+
+// withDst returns a copy of descs in which event t goes to dst.
+func withDst(descs []fsm.EventDesc, t EventType, dst State) []fsm.EventDesc {
+	out := append([]fsm.EventDesc(nil), descs...)
+	for i := range out {
+		if out[i].Name == string(t) {
+			out[i].Dst = string(dst)
+		}
+	}
+	return out
 }
 
 // fire runs an event on one machine. A transition to the same state

@@ -40,10 +40,11 @@ var specEvents = []EventType{
 	"confirm_victim_status", "renew_temporary_permit", "record_prosecutor_opinion", "file_charges",
 	"record_conviction", "record_acquittal", "dismiss_case", "settle_with_trafficker",
 	"record_diplomatic_immunity", "grant_indefinite_stay", "start_eu_assistance", "decline_cooperation",
-	"withdraw_status", "apply_humanitarian_residence", "return_home", "lose_contact", "close_case",
+	"withdraw_status", "apply_humanitarian_residence", "return_home", "lose_contact", "resume_procedure",
+	"close_case", "reopen_case",
 	"record_contact_with_trafficker", "end_contact_with_trafficker", "stop_cooperating",
 	"resume_cooperating", "end_guidance", "resume_guidance", "prove_identity", "notify_guardianship",
-	"record_penalization", "invoke_non_punishment", "claim_compensation", "award_compensation",
+	"inform_of_rights", "record_penalization", "invoke_non_punishment", "claim_compensation", "award_compensation",
 	"grant_legal_aid", "join_as_civil_party", "report_missing", "report_found",
 }
 
@@ -59,7 +60,7 @@ var specProceedings = []Proceedings{pNone, pComplaint, pCharged, pConvicted, pAc
 var factEvents = []EventType{
 	"record_prosecutor_opinion", "record_contact_with_trafficker", "end_contact_with_trafficker",
 	"stop_cooperating", "resume_cooperating", "end_guidance", "resume_guidance", "prove_identity",
-	"notify_guardianship", "record_penalization", "invoke_non_punishment", "claim_compensation",
+	"notify_guardianship", "inform_of_rights", "record_penalization", "invoke_non_punishment", "claim_compensation",
 	"award_compensation", "grant_legal_aid", "join_as_civil_party", "report_missing", "report_found",
 }
 
@@ -73,6 +74,7 @@ var validData = map[EventType]map[string]any{
 	"file_charges":              {"retains_trafficking": false},
 	"withdraw_status":           {"reason": "stopped_cooperating"},
 	"close_case":                {"reason": "victim_request"},
+	"reopen_case":               {"reason": "closed_by_mistake"},
 	"record_penalization":       {"offence": "theft", "linked_to_exploitation": false},
 	"claim_compensation":        {"route": "court", "physical_violence_documented": false},
 	"award_compensation":        {"amount_eur": "111227.00"},
@@ -207,7 +209,9 @@ type expected struct {
 //
 // The one guard that depends on proceedings, grant_indefinite_stay's, is
 // applied here for caseIn's facts (retains_trafficking false): accepted in
-// temporary_permit once the proceedings are convicted.
+// temporary_permit once the proceedings are convicted. caseIn records no
+// state to go back to, so resume_procedure and reopen_case are refused
+// (TestMachineGoingBack covers them).
 func expect(edges map[State]map[EventType]State, s State, p Proceedings, e EventType) expected {
 	to, ok := edges[s][e]
 	if e == "grant_indefinite_stay" && s == sTemporary && p == pConvicted {
@@ -292,8 +296,8 @@ func checkApply(t *testing.T, n nrmCase, e EventType, on Date, want expected) {
 
 func TestEventOrderIsNRMTable(t *testing.T) {
 	got := EventTypes()
-	if len(got) != 37 {
-		t.Fatalf("got %d events, want 37", len(got))
+	if len(got) != 40 {
+		t.Fatalf("got %d events, want 40", len(got))
 	}
 	if !slices.Equal(got, specEvents) {
 		t.Errorf("got events %v, want nrm.md's order %v", got, specEvents)
@@ -439,7 +443,8 @@ func TestMachineGrantIndefiniteStayGuard(t *testing.T) {
 		{"charged, trafficking not retained", pCharged, false, false},
 		{"complaint filed", pComplaint, false, false},
 		{"no proceedings", pNone, false, false},
-		{"acquitted although the charges retained trafficking", pAcquitted, true, false},
+		{"acquitted after charges that retained trafficking (v2)", pAcquitted, true, true},
+		{"acquitted, trafficking not retained", pAcquitted, false, false},
 		{"dismissed after charges retaining trafficking", pDismissed, true, false},
 		{"settled", pSettled, false, false},
 		{"immunity", pImmunity, true, false},
@@ -640,7 +645,7 @@ func TestMachineUnknownEvent(t *testing.T) {
 func TestAllowedEventsOrder(t *testing.T) {
 	facts := []string{"record_contact_with_trafficker", "end_contact_with_trafficker", "stop_cooperating",
 		"resume_cooperating", "end_guidance", "resume_guidance", "prove_identity", "notify_guardianship",
-		"record_penalization", "invoke_non_punishment", "claim_compensation", "award_compensation",
+		"inform_of_rights", "record_penalization", "invoke_non_punishment", "claim_compensation", "award_compensation",
 		"grant_legal_aid", "join_as_civil_party", "report_missing", "report_found"}
 	cases := []struct {
 		name string
@@ -675,6 +680,90 @@ func TestAllowedEventsOrder(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := allowedEvents(c.n, eventDay, settings); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestMachineGoingBack checks resume_procedure and reopen_case (v2): back
+// to the state recorded when contact was lost or the case closed, and
+// refused when that state cannot be resumed or is not recorded.
+func TestMachineGoingBack(t *testing.T) {
+	type step struct {
+		e    EventType
+		data map[string]any
+	}
+	tests := []struct {
+		name    string
+		from    State
+		steps   []step
+		want    State    // "" = the last step is refused
+		allowed []string // must be in allowed_events before the last step
+		refused string   // must not be
+	}{
+		{name: "resume into the reflection period", from: sReflection,
+			steps: []step{{"lose_contact", nil}, {"resume_procedure", nil}}, want: sReflection, allowed: []string{"resume_procedure"}},
+		{name: "resume into the temporary permit", from: sTemporary,
+			steps: []step{{"lose_contact", nil}, {"resume_procedure", nil}}, want: sTemporary},
+		{name: "resume refused after contact lost while declined", from: sDeclined,
+			steps: []step{{"lose_contact", nil}, {"resume_procedure", nil}}, refused: "resume_procedure"},
+		{name: "resume refused while humanitarian application", from: sHumanitar,
+			steps: []step{{"lose_contact", nil}, {"resume_procedure", nil}}, refused: "resume_procedure"},
+		{name: "reopen a closed case into its state", from: sProvisional,
+			steps: []step{{"close_case", map[string]any{"reason": "no_contact"}}, {"reopen_case", map[string]any{"reason": "closed_by_mistake"}}},
+			want:  sProvisional, allowed: []string{"reopen_case"}},
+		{name: "reopen into left_procedure, then resume", from: sReflection,
+			steps: []step{{"lose_contact", nil}, {"close_case", map[string]any{"reason": "no_contact"}},
+				{"reopen_case", map[string]any{"reason": "new_facts"}}, {"resume_procedure", nil}}, want: sReflection},
+		{name: "reopen needs a reason", from: sIdentified,
+			steps: []step{{"close_case", map[string]any{"reason": "other"}}, {"reopen_case", nil}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := caseIn(tt.from, pNone)
+			var err error
+			for i, st := range tt.steps {
+				last := i == len(tt.steps)-1
+				if last {
+					allowed := allowedEvents(n, eventDay, settings)
+					for _, a := range tt.allowed {
+						if !slices.Contains(allowed, a) {
+							t.Errorf("allowed_events %v: want %s", allowed, a)
+						}
+					}
+					if tt.refused != "" && slices.Contains(allowed, tt.refused) {
+						t.Errorf("allowed_events %v: want no %s", allowed, tt.refused)
+					}
+					if n.State == sClosed && !slices.Equal(allowed, []string{"reopen_case"}) {
+						t.Errorf("closed case: got allowed_events %v, want only reopen_case", allowed)
+					}
+				}
+				data := st.data
+				if st.e == "reopen_case" && data != nil {
+					// normalized as the service would
+					if data, err = normalizeData(&catalogue[eventIndex[st.e]], data); err != nil {
+						t.Fatal(err)
+					}
+				}
+				err = apply(context.Background(), &n, st.e, eventDay, data, settings)
+				if !last && err != nil {
+					t.Fatalf("step %s: %v", st.e, err)
+				}
+			}
+			if tt.want == "" {
+				if e, ok := apperr.As(err); tt.refused != "" && (!ok || e.Kind != apperr.InvalidTransition) {
+					t.Errorf("got %v, want an InvalidTransition refusal", err)
+				}
+				if tt.refused == "" {
+					_, err := normalizeData(&catalogue[eventIndex["reopen_case"]], nil)
+					if e, ok := apperr.As(err); !ok || e.Kind != apperr.Invalid {
+						t.Errorf("reopen_case without data: got %v, want a field error on data.reason", err)
+					}
+				}
+				return
+			}
+			if err != nil || n.State != tt.want {
+				t.Errorf("got %s (%v), want %s", n.State, err, tt.want)
 			}
 		})
 	}

@@ -366,7 +366,7 @@ func TestServiceRecordEventPath(t *testing.T) {
 		"confirm_victim_status 2024-09-10 provisional_permit/charged-temporary_permit/charged {}",
 		"renew_temporary_permit 2025-03-01 temporary_permit/charged-temporary_permit/charged {}",
 		"grant_indefinite_stay 2025-06-01 temporary_permit/charged-indefinite_stay/charged {}",
-		"record_conviction 2025-06-10 indefinite_stay/charged-indefinite_stay/convicted {}",
+		"record_conviction 2025-06-10 indefinite_stay/charged-indefinite_stay/convicted {\"sentence\":\"unknown\"}",
 	}
 	for i, r := range recs {
 		got := r.Event + " " + r.OccurredOn + " " + r.FromState + "/" + r.FromProceedings + "-" + r.ToState + "/" +
@@ -949,7 +949,9 @@ func TestServiceList(t *testing.T) {
 		{"rule R24 (no decision)", cases.ListQuery{Rule: "R24"}, []string{"PAY-2025-0001"}},
 		{"rule R04 (reflection ending)", cases.ListQuery{Rule: "R04"}, []string{"PAY-2024-0001"}},
 		{"rule R07 (dismissal exposure)", cases.ListQuery{Rule: "R07"}, []string{"PAY-2025-0003"}},
-		{"severity critical", cases.ListQuery{Severity: "critical"}, []string{"PAY-2025-0003", "PAY-2025-0001", "PAY-2024-0001"}},
+		// PAY-2025-0002 too since rules version 2: its victim was never
+		// informed of their rights, overdue by more than 14 days (R27).
+		{"severity critical", cases.ListQuery{Severity: "critical"}, []string{"PAY-2025-0003", "PAY-2025-0002", "PAY-2025-0001", "PAY-2024-0001"}},
 		{"rule and state", cases.ListQuery{Rule: "R24", State: "reflection"}, []string{}},
 		{"q reference prefix", cases.ListQuery{Q: "PAY-2024"}, []string{"PAY-2024-0001"}},
 		{"q reference prefix, lower case", cases.ListQuery{Q: "pay-2025-000"}, []string{"PAY-2025-0004", "PAY-2025-0003", "PAY-2025-0002", "PAY-2025-0001"}},

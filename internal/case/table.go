@@ -39,6 +39,10 @@ type edge struct {
 	except []State
 	to     State
 	nonEU  bool
+	// back, when set, gives the destination from the case's facts: the
+	// state recorded when the case left the path (resume_procedure,
+	// reopen_case). The machine is built with it for each change.
+	back func(f *Facts) State
 }
 
 // pedge is a criminal-track move.
@@ -85,9 +89,14 @@ var (
 		"settlement", "diplomatic_immunity", "acquittal", "public_order", "fraud", "other"}
 	closeReasons = []string{"victim_request", "returned", "moved_shelter", "indefinite_stay_settled", "no_contact",
 		"deceased", "other"}
-	opinions = []string{"victim_confirmed", "unclear", "not_victim", "not_trafficking"}
-	offences = []string{"theft", "drugs", "document_fraud", "immigration", "prostitution_related", "begging", "other"}
-	routes   = []string{"court", "fund"}
+	opinions      = []string{"victim_confirmed", "unclear", "not_victim", "not_trafficking"}
+	offences      = []string{"theft", "drugs", "document_fraud", "immigration", "prostitution_related", "begging", "other"}
+	routes        = []string{"court", "fund"}
+	reopenReasons = []string{"victim_request", "closed_by_mistake", "new_facts", "other"}
+	sentences     = []string{"custodial", "partially_suspended", "fully_suspended", "unknown"}
+	outcomes      = []string{"pending", "applied", "refused"}
+	// resumable are the states a victim who lost contact can come back to.
+	resumable = []State{identified, reflection, provisional, temporary, euAssist}
 )
 
 // Guards shared by several rows.
@@ -111,6 +120,11 @@ func criminal(t EventType, p []pedge, effect func(x *effect), data ...field) eve
 
 func enum(name string, values []string, required bool) field {
 	return field{name: name, kind: "enum", values: values, required: required}
+}
+
+// optional is an optional enumeration with its default value.
+func optional(name string, values []string, def string) field {
+	return field{name: name, kind: "enum", values: values, def: def}
 }
 
 func boolean(name string) field { return field{name: name, kind: "bool"} }
@@ -157,6 +171,8 @@ var catalogue = []eventDef{
 		effect: func(x *effect) {
 			x.f.TemporaryExpiry = x.on.AddMonths(x.set.TemporaryMonths)
 			x.f.Renewals = 0
+			// The prosecutor confirmed: an earlier negative opinion no longer holds.
+			x.f.ProsecutorOpinion, x.f.ProsecutorOpinionOn = "victim_confirmed", x.on
 		}},
 	{typ: RenewTemporaryPermit, state: []edge{move(temporary, temporary)},
 		effect: func(x *effect) {
@@ -169,15 +185,16 @@ var catalogue = []eventDef{
 	criminal(FileCharges, []pedge{pmove(pCharged, pComplaint)}, func(x *effect) {
 		x.f.ChargesOn, x.f.RetainsTrafficking = x.on, x.boolean("retains_trafficking")
 	}, boolean("retains_trafficking")),
-	criminal(RecordConviction, []pedge{pmove(pConvicted, pCharged)}, func(x *effect) { x.f.ConvictedOn = x.on }),
+	criminal(RecordConviction, []pedge{pmove(pConvicted, pCharged)}, func(x *effect) {
+		x.f.ConvictedOn, x.f.Sentence = x.on, x.str("sentence")
+	}, optional("sentence", sentences, "unknown")),
 	criminal(RecordAcquittal, []pedge{pmove(pAcquitted, pCharged)}, func(x *effect) { x.f.AcquittedOn = x.on }),
 	criminal(DismissCase, []pedge{pmove(pDismissed, pComplaint, pCharged)}, func(x *effect) { x.f.DismissedOn = x.on }),
 	criminal(SettleWithTrafficker, []pedge{pmove(pSettled, pComplaint, pCharged)}, func(x *effect) { x.f.SettledOn = x.on }),
 	criminal(RecordDiplomaticImmunity, []pedge{pmove(pImmunity, pComplaint, pCharged)}, func(x *effect) { x.f.ImmunityOn = x.on }),
 	{typ: GrantIndefiniteStay, state: []edge{move(indefinite, temporary)},
 		guard: func(n *nrmCase, _ Date, _ eligibility.Settings) string {
-			p := n.Proceedings
-			if p != pConvicted && !(p == pCharged && n.Facts.RetainsTrafficking) {
+			if !eligibility.IndefiniteStayOpen(&eligibility.Snapshot{Proceedings: n.Proceedings, RetainsTrafficking: n.Facts.RetainsTrafficking}) {
 				return "requires a conviction, or charges that retain trafficking"
 			}
 			return ""
@@ -195,10 +212,31 @@ var catalogue = []eventDef{
 		effect: func(x *effect) { x.f.WithdrawalReason = x.str("reason") }},
 	{typ: ApplyHumanitarianResidence, state: []edge{move(humanitar, declined, withdrawn, leftProc)}, guard: notEU},
 	{typ: ReturnHome, state: []edge{anyTo(returned, returned)}},
-	{typ: LoseContact, state: []edge{anyTo(leftProc, returned, leftProc)}},
+	{typ: LoseContact, state: []edge{anyTo(leftProc, returned, leftProc)},
+		effect: func(x *effect) { x.f.LeftFrom = x.before }},
+	{typ: ResumeProcedure, state: []edge{backFrom(leftProc, func(f *Facts) State { return f.LeftFrom })},
+		guard: func(n *nrmCase, _ Date, _ eligibility.Settings) string {
+			switch {
+			case n.Facts.LeftFrom == "":
+				return "the state the case left from is not recorded"
+			case !slicesContains(resumable, n.Facts.LeftFrom):
+				return fmt.Sprintf("contact was lost in %s, a state the path cannot resume", n.Facts.LeftFrom)
+			}
+			return ""
+		},
+		effect: func(x *effect) { x.f.LeftFrom = "" }},
 	{typ: CloseCase, state: []edge{anyTo(closed)},
 		data:   []field{enum("reason", closeReasons, true)},
-		effect: func(x *effect) { x.f.ClosedReason = x.str("reason") }},
+		effect: func(x *effect) { x.f.ClosedReason, x.f.ClosedFrom = x.str("reason"), x.before }},
+	{typ: ReopenCase, state: []edge{backFrom(closed, func(f *Facts) State { return f.ClosedFrom })},
+		data: []field{enum("reason", reopenReasons, true)},
+		guard: func(n *nrmCase, _ Date, _ eligibility.Settings) string {
+			if n.Facts.ClosedFrom == "" {
+				return "the state the case was closed in is not recorded"
+			}
+			return ""
+		},
+		effect: func(x *effect) { x.f.ClosedReason, x.f.ClosedFrom = "", "" }},
 	fact(RecordContactWithTrafficker, func(x *effect) { x.set2(&x.f.ContactWithTrafficker, true) }),
 	fact(EndContactWithTrafficker, func(x *effect) { x.set2(&x.f.ContactWithTrafficker, false) }),
 	fact(StopCooperating, func(x *effect) { x.set2(&x.f.Cooperating, false) }),
@@ -207,12 +245,18 @@ var catalogue = []eventDef{
 	fact(ResumeGuidance, func(x *effect) { x.set2(&x.f.GuidanceActive, true) }),
 	fact(ProveIdentity, func(x *effect) { x.set2(&x.f.IdentityProven, true) }),
 	fact(NotifyGuardianship, func(x *effect) { x.set2(&x.f.GuardianshipNotified, true) }),
+	fact(InformOfRights, func(x *effect) { x.set2(&x.f.InformedOfRights, true) }),
 	fact(RecordPenalization, func(x *effect) {
+		x.set2(&x.f.PenalizationRecorded, true)
 		if x.boolean("linked_to_exploitation") {
 			x.set2(&x.f.PenalizationLinked, true)
 		}
 	}, enum("offence", offences, true), boolean("linked_to_exploitation")),
-	fact(InvokeNonPunishment, func(x *effect) { x.set2(&x.f.NonPunishmentInvoked, true) }),
+	fact(InvokeNonPunishment, func(x *effect) {
+		// The latest invocation decides (rule R26).
+		x.set2(&x.f.NonPunishmentInvoked, true)
+		x.f.NonPunishmentOutcome, x.f.NonPunishmentOn = x.str("outcome"), x.on
+	}, optional("outcome", outcomes, "pending")),
 	fact(ClaimCompensation, func(x *effect) {
 		x.f.CompensationRoute, x.f.CompensationClaimedOn = x.str("route"), x.on
 		if x.boolean("physical_violence_documented") {
@@ -271,4 +315,10 @@ func (x *effect) renew(current Date, months int) Date {
 	}
 	f.GapEvent, f.GapExpired, f.GapRenewedOn = "", Date{}, Date{}
 	return current.AddMonths(months)
+}
+
+// backFrom moves src back to the state the case's facts recorded when it
+// left the path.
+func backFrom(src State, back func(f *Facts) State) edge {
+	return edge{from: []State{src}, back: back}
 }

@@ -54,7 +54,7 @@ var (
 
 func TestAPIConstants(t *testing.T) {
 	tests := []struct{ got, want string }{
-		{Version, "be-nrm-2025.1"},
+		{Version, "be-nrm-2025.2"},
 		{SourceDocument, "2025 Trafficking in Persons Report: Belgium"},
 		{SourceSection, "PROTECTION"},
 		{string(StateIdentified), "identified"},

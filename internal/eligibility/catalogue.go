@@ -25,7 +25,8 @@ func newCtx(s *Snapshot, asOf Date, set *Settings) Ctx {
 type Finding struct {
 	Kind     Kind
 	Severity Severity
-	Due      Date // zero when the flag has no due_on
+	Due      Date   // zero when the flag has no due_on
+	Form     string // a named variant whose title is in Rule.FormTitles, or ""
 }
 
 func risk(sev Severity) (Finding, bool)     { return Finding{Kind: KindRisk, Severity: sev}, true }
@@ -43,12 +44,37 @@ type Rule struct {
 	Recommendation string   // the report's recommendation addressing the condition
 	Title          string   // the title of the risk or deadline form (or the only form)
 	ExposureTitle  string   // the title of the exposure form, when the rule has one
+	// FormTitles holds the titles of named variants (Finding.Form).
+	FormTitles map[string]string
 	// Fires reports whether the rule fires for the case on c.AsOf, and in
 	// which form. It builds no text: the statistics replay calls only this.
 	Fires func(c *Ctx) (Finding, bool)
 	// Detail names the dates and facts that made the rule fire, so that a
 	// person can check the reasoning.
 	Detail func(c *Ctx, f Finding) Text
+	// NextStep says what the caseworker can do now; nil means the rule's
+	// one next step, the text "<ID>.next". (Recommendation, by contrast,
+	// addresses the government.)
+	NextStep func(c *Ctx, f Finding) Text
+}
+
+// title returns the title of the flag a finding makes.
+func (r *Rule) title(f Finding) string {
+	if t, ok := r.FormTitles[f.Form]; ok && f.Form != "" {
+		return t
+	}
+	if f.Kind == KindExposure {
+		return r.ExposureTitle
+	}
+	return r.Title
+}
+
+// nextStep returns the next step of the flag a finding makes.
+func (r *Rule) nextStep(c *Ctx, f Finding) Text {
+	if r.NextStep != nil {
+		return r.NextStep(c, f)
+	}
+	return T(r.ID + ".next")
 }
 
 // tense is the key suffix of a deadline sentence: before or after it.
@@ -159,12 +185,19 @@ var catalogue = [...]Rule{
 		AtRisk: []string{AtRiskResidence, AtRiskServices}, Quote: quoteLoseStatus, Recommendation: recServices,
 		Title:         "Case dismissed within two years of charges",
 		ExposureTitle: "A dismissal would end victim status",
+		FormTitles:    map[string]string{"uncharged": "Case dismissed before any charges were filed"},
 		Fires: func(c *Ctx) (Finding, bool) {
 			s := c.S
 			windowEnd := s.ChargesOn.AddYears(c.Set.DismissalWindowYears) // zero when no charges
-			if s.Proceedings == ProceedingsDismissed && s.State.InPermit() &&
-				(s.ChargesOn.IsZero() || !s.DismissedOn.After(windowEnd)) {
-				return risk(SeverityCritical)
+			if s.Proceedings == ProceedingsDismissed && s.State.InPermit() {
+				if s.ChargesOn.IsZero() {
+					f, _ := risk(SeverityCritical)
+					f.Form = "uncharged" // not "within two years of charges": there were none
+					return f, true
+				}
+				if !s.DismissedOn.After(windowEnd) {
+					return risk(SeverityCritical)
+				}
 			}
 			if c.EU || (s.State != StateProvisionalPermit && s.State != StateTemporaryPermit) ||
 				(s.Proceedings != ProceedingsComplaintFiled && s.Proceedings != ProceedingsCharged) {
@@ -172,6 +205,9 @@ var catalogue = [...]Rule{
 			}
 			f, _ := exposure(SeverityMedium)
 			if s.Proceedings == ProceedingsCharged && !s.ChargesOn.IsZero() {
+				if c.AsOf.After(windowEnd) {
+					return Finding{}, false // the window has passed: a dismissal no longer ends status
+				}
 				f.Due = windowEnd
 			}
 			return f, true
@@ -256,7 +292,7 @@ var catalogue = [...]Rule{
 				return Finding{}, false
 			case s.Proceedings == ProceedingsAcquitted && !s.RetainsTrafficking:
 				return risk(SeverityCritical)
-			case c.EU || s.Proceedings == ProceedingsConvicted || (s.Proceedings == ProceedingsCharged && s.RetainsTrafficking):
+			case c.EU || IndefiniteStayOpen(s):
 				return Finding{}, false
 			}
 			return exposure(SeverityInfo)
@@ -373,8 +409,8 @@ var catalogue = [...]Rule{
 		Fires: func(c *Ctx) (Finding, bool) {
 			s := c.S
 			switch {
-			case s.PhysicalViolenceDocumented.Value:
-				return Finding{}, false
+			case s.PhysicalViolenceDocumented.Value, s.CompensationAwarded.Value:
+				return Finding{}, false // documented, or awarded: nothing left at risk
 			case s.CompensationRoute != "":
 				return risk(SeverityMedium)
 			case len(s.Exploitation) == 0:
@@ -433,7 +469,7 @@ var catalogue = [...]Rule{
 		ExposureTitle: "Legal costs may block participation and compensation",
 		Fires: func(c *Ctx) (Finding, bool) {
 			s := c.S
-			if s.Proceedings == ProceedingsNone || s.Proceedings == "" || s.LegalAid.Value || s.CivilParty.Value {
+			if (s.Proceedings != ProceedingsComplaintFiled && s.Proceedings != ProceedingsCharged) || s.LegalAid.Value || s.CivilParty.Value {
 				return Finding{}, false
 			}
 			return exposure(SeverityMedium)
@@ -512,6 +548,69 @@ var catalogue = [...]Rule{
 			}
 			return T(key, g.Expired, g.RenewedOn, g.Expired.AddDays(1))
 		}},
+	{ID: "R26", Name: "child-treated-as-offender", Basis: BasisReport,
+		AtRisk: []string{AtRiskProtection, AtRiskChildProtection}, Quote: quoteNonPunishment, Recommendation: recPenalization,
+		Title: "A child of forced criminality is treated as an offender",
+		Fires: func(c *Ctx) (Finding, bool) {
+			s := c.S
+			if !c.Minor || !s.PenalizationRecorded.Value || !hasExploitation(s.Exploitation, "forced_criminality") {
+				return Finding{}, false
+			}
+			switch {
+			case !s.NonPunishmentInvoked.Value, s.NonPunishmentOutcome == "refused":
+			case s.NonPunishmentOutcome == "pending" && c.AsOf.After(s.NonPunishmentOn.AddDays(c.Set.NonPunishmentPendingDays)):
+			default:
+				return Finding{}, false
+			}
+			return risk(SeverityCritical)
+		},
+		Detail: func(c *Ctx, _ Finding) Text {
+			s := c.S
+			switch {
+			case !s.NonPunishmentInvoked.Value:
+				return T("R26.not_invoked", On(s.PenalizationRecorded.Since))
+			case s.NonPunishmentOutcome == "refused":
+				return T("R26.refused", On(s.PenalizationRecorded.Since), On(s.NonPunishmentOn))
+			default:
+				return T("R26.pending", On(s.PenalizationRecorded.Since), s.NonPunishmentOn, Days(s.NonPunishmentOn.DaysUntil(c.AsOf)))
+			}
+		}},
+	{ID: "R27", Name: "rights-not-explained", Basis: BasisReport,
+		AtRisk: []string{AtRiskServices}, Quote: quoteShelterCapacity, Recommendation: recIdentify,
+		Title: "The victim has not been informed of their rights",
+		Fires: func(c *Ctx) (Finding, bool) {
+			s := c.S
+			switch {
+			case s.InformedOfRights.Value, s.IdentifiedOn.IsZero():
+				return Finding{}, false
+			case s.State == StateClosed, s.State == StateReturned, s.State == StateLeftProcedure:
+				return Finding{}, false
+			}
+			due := s.IdentifiedOn.AddDays(c.Set.RightsInformationDays)
+			if c.AsOf.After(due.AddDays(c.Set.RightsCriticalOverdueDays)) {
+				return deadline(SeverityCritical, due)
+			}
+			return deadline(SeverityMedium, due)
+		},
+		Detail: func(c *Ctx, f Finding) Text {
+			left := c.AsOf.DaysUntil(f.Due)
+			return T("R27"+tense(left), c.S.IdentifiedOn, f.Due, Left(left))
+		}},
+}
+
+// IndefiniteStayOpen reports whether indefinite stay can be granted on
+// the proceedings: after a conviction, or after charges that retain
+// trafficking (whether the trial is pending or ended in an acquittal: the
+// report grants it "if authorities were able to bring formal charges").
+// grant_indefinite_stay's guard and rule R11 both read it.
+func IndefiniteStayOpen(s *Snapshot) bool {
+	switch s.Proceedings {
+	case ProceedingsConvicted:
+		return true
+	case ProceedingsCharged, ProceedingsAcquitted:
+		return s.RetainsTrafficking
+	}
+	return false
 }
 
 // english is the English catalogue of the rules' texts: {n} stands for the
@@ -591,6 +690,41 @@ var english = map[string]string{
 
 	"R23": "Victim status was withdrawn{1}: the residence permit, services and protection from removal have ended for this non-EU victim.",
 	"R24": "The non-EU adult victim was identified on {1}, {2} ago, and the case is still in identified: no reflection period or permit was decided by {3}.",
+
+	"R26.not_invoked": "The child, a victim of forced criminality, has a penalization recorded{1} and the non-punishment provision has not been invoked.",
+	"R26.refused":     "The child, a victim of forced criminality, has a penalization recorded{1} and the non-punishment provision was refused{2}.",
+	"R26.pending":     "The child, a victim of forced criminality, has a penalization recorded{1}; the non-punishment provision was invoked on {2}, {3} ago, and no outcome is recorded.",
+
+	"R27.future": "The victim was identified on {1} and has not been informed of their rights to NRM services, the reflection period and the permits: due on {2} ({3}).",
+	"R27.past":   "The victim was identified on {1} and has not been informed of their rights to NRM services, the reflection period and the permits: due on {2} ({3}).",
+
+	"R01.next": "Talk with the victim about ending contact, record end_contact_with_trafficker when it ends, and document any pressure from the trafficker.",
+	"R02.next": "Find out why cooperation stopped (fear, threats, no lawyer) and record resume_cooperating if it resumes; ask the lawyer about protection without cooperation.",
+	"R03.next": "Arrange guidance with a recognised centre again and record resume_guidance.",
+	"R04.next": "Meet the victim before the end of the reflection period to record the decision: file_complaint, or decline_cooperation.",
+	"R05.next": "Ask the prosecutor to confirm victim status before the expiry, or record extend_provisional_permit if an extension is left.",
+	"R06.next": "Ask the lawyer to contest the opinion and gather evidence of the exploitation; prepare a humanitarian application.",
+	"R07.next": "Ask the prosecutor about the state of the case and keep evidence of cooperation; prepare a humanitarian application in case of dismissal.",
+	"R08.next": "Tell the victim's lawyer that a settlement before indictment would end the status.",
+	"R09.next": "Ask the lawyer about other routes to residence (humanitarian application) and keep the victim's services going.",
+	"R10.next": "Help the victim obtain a passport, ID or travel document and record prove_identity.",
+	"R11.next": "Ask the prosecutor whether the charges retain trafficking, and prepare the grant of indefinite stay when they do.",
+	"R12.next": "Ask the guardian and the lawyer to seek residence on the child's best interest, not on cooperation.",
+	"R13.next": "Notify the Guardianship Service today and record notify_guardianship.",
+	"R14.next": "Review the basis of residence with the guardian and the lawyer before the 18th birthday.",
+	"R15.next": "Ask the lawyer to invoke the non-punishment provision and record invoke_non_punishment.",
+	"R16.next": "Document any physical violence for the claim, or prepare the claim on the other harms with the lawyer.",
+	"R17.next": "Refer the victim to one of the three recognised centres for the NRM procedure.",
+	"R18.next": "Explain the humanitarian application (Aliens Act art. 9bis) and the assistance still available; record apply_humanitarian_residence if filed.",
+	"R19.next": "Check the EU citizen's entitlements to services and residence under EU law.",
+	"R20.next": "Apply for legal aid (record grant_legal_aid) or help the victim join as a civil party.",
+	"R21.next": "Report the disappearance to the police and the Guardianship Service now; record report_found when the child is found.",
+	"R22.next": "Ask the prosecutor to confirm that the criminal case is ongoing and file the renewal before the expiry.",
+	"R23.next": "Ask the lawyer about an appeal or a humanitarian application, and keep the victim's services going.",
+	"R24.next": "Record the start of the reflection period (start_reflection) or the victim's decision (file_complaint or decline_cooperation).",
+	"R25.next": "File renewals before the expiry; check with the lawyer what the gap without a document may cost.",
+	"R26.next": "Ask the lawyer and the guardian to have the non-punishment provision applied, and record its outcome with invoke_non_punishment.",
+	"R27.next": "Explain the rights to NRM services, the reflection period and the permits in a language the victim understands, and record inform_of_rights.",
 
 	"R25":                           "The permit expired on {1} and was renewed on {2}: the victim was without a valid document from {3} to {2}.",
 	"R25.extend_provisional_permit": "The provisional permit expired on {1} and was extended on {2}: the victim was without a valid document from {3} to {2}.",

@@ -38,8 +38,12 @@ func Deadlines(s Snapshot, asOf Date, set Settings) []Deadline {
 	if expiry := currentExpiry(&s); !expiry.IsZero() {
 		add(DeadlineRenewalRequest, expiry.AddDays(-set.RenewalWarningDays))
 	}
-	if s.Proceedings == ProceedingsCharged {
-		add(DeadlineDismissalWindowEnd, s.ChargesOn.AddYears(set.DismissalWindowYears))
+	if s.Proceedings == ProceedingsCharged && !s.ChargesOn.IsZero() {
+		// Once passed, a dismissal no longer ends status: the deadline is
+		// gone rather than overdue.
+		if end := s.ChargesOn.AddYears(set.DismissalWindowYears); !asOf.After(end) {
+			add(DeadlineDismissalWindowEnd, end)
+		}
 	}
 	if s.UnaccompaniedMinor && !s.GuardianshipNotified.Value {
 		add(DeadlineGuardianshipNotification, s.IdentifiedOn.AddDays(set.GuardianshipNotificationDays))

@@ -23,6 +23,8 @@ type Flag struct {
 	Basis          Basis    `json:"basis"`          // statute, practice, report or inferred
 	Source         Source   `json:"source"`         // the citation into the seed report
 	Recommendation string   `json:"recommendation"` // the seed's recommendation, "" when none
+	NextStep       string   `json:"next_step"`      // what the caseworker can do now
+	NextStepText   Text     `json:"-"`              // NextStep before rendering, for other languages
 }
 
 // RuleInfo describes one rule of the rule set.
@@ -93,10 +95,10 @@ func Evaluate(s Snapshot, asOf Date, set Settings) []Flag {
 			Recommendation: r.Recommendation,
 		}
 		atRisk = atRisk[k:]
-		if f.Kind == KindExposure {
-			flags[i].Title = r.ExposureTitle
-		}
+		flags[i].Title = r.title(f)
 		flags[i].Detail = flags[i].Text.String()
+		flags[i].NextStepText = r.nextStep(&c, f)
+		flags[i].NextStep = flags[i].NextStepText.String()
 		if !f.Due.IsZero() {
 			dues[0] = f.Due
 			flags[i].DueOn = &dues[0]

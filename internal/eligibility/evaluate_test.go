@@ -26,6 +26,7 @@ func quietSnapshot() Snapshot {
 	s.Shelter, s.ShelterOfficial = "payoke", true
 	s.IdentityProven = Fact{Value: true, Since: MustParseDate("2023-02-01")}
 	s.LegalAid = Fact{Value: true, Since: MustParseDate("2023-03-01")}
+	s.InformedOfRights = Fact{Value: true, Since: MustParseDate("2023-01-11")}
 	return s
 }
 
@@ -70,6 +71,7 @@ var (
 	child       = []string{AtRiskChildProtection}
 	prot        = []string{AtRiskProtection}
 	comp        = []string{AtRiskCompensation}
+	protChild   = []string{AtRiskProtection, AtRiskChildProtection}
 	svc         = []string{AtRiskServices}
 	inTemporary = func(s *Snapshot) {
 		s.State, s.Proceedings = StateTemporaryPermit, ProceedingsCharged
@@ -195,6 +197,10 @@ func ruleCases() []ruleCase {
 				s.Proceedings, s.DismissedOn = ProceedingsDismissed, d("2025-06-01")
 			},
 			detail: "(24 months later)"},
+		{name: "R07 exposure on the window's last day", asOf: "2026-09-01", rule: "R07", fires: true, kind: KindExposure, sev: SeverityMedium, atRisk: resSvc, due: "2026-09-01",
+			mod: inTemporary, detail: "a dismissal on or before 2026-09-01 would end victim status"},
+		{name: "R07 near-miss (v2): no exposure once the window has passed", asOf: "2026-09-02", rule: "R07",
+			mod: func(s *Snapshot) { inTemporary(s); s.TemporaryExpiry = d("2027-01-01") }},
 		{name: "R07 near-miss: dismissal the day after the window end", asOf: "2025-06-02", rule: "R07",
 			mod: func(s *Snapshot) {
 				inTemporary(s)
@@ -265,7 +271,7 @@ func ruleCases() []ruleCase {
 			detail: "The trafficker was acquitted on 2025-05-15"},
 		{name: "R11 exposure: charged without retained trafficking", rule: "R11", fires: true, kind: KindExposure, sev: SeverityInfo, atRisk: res,
 			mod: inTemporary, detail: "Charges were filed on 2024-09-01 without retaining trafficking"},
-		{name: "R11 exposure: acquitted but trafficking retained", rule: "R11", fires: true, kind: KindExposure, sev: SeverityInfo, atRisk: res,
+		{name: "R11 near-miss (v2): acquitted but the charges retained trafficking", rule: "R11",
 			mod: func(s *Snapshot) {
 				inTemporary(s)
 				s.Proceedings, s.AcquittedOn, s.RetainsTrafficking = ProceedingsAcquitted, d("2025-05-15"), true
@@ -375,6 +381,13 @@ func ruleCases() []ruleCase {
 			mod: func(s *Snapshot) { s.Exploitation, s.CompensationRoute = []string{"domestic_servitude"}, "fund" }},
 		{name: "R16 near-miss: exploitation includes sexual", rule: "R16",
 			mod: func(s *Snapshot) { s.Exploitation = []string{"labour", "sexual"} }},
+		{name: "R16 near-miss (v2): compensation awarded after a claim", rule: "R16",
+			mod: func(s *Snapshot) {
+				s.CompensationRoute, s.CompensationClaimedOn = "court", d("2025-01-10")
+				s.CompensationAwarded = f(true, "2025-05-01")
+			}},
+		{name: "R16 near-miss (v2): labour, compensation awarded", rule: "R16",
+			mod: func(s *Snapshot) { s.Exploitation = []string{"labour"}; s.CompensationAwarded = f(true, "2025-05-01") }},
 		{name: "R16 near-miss: physical violence documented", rule: "R16",
 			mod: func(s *Snapshot) {
 				s.CompensationRoute = "court"
@@ -404,7 +417,13 @@ func ruleCases() []ruleCase {
 			mod: func(s *Snapshot) { s.State, s.Proceedings, s.Nationality = StateIdentified, ProceedingsNone, "XX" }},
 		// R20
 		{name: "R20 proceedings without legal aid or civil party", rule: "R20", fires: true, kind: KindExposure, sev: SeverityMedium, atRisk: comp,
-			mod: func(s *Snapshot) { s.LegalAid = Fact{} }, detail: `The proceedings are "convicted"`},
+			mod: func(s *Snapshot) { s.LegalAid = Fact{}; s.Proceedings = ProceedingsCharged }, detail: `The proceedings are "charged"`},
+		{name: "R20 complaint filed without legal aid", rule: "R20", fires: true, kind: KindExposure, sev: SeverityMedium, atRisk: comp,
+			mod: func(s *Snapshot) { s.LegalAid = Fact{}; s.Proceedings = ProceedingsComplaintFiled }},
+		{name: "R20 near-miss (v2): proceedings finished by a conviction", rule: "R20",
+			mod: func(s *Snapshot) { s.LegalAid = Fact{} }},
+		{name: "R20 near-miss (v2): case dismissed", rule: "R20",
+			mod: func(s *Snapshot) { s.LegalAid = Fact{}; s.Proceedings = ProceedingsDismissed }},
 		{name: "R20 near-miss: civil party", rule: "R20",
 			mod: func(s *Snapshot) { s.LegalAid, s.CivilParty = Fact{}, f(true, "2024-01-01") }},
 		{name: "R20 near-miss: no proceedings", rule: "R20",
@@ -459,6 +478,64 @@ func ruleCases() []ruleCase {
 			}},
 		{name: "R24 near-miss: reflection started", rule: "R24",
 			mod: func(s *Snapshot) { inReflection(s); s.IdentifiedOn = d("2025-04-01") }},
+		// R26
+		{name: "R26 child of forced criminality penalized, non-punishment not invoked", rule: "R26", fires: true, kind: KindRisk, sev: SeverityCritical, atRisk: protChild,
+			mod: func(s *Snapshot) {
+				s.DateOfBirth, s.Exploitation = d("2010-03-01"), []string{"forced_criminality"}
+				s.PenalizationRecorded = f(true, "2025-05-02")
+			},
+			detail: "has a penalization recorded on 2025-05-02 and the non-punishment provision has not been invoked"},
+		{name: "R26 non-punishment refused", rule: "R26", fires: true, kind: KindRisk, sev: SeverityCritical, atRisk: protChild,
+			mod: func(s *Snapshot) {
+				s.DateOfBirth, s.Exploitation = d("2010-03-01"), []string{"forced_criminality", "labour"}
+				s.PenalizationRecorded = f(true, "2025-05-02")
+				s.NonPunishmentInvoked, s.NonPunishmentOutcome, s.NonPunishmentOn = f(true, "2025-05-10"), "refused", d("2025-05-20")
+			},
+			detail: "was refused on 2025-05-20"},
+		{name: "R26 invoked 31 days ago, still pending", rule: "R26", fires: true, kind: KindRisk, sev: SeverityCritical, atRisk: protChild,
+			mod: func(s *Snapshot) {
+				s.DateOfBirth, s.Exploitation = d("2010-03-01"), []string{"forced_criminality"}
+				s.PenalizationRecorded = f(true, "2025-04-02")
+				s.NonPunishmentInvoked, s.NonPunishmentOutcome, s.NonPunishmentOn = f(true, "2025-05-01"), "pending", d("2025-05-01")
+			},
+			detail: "invoked on 2025-05-01, 31 days ago"},
+		{name: "R26 near-miss: invoked 30 days ago, pending", rule: "R26",
+			mod: func(s *Snapshot) {
+				s.DateOfBirth, s.Exploitation = d("2010-03-01"), []string{"forced_criminality"}
+				s.PenalizationRecorded = f(true, "2025-04-02")
+				s.NonPunishmentInvoked, s.NonPunishmentOutcome, s.NonPunishmentOn = f(true, "2025-05-02"), "pending", d("2025-05-02")
+			}},
+		{name: "R26 near-miss: non-punishment applied", rule: "R26",
+			mod: func(s *Snapshot) {
+				s.DateOfBirth, s.Exploitation = d("2010-03-01"), []string{"forced_criminality"}
+				s.PenalizationRecorded = f(true, "2025-04-02")
+				s.NonPunishmentInvoked, s.NonPunishmentOutcome, s.NonPunishmentOn = f(true, "2025-04-10"), "applied", d("2025-04-10")
+			}},
+		{name: "R26 near-miss: an adult", rule: "R26",
+			mod: func(s *Snapshot) {
+				s.Exploitation = []string{"forced_criminality"}
+				s.PenalizationRecorded = f(true, "2025-05-02")
+			}},
+		{name: "R26 near-miss: not forced criminality", rule: "R26",
+			mod: func(s *Snapshot) { s.DateOfBirth = d("2010-03-01"); s.PenalizationRecorded = f(true, "2025-05-02") }},
+		// R27
+		{name: "R27 identified today, not informed: medium, due in 3 days", rule: "R27", fires: true, kind: KindDeadline, sev: SeverityMedium, atRisk: svc, due: "2025-06-04",
+			mod: func(s *Snapshot) {
+				s.State, s.Proceedings, s.IdentifiedOn, s.InformedOfRights = StateIdentified, ProceedingsNone, d("2025-06-01"), Fact{}
+			},
+			detail: "due on 2025-06-04 (3 days left)"},
+		{name: "R27 overdue by 14 days: still medium", rule: "R27", fires: true, kind: KindDeadline, sev: SeverityMedium, atRisk: svc, due: "2025-05-18",
+			mod: func(s *Snapshot) { inReflection(s); s.IdentifiedOn, s.InformedOfRights = d("2025-05-15"), Fact{} }},
+		{name: "R27 overdue by 15 days: critical", rule: "R27", fires: true, kind: KindDeadline, sev: SeverityCritical, atRisk: svc, due: "2025-05-17",
+			mod: func(s *Snapshot) { inReflection(s); s.IdentifiedOn, s.InformedOfRights = d("2025-05-14"), Fact{} }},
+		{name: "R27 near-miss: informed", rule: "R27",
+			mod: func(s *Snapshot) {
+				s.State, s.Proceedings, s.IdentifiedOn = StateIdentified, ProceedingsNone, d("2025-05-01")
+			}},
+		{name: "R27 near-miss: contact lost", rule: "R27",
+			mod: func(s *Snapshot) {
+				s.State, s.IdentifiedOn, s.InformedOfRights = StateLeftProcedure, d("2025-05-01"), Fact{}
+			}},
 		// R25
 		{name: "R25 gap before a temporary renewal", rule: "R25", fires: true, kind: KindRisk, sev: SeverityMedium, atRisk: res,
 			mod: func(s *Snapshot) {
@@ -589,6 +666,8 @@ func TestRuleCatalogue(t *testing.T) {
 		{"R23", "status-lost", BasisReport},
 		{"R24", "no-decision-after-identification", BasisReport},
 		{"R25", "permit-gap", BasisPractice},
+		{"R26", "child-treated-as-offender", BasisReport},
+		{"R27", "rights-not-explained", BasisReport},
 	}
 	got := Rules()
 	if len(got) != len(want) {
@@ -710,7 +789,8 @@ func TestFlagJSON(t *testing.T) {
 		`"at_risk":["residence","services"],"title":"Case dismissed within two years of charges",` +
 		`"detail":"Charges were filed on 2024-09-01 and the case was dismissed on 2025-06-01 (9 months later). Victim status, the residence permit and related services are expected to be withdrawn.",` +
 		`"due_on":null,"basis":"report","source":{"document":"2025 Trafficking in Persons Report: Belgium","section":"PROTECTION",` +
-		`"quote":` + mustJSON(t, quoteLoseStatus) + `},"recommendation":` + mustJSON(t, recServices) + `}`
+		`"quote":` + mustJSON(t, quoteLoseStatus) + `},"recommendation":` + mustJSON(t, recServices) +
+		`,"next_step":` + mustJSON(t, english["R07.next"]) + `}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}

@@ -65,15 +65,18 @@ func TestQuoteAndRecommendationMapping(t *testing.T) {
 		"R20": "The high costs of legal",
 		"R21": "Shelters for asylum seekers",
 		"R24": "GRETA previously noted",
+		"R26": "Belgian law included a non-punishment",
+		"R27": "GRETA previously noted",
 	}
 	recStart := map[string]string{}
 	for _, id := range strings.Fields("R01 R02 R03 R04 R05 R06 R07 R08 R09 R10 R11 R12 R14 R18 R19 R22 R23 R25") {
 		recStart[id] = "Ensure victims have access to the full range"
 	}
-	for _, id := range strings.Fields("R13 R17 R21 R24") {
+	for _, id := range strings.Fields("R13 R17 R21 R24 R27") {
 		recStart[id] = "Train officials"
 	}
 	recStart["R15"] = "Ensure victims are not inappropriately penalized"
+	recStart["R26"] = "Ensure victims are not inappropriately penalized"
 	recStart["R16"] = "Improve victims' ability"
 	recStart["R20"] = "Implement a systemic victim-witness"
 	for _, r := range Rules() {

@@ -19,6 +19,7 @@ const (
 	quotePermanentResidency = "victims who were not citizens of EU member states could obtain permanent residency only upon the successful conviction of traffickers."
 	quoteLegalCosts         = "The high costs of legal representation often discouraged victims from choosing to participate in criminal and civil proceedings and prevented many from seeking compensation."
 	quoteMissing            = "Shelters for asylum seekers, including unaccompanied children, faced significant strain, and many children reportedly went missing from shelters each year; these children were vulnerable to trafficking."
+	quoteNonPunishment      = "Belgian law included a non-punishment provision, but GRETA and an NGO noted inconsistencies in authorities' application of the provision. For example, GRETA noted authorities rarely properly identified child victims of forced criminality and instead treated them as underage offenders."
 	quoteShelterCapacity    = "GRETA previously noted, however, that the limited capacity of the official specialized shelters hindered potential victims' access to services; victims were not often fully informed of their right to such services unless they had contact with the shelters."
 )
 

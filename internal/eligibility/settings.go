@@ -26,6 +26,9 @@ type Settings struct {
 	IdentificationCriticalDays   int `yaml:"identification_critical_days"`   // R24: days after identification without decision before a critical flag (30)
 	MajorityHorizonDays          int `yaml:"majority_horizon_days"`          // R14: days before the 18th birthday from which it is flagged (90)
 	GuardianshipNotificationDays int `yaml:"guardianship_notification_days"` // R13: days after identification by which the Guardianship Service is notified (1)
+	RightsInformationDays        int `yaml:"rights_information_days"`        // R27: days after identification by which the victim is informed of their rights (3)
+	RightsCriticalOverdueDays    int `yaml:"rights_critical_overdue_days"`   // R27: days overdue after which it is critical (14)
+	NonPunishmentPendingDays     int `yaml:"non_punishment_pending_days"`    // R26: days a non-punishment request may stay pending (30)
 }
 
 // DefaultSettings returns the documented defaults.
@@ -45,6 +48,9 @@ func DefaultSettings() Settings {
 		IdentificationCriticalDays:   30,
 		MajorityHorizonDays:          90,
 		GuardianshipNotificationDays: 1,
+		RightsInformationDays:        3,
+		RightsCriticalOverdueDays:    14,
+		NonPunishmentPendingDays:     30,
 	}
 }
 
@@ -85,6 +91,9 @@ func (s Settings) Problems() []Problem {
 		{"identification_warning_days", s.IdentificationWarningDays},
 		{"majority_horizon_days", s.MajorityHorizonDays},
 		{"guardianship_notification_days", s.GuardianshipNotificationDays},
+		{"rights_information_days", s.RightsInformationDays},
+		{"rights_critical_overdue_days", s.RightsCriticalOverdueDays},
+		{"non_punishment_pending_days", s.NonPunishmentPendingDays},
 	} {
 		if f.v < 0 {
 			out = append(out, Problem{f.key, fmt.Sprintf("must not be negative, got %d", f.v)})

@@ -70,7 +70,12 @@ type Snapshot struct {
 	CivilParty                 Fact   // joined as civil party
 	Missing                    Fact   // reported missing and not found
 	ProsecutorOpinion          string // "", "victim_confirmed", "unclear", "not_victim", "not_trafficking"
-	ProsecutorOpinionOn        Date   // date of record_prosecutor_opinion
+	ProsecutorOpinionOn        Date   // date of record_prosecutor_opinion or confirm_victim_status
+	InformedOfRights           Fact   // informed of the rights to NRM services (default false)
+	PenalizationRecorded       Fact   // a penalization is recorded, linked to the exploitation or not
+	NonPunishmentOutcome       string // "", or the latest invoke_non_punishment's outcome: pending, applied, refused
+	NonPunishmentOn            Date   // date of the latest invoke_non_punishment
+	Sentence                   string // "", or the conviction's sentence: custodial, partially_suspended, fully_suspended, unknown
 }
 
 // NewSnapshot returns a snapshot with the defaults of nrm.md: state

@@ -2,7 +2,7 @@ package eligibility
 
 // Version is the version of the rule set, written into every evaluation and
 // every audit record (rules_version).
-const Version = "be-nrm-2025.1"
+const Version = "be-nrm-2025.2"
 
 // SourceDocument is the title of the report every rule cites.
 const SourceDocument = "2025 Trafficking in Persons Report: Belgium"

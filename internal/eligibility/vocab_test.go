@@ -75,6 +75,7 @@ func TestDefaultSettings(t *testing.T) {
 		CriticalDays: 7, HighDays: 14, MediumDays: 30,
 		IdentificationWarningDays: 7, IdentificationCriticalDays: 30,
 		MajorityHorizonDays: 90, GuardianshipNotificationDays: 1,
+		RightsInformationDays: 3, RightsCriticalOverdueDays: 14, NonPunishmentPendingDays: 30,
 	}
 	if got := DefaultSettings(); got != want {
 		t.Errorf("got %+v, want %+v", got, want)

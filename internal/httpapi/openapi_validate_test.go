@@ -285,7 +285,7 @@ func TestOpenAPIDocumentLoads(t *testing.T) {
 	}
 	flag := map[string]any{"rule": "R07", "name": "dismissal-within-window", "kind": "exposure", "severity": "medium",
 		"at_risk": []any{"residence", "services"}, "title": "t", "detail": "d", "due_on": "2026-09-01", "basis": "report",
-		"source": map[string]any{"document": "doc", "section": "PROTECTION", "quote": "q"}, "recommendation": ""}
+		"source": map[string]any{"document": "doc", "section": "PROTECTION", "quote": "q"}, "recommendation": "", "next_step": "n"}
 	with := func(m map[string]any, k string, val any) map[string]any {
 		c := map[string]any{}
 		for kk, vv := range m {
@@ -307,7 +307,8 @@ func TestOpenAPIDocumentLoads(t *testing.T) {
 		{"nullable date number", "NullableDate", 5.0, false},
 		{"flag", "Flag", flag, true},
 		{"flag due_on null", "Flag", with(flag, "due_on", nil), true},
-		{"flag rule R26", "Flag", with(flag, "rule", "R26"), false},
+		{"flag rule R27", "Flag", with(flag, "rule", "R27"), true},
+		{"flag rule R28", "Flag", with(flag, "rule", "R28"), false},
 		{"flag rule R00", "Flag", with(flag, "rule", "R00"), false},
 		{"flag unknown basis", "Flag", with(flag, "basis", "rumour"), false},
 		{"flag extra member", "Flag", with(flag, "extra", true), false},

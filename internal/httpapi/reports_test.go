@@ -264,8 +264,8 @@ func kvString(cells []kv) string {
 
 // rulesZero returns R01…R25 with count 0, except the given ones.
 func rulesZero(set map[string]any) []kv {
-	out := make([]kv, 0, 25)
-	for i := 1; i <= 25; i++ {
+	out := make([]kv, 0, 27)
+	for i := 1; i <= 27; i++ {
 		id := "R" + strconv.Itoa(i/10) + strconv.Itoa(i%10)
 		n, ok := set[id]
 		if !ok {
@@ -342,6 +342,10 @@ func TestReportAnnualExactFigures(t *testing.T) {
 					kv{"acquitted", 0}, kv{"dismissed", 1}, kv{"settled", 0}, kv{"immunity", 0}),
 				eq("compensation", map[string]any{"claims": 2, "awards": 1, "awarded_eur": "1000.50"}),
 				cellsEq("flagged_by_rule", rulesZero(map[string]any{
+					// R27 (rules version 2): no case recorded
+					// inform_of_rights, so every case open on a day of
+					// 2024 was flagged: a01…a13 and a-old.
+					"R27": 14,
 					// in reflection on a day of 2024: a01 a02 a04 a06 a09
 					// a11, and a-old until 2024-01-20.
 					"R04": 7,
@@ -404,7 +408,8 @@ func TestReportAnnualExactFigures(t *testing.T) {
 				cellsEq("proceedings", kv{"complaint_filed", 0}, kv{"charged", 0}, kv{"convicted", 0},
 					kv{"acquitted", 0}, kv{"dismissed", 0}, kv{"settled", 0}, kv{"immunity", 0}),
 				eq("compensation", map[string]any{"claims": 0, "awards": 0, "awarded_eur": "0.00"}),
-				cellsEq("flagged_by_rule", rulesZero(map[string]any{"R04": 1, "R16": 1, "R19": 1, "R23": 1})...),
+				// R27: neither case recorded inform_of_rights.
+				cellsEq("flagged_by_rule", rulesZero(map[string]any{"R04": 1, "R16": 1, "R19": 1, "R23": 1, "R27": 2})...),
 			},
 		},
 		{

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"github.com/casemgr/casemgr/internal/eligibility"
 	"maps"
 	"net/http"
 	"regexp"
@@ -283,7 +284,7 @@ var wantAllowedIdentifiedNonEU = []string{
 	"start_reflection", "file_complaint", "record_prosecutor_opinion", "decline_cooperation",
 	"return_home", "lose_contact", "close_case",
 	"record_contact_with_trafficker", "end_contact_with_trafficker", "stop_cooperating", "resume_cooperating",
-	"end_guidance", "resume_guidance", "prove_identity", "notify_guardianship", "record_penalization",
+	"end_guidance", "resume_guidance", "prove_identity", "notify_guardianship", "inform_of_rights", "record_penalization",
 	"invoke_non_punishment", "claim_compensation", "award_compensation", "grant_legal_aid",
 	"join_as_civil_party", "report_missing", "report_found",
 }
@@ -324,7 +325,7 @@ func TestCreateCase(t *testing.T) {
 		eq("victim.date_of_birth", "1998-04-17"), eq("victim.gender", "female"), eq("victim.nationality", "NG"),
 		eq("victim.eu_citizen", false), eq("victim.unaccompanied_minor", false),
 		eq("exploitation", []string{"sexual"}), eq("identified_on", "2025-06-10"), eq("identified_by", "police"),
-		eq("deadlines", []any{}), isArray("flags"), eq("rules_version", "be-nrm-2025.1"),
+		eq("deadlines", []any{}), isArray("flags"), eq("rules_version", eligibility.Version),
 		eq("allowed_events", wantAllowedIdentifiedNonEU), nonEmptyString("created_at"), nonEmptyString("updated_at"),
 	}}})
 
@@ -548,7 +549,8 @@ func TestCaseListAndPatch(t *testing.T) {
 		{"?rule=R04", []string{"PAY-2025-0001"}},
 		{"?rule=R24", []string{"PAY-2025-0002"}},
 		{"?rule=R07", nil},
-		{"?severity=medium", []string{"PAY-2025-0002"}},
+		// PAY-2025-0001 too since rules version 2: R27, not yet informed of its rights.
+		{"?severity=medium", []string{"PAY-2025-0002", "PAY-2025-0001"}},
 		{"?severity=info&state=reflection", []string{"PAY-2025-0001"}},
 		{"?proceedings=none", []string{"PAY-2025-0002", "PAY-2025-0001"}},
 		{"?proceedings=charged", nil},
@@ -672,16 +674,16 @@ func TestRecordEvents(t *testing.T) {
 		eq("state", "identified")(t, g)
 	})
 
-	t.Run("closed case allows nothing", func(t *testing.T) {
+	t.Run("closed case allows only reopen_case", func(t *testing.T) {
 		c := w.newCase(uPayoke, "Closed", "Case", "2025-06-01")
 		r := w.event(uPayoke, c, "close_case", "2025-06-02", map[string]any{"data": map[string]any{"reason": "victim_request"}})
 		eq("state", "closed")(t, r)
-		eq("allowed_events", []string{})(t, r)
+		eq("allowed_events", []string{"reopen_case"})(t, r)
 		eq("deadlines", []any{})(t, r)
 		eq("flags", []any{})(t, r)
 		w.run(t, []scenario{{name: "event on a closed case", req: req{method: http.MethodPost, path: "/api/v1/cases/" + c + "/events",
 			token: w.tok[uPayoke], body: ev("prove_identity", "2025-06-03", nil)}, status: http.StatusConflict,
-			checks: []check{eq("allowed_events", []string{})}}})
+			checks: []check{eq("allowed_events", []string{"reopen_case"})}}})
 	})
 }
 
@@ -710,7 +712,7 @@ func TestFlagsAsOf(t *testing.T) {
 	get := func(q string) req { return req{method: http.MethodGet, path: path + q, token: w.tok[uPayoke]} }
 	w.run(t, []scenario{
 		{name: "default today, 31 days left", req: get(""), status: http.StatusOK, checks: []check{
-			eq("as_of", today), eq("rules_version", "be-nrm-2025.1"), isArray("flags"), r04("info", "2025-07-16")}},
+			eq("as_of", today), eq("rules_version", eligibility.Version), isArray("flags"), r04("info", "2025-07-16")}},
 		{name: "15 days left", req: get("?as_of=2025-07-01"), status: http.StatusOK, checks: []check{eq("as_of", "2025-07-01"), r04("medium", "")}},
 		{name: "11 days left", req: get("?as_of=2025-07-05"), status: http.StatusOK, checks: []check{r04("high", "")}},
 		{name: "14 days left", req: get("?as_of=2025-07-02"), status: http.StatusOK, checks: []check{r04("high", "")}},
@@ -894,9 +896,9 @@ func TestHistory(t *testing.T) {
 			if want := slices.Sorted(slices.Values(fields)); !slices.Equal(keys, want) {
 				t.Errorf("item %d keys: got %q, want the 18 audit fields %q", i, keys, want)
 			}
-			if it["case_id"] != id || it["case_ref"] != ref || it["shelter"] != "payoke" || it["rules_version"] != "be-nrm-2025.1" {
-				t.Errorf("item %d: got case_id %v case_ref %v shelter %v rules_version %v, want %s %s payoke be-nrm-2025.1",
-					i, it["case_id"], it["case_ref"], it["shelter"], it["rules_version"], id, ref)
+			if it["case_id"] != id || it["case_ref"] != ref || it["shelter"] != "payoke" || it["rules_version"] != eligibility.Version {
+				t.Errorf("item %d: got case_id %v case_ref %v shelter %v rules_version %v, want %s %s payoke %s",
+					i, it["case_id"], it["case_ref"], it["shelter"], it["rules_version"], id, ref, eligibility.Version)
 			}
 			if _, ok := it["data"].(map[string]any); !ok {
 				t.Errorf("item %d data: got %v, want an object", i, it["data"])

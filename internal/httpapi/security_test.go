@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/casemgr/casemgr/internal/eligibility"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -727,8 +728,8 @@ func TestAuditChainRecomputed(t *testing.T) {
 		if !timeRe.MatchString(r.RecordedAt) {
 			t.Errorf("seq %d: recorded_at %q, want UTC with six fractional digits", r.Seq, r.RecordedAt)
 		}
-		if r.RulesVersion != "be-nrm-2025.1" {
-			t.Errorf("seq %d: rules_version %q, want be-nrm-2025.1", r.Seq, r.RulesVersion)
+		if r.RulesVersion != eligibility.Version {
+			t.Errorf("seq %d: rules_version %q, want %s", r.Seq, r.RulesVersion, eligibility.Version)
 		}
 		if r.NoteDigest != "" && !hexRe.MatchString(r.NoteDigest) {
 			t.Errorf("seq %d: note_digest %q, want hex or empty", r.Seq, r.NoteDigest)
