@@ -21,8 +21,9 @@ var cmdSeedData = &Command{
 	Group:     groupTesting,
 	Long: `Seed-data creates synthetic cases, each with its events and audit records,
 for load and scale tests: through the case service (--mode service, as the
-API would) or a bulk path that writes SQLite directly with the same chain
-(--mode bulk, for large databases). It refuses a database that already
+API would) or a bulk path that writes the rows the service would, hash
+chain included, in large SQLite transactions (--mode bulk, for large
+databases). It refuses a database that already
 holds cases unless --append is given. The same --seed gives the same cases.
 docs/performance.md gives the measured figures.`,
 	Flags: func(fs *flag.FlagSet) func(*invocation) error {
