@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,61 +15,61 @@ import (
 	"github.com/casemgr/casemgr/internal/auditor"
 )
 
-const auditUsage = `usage:
-  casemgr audit verify [--file EXPORT [--filtered] [--checkpoints FILE]]
-  casemgr audit export [--format ndjson|csv|json] [--from D] [--to D] [--shelter S] [--case ID] [--out FILE]
-  casemgr audit checkpoint`
+var cmdAudit = &Command{
+	UsageLine: "audit",
+	Short:     "the audit chain: verify, export, checkpoint",
+	Long: `The audit log is a hash chain: each record holds the hash of the one before
+it, and signed checkpoints (Ed25519, checkpoint.key in the key directory)
+vouch for its head. docs/audit.md describes the formats for third parties.`,
+	Commands: []*Command{cmdAuditVerify, cmdAuditExport, cmdAuditCheckpoint},
+}
 
-// audit runs the audit subcommands.
-func (e env) audit(args []string) error {
-	if len(args) == 0 {
-		return errors.New(auditUsage)
-	}
-	switch args[0] {
-	case "verify":
-		return e.auditVerify(args[1:])
-	case "export":
-		return e.auditExport(args[1:])
-	case "checkpoint":
-		return e.auditCheckpoint(args[1:])
-	}
-	return errors.New(auditUsage)
+var cmdAuditVerify = &Command{
+	UsageLine: "audit verify [--file EXPORT [--filtered] [--checkpoints FILE]]",
+	Short:     "exit 0 if the audit chain (or an export file) is intact, 1 and the first bad seq if not",
+	Long: `Audit verify recomputes the hash chain in the database and compares it with
+every signed checkpoint. It exits 0 when all is intact, and 1 with the first
+bad seq when a record was altered, removed or inserted, or a checkpoint
+contradicts the chain.
+
+With --file it verifies an export (.ndjson, .csv or .json) offline, without
+the database; --checkpoints compares it with the checkpoints published by
+GET /api/v1/audit/checkpoints. An export filtered by shelter or case is not
+a contiguous chain: each record is then checked on its own.`,
+	Flags: func(fs *flag.FlagSet) func(*invocation) error {
+		file := fs.String("file", "", "verify this `EXPORT` file (.ndjson, .csv or .json) instead of the database")
+		filtered := fs.Bool("filtered", false, "with --file: the export was filtered by shelter or case; check each record on its own (implied by the file names the server gives such exports)")
+		checkpoints := fs.String("checkpoints", "", "with --file: compare with these checkpoints (the JSON `FILE` of GET /api/v1/audit/checkpoints)")
+		return func(in *invocation) error { return in.auditVerify(*file, *filtered, *checkpoints) }
+	},
 }
 
 // auditVerify verifies the chain in the database with its checkpoints, or
 // an export file without the database.
-func (e env) auditVerify(args []string) error {
-	fs, c := newFlags("audit verify", e.stderr)
-	file := fs.String("file", "", "verify this export file (.ndjson, .csv or .json) instead of the database")
-	filtered := fs.Bool("filtered", false, "with --file: the export was filtered by shelter or case; check each record on its own (implied by the file names the server gives such exports)")
-	checkpoints := fs.String("checkpoints", "", "with --file: compare with these checkpoints (the JSON of GET /api/v1/audit/checkpoints)")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
+func (in *invocation) auditVerify(file string, filtered bool, checkpoints string) error {
+	if file != "" {
+		return in.verifyFile(file, filtered, checkpoints)
 	}
-	if *file != "" {
-		return e.verifyFile(*file, *filtered, *checkpoints)
-	}
-	if *filtered || *checkpoints != "" {
+	if filtered || checkpoints != "" {
 		return errors.New("audit verify: --filtered and --checkpoints go with --file")
 	}
-	a, err := e.openApp(c)
+	a, err := in.App()
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	rep, err := a.Auditor.Verify(e.ctx)
+	rep, err := a.Auditor.Verify(in.ctx)
 	if err != nil {
 		return err
 	}
 	switch {
 	case rep.OK:
-		fmt.Fprintf(e.stdout, "audit chain intact: %d records, head seq %d, head hash %s\n", rep.Records, rep.HeadSeq, rep.HeadHash)
+		fmt.Fprintf(in.stdout, "audit chain intact: %d records, head seq %d, head hash %s\n", rep.Records, rep.HeadSeq, rep.HeadHash)
 	case rep.FirstBadSeq > 0:
-		fmt.Fprintf(e.stdout, "audit chain BROKEN at seq %d: %s (%d records checked)\n", rep.FirstBadSeq, rep.Reason, rep.Records)
+		fmt.Fprintf(in.stdout, "audit chain BROKEN at seq %d: %s (%d records checked)\n", rep.FirstBadSeq, rep.Reason, rep.Records)
 	default:
-		fmt.Fprintf(e.stdout, "audit checkpoints BAD: %s (chain: %d records, head seq %d)\n", rep.Reason, rep.Records, rep.HeadSeq)
+		fmt.Fprintf(in.stdout, "audit checkpoints BAD: %s (chain: %d records, head seq %d)\n", rep.Reason, rep.Records, rep.HeadSeq)
 	}
-	printCheckpoints(e.stdout, rep.Checkpoints)
+	printCheckpoints(in.stdout, rep.Checkpoints)
 	if !rep.OK {
 		return exitCode(1)
 	}
@@ -148,46 +149,54 @@ func (e env) verifyFile(path string, filtered bool, checkpoints string) error {
 	return nil
 }
 
+var cmdAuditExport = &Command{
+	UsageLine: "audit export [--format ndjson|csv|json] [--from D] [--to D] [--shelter S] [--case ID] [--out FILE]",
+	Short:     "stream the audit log (recorded in the chain as an export)",
+	Long: `Audit export streams the audit log, oldest record first, to standard output
+or to --out (mode 0600, written through a temporary file). The export is
+itself recorded in the chain, by "cli", before it streams. An export
+filtered by --shelter or --case is not a contiguous chain: audit verify
+--file checks its records one by one.`,
+	Flags: func(fs *flag.FlagSet) func(*invocation) error {
+		var q auditor.Query
+		fs.StringVar(&q.Format, "format", "ndjson", "ndjson, csv or json")
+		fs.StringVar(&q.From, "from", "", "first date (YYYY-MM-DD, UTC) of recorded_at, inclusive")
+		fs.StringVar(&q.To, "to", "", "last date (YYYY-MM-DD, UTC) of recorded_at, inclusive")
+		fs.StringVar(&q.Shelter, "shelter", "", "only this shelter's records (the export is then not a contiguous chain)")
+		fs.StringVar(&q.Case, "case", "", "only this case's records (the export is then not a contiguous chain)")
+		out := fs.String("out", "", "write to this `FILE` (mode 0600) instead of standard output")
+		return func(in *invocation) error { return in.auditExport(q, *out) }
+	},
+}
+
 // auditExport writes an export of the audit log, recorded in the chain as
 // an export by "cli".
-func (e env) auditExport(args []string) error {
-	fs, c := newFlags("audit export", e.stderr)
-	var q auditor.Query
-	fs.StringVar(&q.Format, "format", "ndjson", "ndjson, csv or json")
-	fs.StringVar(&q.From, "from", "", "first date (YYYY-MM-DD, UTC) of recorded_at, inclusive")
-	fs.StringVar(&q.To, "to", "", "last date (YYYY-MM-DD, UTC) of recorded_at, inclusive")
-	fs.StringVar(&q.Shelter, "shelter", "", "only this shelter's records (the export is then not a contiguous chain)")
-	fs.StringVar(&q.Case, "case", "", "only this case's records (the export is then not a contiguous chain)")
-	out := fs.String("out", "", "write to this file (mode 0600) instead of standard output")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	a, err := e.openApp(c)
+func (in *invocation) auditExport(q auditor.Query, out string) error {
+	a, err := in.App()
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	x, err := a.Auditor.StartEvents(e.ctx, auditor.CLI, q)
+	x, err := a.Auditor.StartEvents(in.ctx, auditor.CLI, q)
 	if err != nil {
 		return fmt.Errorf("audit export: %w", err)
 	}
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := in.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		x.ProgressRows = 10000
-		x.Progress = func(n int64) { fmt.Fprintf(e.stderr, "exported %d records\n", n) }
+		x.Progress = func(n int64) { fmt.Fprintf(in.stderr, "exported %d records\n", n) }
 	}
 	var n int64
-	if *out == "" {
-		if n, err = x.Stream(e.ctx, e.stdout); err != nil {
+	if out == "" {
+		if n, err = x.Stream(in.ctx, in.stdout); err != nil {
 			return err
 		}
-	} else if n, err = streamToFile(e, x, *out); err != nil {
+	} else if n, err = streamToFile(in.env, x, out); err != nil {
 		return err
 	}
-	dest := *out
+	dest := out
 	if dest == "" {
 		dest = "standard output"
 	}
-	fmt.Fprintf(e.stderr, "exported %d records to %s (this export is seq %d of the chain)\n", n, dest, x.Seq)
+	fmt.Fprintf(in.stderr, "exported %d records to %s (this export is seq %d of the chain)\n", n, dest, x.Seq)
 	return nil
 }
 
@@ -232,29 +241,34 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+var cmdAuditCheckpoint = &Command{
+	UsageLine: "audit checkpoint",
+	Short:     "sign the chain head with the checkpoint key",
+	Long: `Audit checkpoint verifies the chain and, if it is intact, signs its head now
+with the checkpoint key (checkpoint.key in the key directory, generated on
+first use: back it up apart from the database) and prints the checkpoint
+and the public key. The server also signs one daily.`,
+	Flags: noFlags(func(in *invocation) error { return in.auditCheckpoint() }),
+}
+
 // auditCheckpoint signs the chain head now and prints the checkpoint.
-func (e env) auditCheckpoint(args []string) error {
-	fs, c := newFlags("audit checkpoint", e.stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	a, err := e.openApp(c)
+func (in *invocation) auditCheckpoint() error {
+	a, err := in.App()
 	if err != nil {
 		return err
 	}
-	defer a.Close()
 	sg, created, err := a.Auditor.Signer()
 	if err != nil {
 		return err
 	}
 	if created {
-		fmt.Fprintf(e.stdout, "Generated the checkpoint signing key %s (back it up apart from the database; publish the public key below).\n", a.Auditor.KeyPath())
+		fmt.Fprintf(in.stdout, "Generated the checkpoint signing key %s (back it up apart from the database; publish the public key below).\n", a.Auditor.KeyPath())
 	}
-	cp, err := a.Auditor.Checkpoint(e.ctx, auditor.CLI)
+	cp, err := a.Auditor.Checkpoint(in.ctx, auditor.CLI)
 	if err != nil {
 		return fmt.Errorf("audit checkpoint: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "checkpoint signed: seq %d, hash %s, signed_at %s\nsignature: %s\npublic key (key id %s): %s\n",
+	fmt.Fprintf(in.stdout, "checkpoint signed: seq %d, hash %s, signed_at %s\nsignature: %s\npublic key (key id %s): %s\n",
 		cp.Seq, cp.Hash, cp.SignedAt, cp.Signature, sg.KeyID(), audit.EncodePublicKey(sg.PublicKey()))
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
@@ -17,31 +18,45 @@ import (
 	"github.com/casemgr/casemgr/internal/store"
 )
 
-// benchReads runs `casemgr bench-reads`: the latency of the main reads
-// (one case, the first page of the case list, the deadline board) through
-// the case service on this database, one at a time, and the deadline
-// board's SQL through the sqlite3 command-line shell for comparison. It
-// reads only (the read-access log records the reads, as in production).
-func (e env) benchReads(args []string) error {
-	fs, c := newFlags("bench-reads", e.stderr)
-	samples := fs.Int("samples", 2000, "measured calls of each read")
-	warmup := fs.Int("warmup", 100, "unmeasured calls of each read first")
-	within := fs.Int("within", 30, "deadline board horizon in days")
-	shell := fs.String("sqlite3", "sqlite3", "the sqlite3 shell for the raw-SQL comparison (\"\" to skip)")
-	which := fs.String("reads", "get_case,list,deadlines", "the reads to measure, comma-separated")
-	runs := fs.Int("sql-runs", 200, "at most this many runs of the raw SQL per sqlite3 invocation (fewer when a run is slow)")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	a, err := e.openApp(c)
+var cmdBenchReads = &Command{
+	UsageLine: "bench-reads [--samples N] [--warmup N] [--reads LIST] [--within DAYS] [--sqlite3 PATH] [--sql-runs N]",
+	Short:     "latency of GET case, list and deadlines on this database, in process",
+	Group:     groupTesting,
+	Long: `Bench-reads measures the latency of the main reads (one case, the first
+page of the case list, the deadline board) through the case service on
+this SQLite database, one call at a time, and times the deadline board's SQL
+through the sqlite3 command-line shell for comparison. It only reads (the
+read-access log records the reads, as in production). docs/performance.md
+gives the method and the measured figures.`,
+	Flags: func(fs *flag.FlagSet) func(*invocation) error {
+		var o benchReadsFlags
+		fs.IntVar(&o.samples, "samples", 2000, "measured calls of each read")
+		fs.IntVar(&o.warmup, "warmup", 100, "unmeasured calls of each read first")
+		fs.IntVar(&o.within, "within", 30, "deadline board horizon in `DAYS`")
+		fs.StringVar(&o.shell, "sqlite3", "sqlite3", "the sqlite3 shell for the raw-SQL comparison (\"\" to skip)")
+		fs.StringVar(&o.which, "reads", "get_case,list,deadlines", "the reads to measure, comma-separated")
+		fs.IntVar(&o.runs, "sql-runs", 200, "at most this many runs of the raw SQL per sqlite3 invocation (fewer when a run is slow)")
+		return func(in *invocation) error { return in.benchReads(o) }
+	},
+}
+
+// benchReadsFlags are the flags of bench-reads.
+type benchReadsFlags struct {
+	samples, warmup, within, runs int
+	shell, which                  string
+}
+
+// benchReads measures the main reads of the case service, then the
+// deadline board against its raw SQL in the sqlite3 shell.
+func (in *invocation) benchReads(o benchReadsFlags) error {
+	a, err := in.App()
 	if err != nil {
 		return err
 	}
-	defer a.Close()
 	if a.DB.Dialect != store.SQLite {
 		return fmt.Errorf("bench-reads: measures SQLite databases (this one is %s)", a.DB.Dialect)
 	}
-	ctx := e.ctx
+	ctx := in.ctx
 	var nCases, maxRow int64
 	if err := a.DB.Read.WithContext(ctx).Raw("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM cases").Row().Scan(&nCases, &maxRow); err != nil {
 		return fmt.Errorf("bench-reads: %w", err)
@@ -73,7 +88,7 @@ func (e env) benchReads(args []string) error {
 			}
 		}
 	}
-	today := eligibility.Today(e.now())
+	today := eligibility.Today(in.now())
 	ops := []struct {
 		key, name string
 		call      func() error
@@ -90,29 +105,29 @@ func (e env) benchReads(args []string) error {
 			_, err := a.Cases.List(ctx, actor(shelters[rnd.IntN(len(shelters))]), cases.ListQuery{AsOf: today})
 			return err
 		}},
-		{"deadlines", fmt.Sprintf("deadlines (within %d)", *within), func() error {
-			_, err := a.Cases.Deadlines(ctx, actor(shelters[rnd.IntN(len(shelters))]), *within, today, 0, "")
+		{"deadlines", fmt.Sprintf("deadlines (within %d)", o.within), func() error {
+			_, err := a.Cases.Deadlines(ctx, actor(shelters[rnd.IntN(len(shelters))]), o.within, today, 0, "")
 			return err
 		}},
 	}
-	fmt.Fprintf(e.stdout, "bench-reads: %d cases, %d audit records, shelters %s; %d calls of each read after %d warm-up, one at a time, as of %s\n",
-		nCases, headSeq, strings.Join(shelters, ","), *samples, *warmup, today)
-	fmt.Fprintf(e.stdout, "  %-24s %8s %9s %9s %9s %9s\n", "read", "calls", "p50 ms", "p95 ms", "p99 ms", "mean ms")
+	fmt.Fprintf(in.stdout, "bench-reads: %d cases, %d audit records, shelters %s; %d calls of each read after %d warm-up, one at a time, as of %s\n",
+		nCases, headSeq, strings.Join(shelters, ","), o.samples, o.warmup, today)
+	fmt.Fprintf(in.stdout, "  %-24s %8s %9s %9s %9s %9s\n", "read", "calls", "p50 ms", "p95 ms", "p99 ms", "mean ms")
 	selected := map[string]bool{}
-	for _, k := range strings.Split(*which, ",") {
+	for _, k := range strings.Split(o.which, ",") {
 		selected[strings.TrimSpace(k)] = true
 	}
 	for _, op := range ops {
 		if !selected[op.key] {
 			continue
 		}
-		for i := 0; i < *warmup; i++ {
+		for i := 0; i < o.warmup; i++ {
 			if err := op.call(); err != nil {
 				return fmt.Errorf("bench-reads: %s: %w", op.name, err)
 			}
 		}
-		lat := make([]time.Duration, 0, *samples)
-		for i := 0; i < *samples; i++ {
+		lat := make([]time.Duration, 0, o.samples)
+		for i := 0; i < o.samples; i++ {
 			// The random case is drawn inside call; its lookup by rowid
 			// is part of the measure (a few microseconds).
 			t0 := time.Now()
@@ -121,12 +136,12 @@ func (e env) benchReads(args []string) error {
 			}
 			lat = append(lat, time.Since(t0))
 		}
-		printLatencies(e, op.name, lat)
+		printLatencies(in.env, op.name, lat)
 	}
-	if *shell == "" || !selected["deadlines"] {
+	if o.shell == "" || !selected["deadlines"] {
 		return nil
 	}
-	return e.compareBoardWithShell(ctx, a, *shell, shelters[0], today, *within, *samples, *runs)
+	return in.compareBoardWithShell(ctx, a, o.shell, shelters[0], today, o.within, o.samples, o.runs)
 }
 
 func headSeq(ctx context.Context, a *app.App) (int64, error) {

@@ -6,58 +6,78 @@ import (
 	"github.com/casemgr/casemgr/internal/auth"
 )
 
-// caseErase runs `casemgr case erase ID`: destroys the case's identity
-// data; its status history and the audit chain stay verifiable.
-func (e env) caseErase(args []string) error {
-	fs, c := newFlags("case erase", e.stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: casemgr case erase ID")
-	}
-	a, err := e.openApp(c)
+var cmdCase = &Command{
+	UsageLine: "case",
+	Short:     "case data",
+	Commands:  []*Command{cmdCaseErase},
+}
+
+var cmdCaseErase = &Command{
+	UsageLine: "case erase ID",
+	Short:     "destroy a case's identity data (its history stays)",
+	Long: `Case erase destroys the identity data of the case with this ID: its wrapped
+data key, its encrypted names, alias, date of birth and notes, and its
+blind indexes, so the identity cannot be recovered even with the
+key-encryption key. Its state, facts, statistical attributes and the audit
+chain stay, so the history still verifies and statistics do not change.
+The erasure is recorded in the chain (erase_case).`,
+	Args:  1,
+	Flags: noFlags(func(in *invocation) error { return in.caseErase(in.args[0]) }),
+}
+
+// caseErase destroys the case's identity data; its status history and the
+// audit chain stay verifiable.
+func (in *invocation) caseErase(id string) error {
+	a, err := in.App()
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	out, err := a.Cases.Erase(e.ctx, auth.System, fs.Arg(0))
+	out, err := a.Cases.Erase(in.ctx, auth.System, id)
 	if err != nil {
 		return fmt.Errorf("case erase: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "erased the identity data of case %s (%s); its history is kept\n", out.Reference, out.ID)
+	fmt.Fprintf(in.stdout, "erased the identity data of case %s (%s); its history is kept\n", out.Reference, out.ID)
 	if !out.Compacted {
-		fmt.Fprintln(e.stdout, "readers held the write-ahead log: the old pages leave it at the next checkpoint (the server runs one daily)")
+		fmt.Fprintln(in.stdout, "readers held the write-ahead log: the old pages leave it at the next checkpoint (the server runs one daily)")
 	}
 	return nil
 }
 
-// keysRotate runs `casemgr keys rotate`: adds a new key-encryption key,
-// re-wraps every case's data key under it, then retires the old keys. The
-// server may keep running: it reads the key ring again when it meets a
-// key id it does not know.
-func (e env) keysRotate(args []string) error {
-	fs, c := newFlags("keys rotate", e.stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	a, err := e.openApp(c)
+var cmdKeys = &Command{
+	UsageLine: "keys",
+	Short:     "key-encryption keys",
+	Commands:  []*Command{cmdKeysRotate},
+}
+
+var cmdKeysRotate = &Command{
+	UsageLine: "keys rotate",
+	Short:     "new key-encryption key; re-wrap every data key; retire the old one",
+	Long: `Keys rotate adds a new key-encryption key to kek.keys in the key directory,
+re-wraps every case's data key under it, then retires the old key. The
+server may keep running: it reads the key ring again when it meets a key id
+it does not know. If re-wrapping stops, run the command again.`,
+	Flags: noFlags(func(in *invocation) error { return in.keysRotate() }),
+}
+
+// keysRotate adds a new key-encryption key, re-wraps every case's data key
+// under it, then retires the old keys.
+func (in *invocation) keysRotate() error {
+	a, err := in.App()
 	if err != nil {
 		return err
 	}
-	defer a.Close()
 	old := a.Keys.CurrentKEKID()
 	id, err := a.Keys.RotateKEK()
 	if err != nil {
 		return fmt.Errorf("keys rotate: %w", err)
 	}
-	n, err := a.Cases.RewrapKeys(e.ctx, auth.System)
+	n, err := a.Cases.RewrapKeys(in.ctx, auth.System)
 	if err != nil {
 		return fmt.Errorf("keys rotate: new key %s added, but re-wrapping stopped after %d keys (run the command again): %w", id, n, err)
 	}
 	if err := a.Keys.RetireKEK(old); err != nil {
 		return fmt.Errorf("keys rotate: retire %s: %w", old, err)
 	}
-	fmt.Fprintf(e.stdout, "key-encryption key rotated: %s -> %s, %d data keys re-wrapped, %s retired\n", old, id, n, old)
+	fmt.Fprintf(in.stdout, "key-encryption key rotated: %s -> %s, %d data keys re-wrapped, %s retired\n", old, id, n, old)
 	return nil
 }

@@ -13,58 +13,79 @@ import (
 	"github.com/casemgr/casemgr/internal/loadgen"
 )
 
-// loadtest runs `casemgr loadtest`: drives a running server over HTTP and
-// measures, in the same run, the baselines it is compared with.
-func (e env) loadtest(args []string) error {
-	fs := flag.NewFlagSet("casemgr loadtest", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	url := fs.String("url", "http://127.0.0.1:8080", "base URL of the running server")
-	username := fs.String("username", "", "caseworker or supervisor to log in as")
-	password := fs.String("password", "", "its password (prefer --password-stdin or --users-file: flags show in ps)")
-	pwStdin := fs.Bool("password-stdin", false, "read the password of --username from the first line of standard input")
-	usersFile := fs.String("users-file", "", "file of username:password lines (caseworkers or supervisors); clients use them round-robin")
-	clients := fs.Int("clients", 16, "concurrent clients")
-	duration := fs.Duration("duration", 10*time.Second, "length of the measured phase (and of each baseline)")
-	maxRequests := fs.Int64("max-requests", 1_000_000, "at most this many requests in the measured phase (and in each baseline)")
-	mixFlag := fs.String("mix", "80:20", "reads:writes")
-	casesPer := fs.Int("cases-per-client", 2, "cases each client opens before the measured phase (targets of its writes)")
-	scratch := fs.String("scratch-dir", os.TempDir(), "directory of the scratch SQLite file of the write baseline (use the server's file system)")
-	noBase := fs.Bool("no-baselines", false, "skip the baselines")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	mix, err := loadgen.ParseMix(*mixFlag)
+var cmdLoadtest = &Command{
+	UsageLine: "loadtest --url URL (--username U --password-stdin | --users-file F) [--clients N] [--duration T] [--mix R:W]",
+	Short:     "drive a running server over HTTP; compare with baselines measured in the same run",
+	Group:     groupTesting,
+	NoConfig:  true,
+	Long: `Loadtest drives a running server over HTTP with concurrent clients, each
+logged in as a caseworker or supervisor, reading and writing cases in the
+proportion of --mix. It first measures, in the same run, the baselines it is
+compared with: a bare HTTP handler for reads and durable one-row SQLite
+commits for writes. It does not read a deployment's configuration.
+docs/performance.md gives the method and the measured figures.`,
+	Flags: func(fs *flag.FlagSet) func(*invocation) error {
+		var o loadtestFlags
+		fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base `URL` of the running server")
+		fs.StringVar(&o.username, "username", "", "caseworker or supervisor to log in as")
+		fs.StringVar(&o.password, "password", "", "its password (prefer --password-stdin or --users-file: flags show in ps)")
+		fs.BoolVar(&o.pwStdin, "password-stdin", false, "read the password of --username from the first line of standard input")
+		fs.StringVar(&o.usersFile, "users-file", "", "`FILE` of username:password lines (caseworkers or supervisors); clients use them round-robin")
+		fs.IntVar(&o.clients, "clients", 16, "concurrent clients")
+		fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the measured phase (and of each baseline)")
+		fs.Int64Var(&o.maxRequests, "max-requests", 1_000_000, "at most this many requests in the measured phase (and in each baseline)")
+		fs.StringVar(&o.mix, "mix", "80:20", "reads:writes")
+		fs.IntVar(&o.casesPer, "cases-per-client", 2, "cases each client opens before the measured phase (targets of its writes)")
+		fs.StringVar(&o.scratch, "scratch-dir", os.TempDir(), "directory of the scratch SQLite file of the write baseline (use the server's file system)")
+		fs.BoolVar(&o.noBase, "no-baselines", false, "skip the baselines")
+		return func(in *invocation) error { return in.loadtest(o) }
+	},
+}
+
+// loadtestFlags are the flags of loadtest.
+type loadtestFlags struct {
+	url, username, password, usersFile, mix, scratch string
+	pwStdin, noBase                                  bool
+	clients, casesPer                                int
+	duration                                         time.Duration
+	maxRequests                                      int64
+}
+
+// loadtest drives a running server over HTTP and measures, in the same
+// run, the baselines it is compared with.
+func (in *invocation) loadtest(o loadtestFlags) error {
+	mix, err := loadgen.ParseMix(o.mix)
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
-	users, err := loadtestUsers(*usersFile, *username, *password, *pwStdin, e.stdin)
+	users, err := loadtestUsers(o.usersFile, o.username, o.password, o.pwStdin, in.stdin)
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
-	if *clients <= 0 || *duration <= 0 {
+	if o.clients <= 0 || o.duration <= 0 {
 		return errors.New("loadtest: want --clients > 0 and --duration > 0")
 	}
 	sum := &loadgen.Summary{}
-	if !*noBase {
+	if !o.noBase {
 		if mix.Reads > 0 {
-			fmt.Fprintf(e.stderr, "loadtest: baseline reads (bare echo handler), %d clients, %s\n", *clients, *duration)
-			if sum.ReadsBase, err = loadgen.BaselineReads(e.ctx, *clients, *duration, *maxRequests); err != nil {
+			fmt.Fprintf(in.stderr, "loadtest: baseline reads (bare echo handler), %d clients, %s\n", o.clients, o.duration)
+			if sum.ReadsBase, err = loadgen.BaselineReads(in.ctx, o.clients, o.duration, o.maxRequests); err != nil {
 				return err
 			}
 		}
 		if mix.Writes > 0 {
-			fmt.Fprintf(e.stderr, "loadtest: baseline writes (durable one-row commits in %s), %d writers, %s\n", *scratch, *clients, *duration)
-			if sum.WritesBase, err = loadgen.BaselineWrites(e.ctx, *scratch, *clients, *duration, *maxRequests); err != nil {
+			fmt.Fprintf(in.stderr, "loadtest: baseline writes (durable one-row commits in %s), %d writers, %s\n", o.scratch, o.clients, o.duration)
+			if sum.WritesBase, err = loadgen.BaselineWrites(in.ctx, o.scratch, o.clients, o.duration, o.maxRequests); err != nil {
 				return err
 			}
 		}
 	}
-	fmt.Fprintf(e.stderr, "loadtest: %s, %d clients, mix %s, %s\n", *url, *clients, mix, *duration)
-	rep, err := loadgen.Run(e.ctx, loadgen.Options{BaseURL: *url, Users: users, Clients: *clients, Duration: *duration,
-		MaxRequests: *maxRequests, Mix: mix, CasesPerClient: *casesPer, Now: e.now, Seed: uint64(e.now().UnixNano())})
+	fmt.Fprintf(in.stderr, "loadtest: %s, %d clients, mix %s, %s\n", o.url, o.clients, mix, o.duration)
+	rep, err := loadgen.Run(in.ctx, loadgen.Options{BaseURL: o.url, Users: users, Clients: o.clients, Duration: o.duration,
+		MaxRequests: o.maxRequests, Mix: mix, CasesPerClient: o.casesPer, Now: in.now, Seed: uint64(in.now().UnixNano())})
 	if rep != nil {
 		sum.Run = rep
-		sum.WriteText(e.stdout)
+		sum.WriteText(in.stdout)
 	}
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)

@@ -1,12 +1,11 @@
 // Command casemgr is the case-management server for shelters that assist
 // victims of human trafficking on the Belgian National Referral Mechanism
-// path, and its administration commands. See README.md.
+// path, and its administration commands. See README.md; `casemgr help`
+// lists the commands (the table in command.go).
 package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -17,11 +16,6 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		var ec exitCode
-		if errors.As(err, &ec) {
-			os.Exit(int(ec))
-		}
-		fmt.Fprintln(os.Stderr, "casemgr:", err)
-		os.Exit(2)
+		os.Exit(status(err, os.Stderr))
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"github.com/casemgr/casemgr/internal/store"
 )
 
-const migrateDataUsage = "usage: casemgr migrate-data --from sqlite:PATH --to postgres:DSN [--batch N]"
-
 // parseFrom returns the SQLite file of --from sqlite:PATH.
 func parseFrom(v string) (string, error) {
 	path, ok := strings.CutPrefix(v, "sqlite:")
@@ -45,76 +43,82 @@ func parseTo(v string) (string, error) {
 	return dsn, nil
 }
 
-// migrateData runs `casemgr migrate-data --from sqlite:PATH --to
-// postgres:DSN`: it copies a SQLite deployment into an empty PostgreSQL
-// database (migrating it first), then checks the row count of every table
-// and the audit chain on the target before committing. The source is only
-// read; stop the server first so that nothing is written meanwhile. The
-// key files stay where they are: the PostgreSQL servers need the same key
-// directory.
-func (e env) migrateData(args []string) error {
-	fs := flag.NewFlagSet("casemgr migrate-data", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	from := fs.String("from", "", "source: sqlite:PATH of the database file")
-	to := fs.String("to", "", "target: postgres:DSN of an empty database (tables are created)")
-	batch := fs.Int("batch", 500, "rows per INSERT")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
+var cmdMigrateData = &Command{
+	UsageLine: "migrate-data --from sqlite:PATH --to postgres:DSN [--batch N]",
+	Short:     "copy a SQLite deployment into an empty PostgreSQL database and verify it",
+	NoConfig:  true,
+	Long: `Migrate-data copies a SQLite deployment into an empty PostgreSQL database
+(migrating it first), then checks the row count of every table and the
+audit chain on the target before committing. The source is only read; stop
+the server first so that nothing is written meanwhile. The key files stay
+where they are: the PostgreSQL servers need the same key directory.
+
+--to takes postgres:DSN or a bare postgres:// URL; the DSN is never echoed.`,
+	Flags: func(fs *flag.FlagSet) func(*invocation) error {
+		from := fs.String("from", "", "source: sqlite:`PATH` of the database file")
+		to := fs.String("to", "", "target: postgres:`DSN` of an empty database (tables are created)")
+		batch := fs.Int("batch", 500, "rows per INSERT")
+		return func(in *invocation) error { return in.migrateData(*from, *to, *batch) }
+	},
+}
+
+// migrateData copies a SQLite deployment into an empty PostgreSQL
+// database and verifies the copy before committing it.
+func (in *invocation) migrateData(from, to string, batch int) error {
+	if from == "" || to == "" {
+		return errors.New(in.cmd.usage())
 	}
-	if *from == "" || *to == "" || fs.NArg() > 0 {
-		return errors.New(migrateDataUsage)
-	}
-	if *batch < 1 {
+	if batch < 1 {
 		return errors.New("migrate-data: --batch must be at least 1")
 	}
-	path, err := parseFrom(*from)
+	path, err := parseFrom(from)
 	if err != nil {
 		return err
 	}
-	dsn, err := parseTo(*to)
+	dsn, err := parseTo(to)
 	if err != nil {
 		return err
 	}
-	src, err := store.Open(store.Options{Driver: store.SQLite, Path: path, Now: e.now})
+	src, err := store.Open(store.Options{Driver: store.SQLite, Path: path, Now: in.now})
 	if err != nil {
 		return fmt.Errorf("migrate-data: source: %w", err)
 	}
 	defer src.Close()
-	res, err := audit.VerifyDB(e.ctx, src.Read)
+	res, err := audit.VerifyDB(in.ctx, src.Read)
 	if err != nil {
 		return fmt.Errorf("migrate-data: source: %w", err)
 	}
 	if !res.OK {
 		return fmt.Errorf("migrate-data: the source's audit chain is broken at seq %d (%s): nothing copied", res.FirstBadSeq, res.Reason)
 	}
-	dst, err := store.Open(store.Options{Driver: store.Postgres, DSN: dsn, Now: e.now})
+	dst, err := store.Open(store.Options{Driver: store.Postgres, DSN: dsn, Now: in.now})
 	if err != nil {
 		return fmt.Errorf("migrate-data: target: %w", err)
 	}
 	defer dst.Close()
-	rep, err := store.Copy(e.ctx, src, dst, store.CopyOptions{BatchRows: *batch,
+	rep, err := store.Copy(in.ctx, src, dst, store.CopyOptions{BatchRows: batch,
 		Verify: func(ctx context.Context, tx *gorm.DB) error { return sameChain(ctx, tx, res) }})
 	if err != nil {
 		return fmt.Errorf("migrate-data: %w", err)
 	}
-	after, err := audit.VerifyDB(e.ctx, dst.Read)
+	after, err := audit.VerifyDB(in.ctx, dst.Read)
 	if err != nil {
 		return fmt.Errorf("migrate-data: verify the target after the copy: %w", err)
 	}
 	if !after.OK || after.HeadHash != res.HeadHash {
 		return fmt.Errorf("migrate-data: the committed target's chain is not the source's: %+v", after)
 	}
-	fmt.Fprintf(e.stdout, "target schema at version %d (applied now: %s)\n", rep.SchemaVersion, versions(rep.Migrated))
-	fmt.Fprintf(e.stdout, "%-22s %10s %10s\n", "table", "source", "target")
+	fmt.Fprintf(in.stdout, "target schema at version %d (applied now: %s)\n", rep.SchemaVersion, versions(rep.Migrated))
+	fmt.Fprintf(in.stdout, "%-22s %10s %10s\n", "table", "source", "target")
 	var total int64
 	for _, t := range rep.Tables {
-		fmt.Fprintf(e.stdout, "%-22s %10d %10d\n", t.Table, t.Source, t.Target)
+		fmt.Fprintf(in.stdout, "%-22s %10d %10d\n", t.Table, t.Source, t.Target)
 		total += t.Target
 	}
-	fmt.Fprintf(e.stdout, "row counts match in all %d tables (%d rows)\n", len(rep.Tables), total)
-	fmt.Fprintf(e.stdout, "audit chain intact on the target: %d records, head seq %d, head hash %s (as in the source)\n",
+	fmt.Fprintf(in.stdout, "row counts match in all %d tables (%d rows)\n", len(rep.Tables), total)
+	fmt.Fprintf(in.stdout, "audit chain intact on the target: %d records, head seq %d, head hash %s (as in the source)\n",
 		after.Records, after.HeadSeq, after.HeadHash)
-	fmt.Fprintln(e.stdout, "Next: give every server the same key directory (security.key_dir) as the SQLite deployment, and set database.driver: postgres and database.dsn.")
+	fmt.Fprintln(in.stdout, "Next: give every server the same key directory (security.key_dir) as the SQLite deployment, and set database.driver: postgres and database.dsn.")
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 
@@ -11,22 +12,13 @@ import (
 	"github.com/casemgr/casemgr/internal/report"
 )
 
-const reportUsage = `usage:
-  casemgr report annual --year Y [--format json|csv|xlsx] [--shelter S] [--exact] [--cutoff SEQ] [--as-of D] [--out FILE]
-  casemgr report anonymized --year Y [--k N] [--format csv|ndjson] [--cutoff SEQ] [--as-of D] [--out FILE]`
-
-// report runs the report subcommands. Both are recorded in the audit chain.
-func (e env) report(args []string) error {
-	if len(args) == 0 {
-		return errors.New(reportUsage)
-	}
-	switch args[0] {
-	case "annual":
-		return e.reportAnnual(args[1:])
-	case "anonymized":
-		return e.reportAnonymized(args[1:])
-	}
-	return errors.New(reportUsage)
+var cmdReport = &Command{
+	UsageLine: "report",
+	Short:     "statistics: annual report, anonymized export",
+	Long: `Reports read the audit chain up to a cut-off seq (its head by default), so
+that the same --cutoff and --as-of reproduce an earlier report; each report
+handed out is recorded in the chain with the digest of its bytes.`,
+	Commands: []*Command{cmdReportAnnual, cmdReportAnonymized},
 }
 
 // reportFlags are the flags shared by the report subcommands.
@@ -38,8 +30,18 @@ type reportFlags struct {
 	out    string
 }
 
-// openReport checks the shared flags and opens the app; the caller closes it.
-func (e env) openReport(cmd string, c *common, r reportFlags) (*app.App, eligibility.Date, error) {
+// reportFlags declares the flags that the report commands share, with the
+// help of each command's own (year and format differ).
+func (r *reportFlags) declare(fs *flag.FlagSet, year, formats, format, cutoff, asOf string) {
+	fs.IntVar(&r.year, "year", 0, year)
+	fs.StringVar(&r.format, "format", format, formats)
+	fs.Int64Var(&r.cutoff, "cutoff", 0, cutoff)
+	fs.StringVar(&r.asOf, "as-of", "", asOf)
+	fs.StringVar(&r.out, "out", "", "write to this `FILE` (mode 0600) instead of standard output")
+}
+
+// openReport checks the shared flags and opens the app.
+func (in *invocation) openReport(cmd string, r reportFlags) (*app.App, eligibility.Date, error) {
 	if r.year == 0 {
 		return nil, eligibility.Date{}, fmt.Errorf("%s: --year is required", cmd)
 	}
@@ -50,78 +52,90 @@ func (e env) openReport(cmd string, c *common, r reportFlags) (*app.App, eligibi
 			return nil, asOf, fmt.Errorf("%s: --as-of: want YYYY-MM-DD: %w", cmd, err)
 		}
 	}
-	a, err := e.openApp(c)
+	a, err := in.App()
 	return a, asOf, err
+}
+
+var cmdReportAnnual = &Command{
+	UsageLine: "report annual --year Y [--format json|csv|xlsx] [--shelter S] [--exact] [--cutoff SEQ] [--as-of D] [--out FILE]",
+	Short:     "national statistics of a year (small-cell protected unless --exact with --shelter)",
+	Long: `Report annual writes the national statistics of a calendar year, counted
+from the audit chain and the cases' statistical attributes (never names or
+dates of birth; docs/statistics.md lists the figures). A report on every
+shelter leaves the shelters, so its small counts are hidden (small-cell
+protection); --exact with --shelter gives one shelter exact counts for its
+own use. xlsx files are always protected.`,
+	Flags: func(fs *flag.FlagSet) func(*invocation) error {
+		var r reportFlags
+		r.declare(fs, "calendar year to report on (required)", "json, csv or xlsx", "json",
+			"last audit seq to read (default: the chain's head); reproduces an earlier report",
+			"last day counted, YYYY-MM-DD (default: today, capped at the year's end)")
+		shelter := fs.String("shelter", "", "one shelter's report (default: all shelters)")
+		exact := fs.Bool("exact", false, "with --shelter and json or csv: exact counts, no small-cell protection (for the shelter's own use)")
+		return func(in *invocation) error { return in.reportAnnual(r, *shelter, *exact) }
+	},
 }
 
 // reportAnnual writes the annual report. A report covering every shelter
 // leaves the shelter, so it is small-cell protected unless --exact is
 // given with --shelter (the shelter's own use); xlsx files always are.
-func (e env) reportAnnual(args []string) error {
-	fs, c := newFlags("report annual", e.stderr)
-	var r reportFlags
-	fs.IntVar(&r.year, "year", 0, "calendar year to report on (required)")
-	fs.StringVar(&r.format, "format", "json", "json, csv or xlsx")
-	shelter := fs.String("shelter", "", "one shelter's report (default: all shelters)")
-	exact := fs.Bool("exact", false, "with --shelter and json or csv: exact counts, no small-cell protection (for the shelter's own use)")
-	fs.Int64Var(&r.cutoff, "cutoff", 0, "last audit seq to read (default: the chain's head); reproduces an earlier report")
-	fs.StringVar(&r.asOf, "as-of", "", "last day counted, YYYY-MM-DD (default: today, capped at the year's end)")
-	fs.StringVar(&r.out, "out", "", "write to this file (mode 0600) instead of standard output")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	if *exact && *shelter == "" {
+func (in *invocation) reportAnnual(r reportFlags, shelter string, exact bool) error {
+	if exact && shelter == "" {
 		return errors.New("report annual: --exact goes with --shelter: a report on every shelter leaves the shelters and is protected")
 	}
-	a, asOf, err := e.openReport("report annual", c, r)
+	a, asOf, err := in.openReport("report annual", r)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	x, err := a.Reports.ExportAnnual(e.ctx, auditor.CLI, report.AnnualQuery{
-		Year: r.year, Shelter: *shelter, Cutoff: r.cutoff, AsOf: asOf, Protect: !*exact}, r.format)
+	x, err := a.Reports.ExportAnnual(in.ctx, auditor.CLI, report.AnnualQuery{
+		Year: r.year, Shelter: shelter, Cutoff: r.cutoff, AsOf: asOf, Protect: !exact}, r.format)
 	if err != nil {
 		return fmt.Errorf("report annual: %w", err)
 	}
-	if err := e.writeOut(x.Body, r.out); err != nil {
+	if err := in.writeOut(x.Body, r.out); err != nil {
 		return fmt.Errorf("report annual: %w", err)
 	}
 	prot := "no small-cell protection"
 	if x.Annual.Protection.Applied {
 		prot = fmt.Sprintf("small-cell protection below %d", x.Annual.Protection.Threshold)
 	}
-	fmt.Fprintf(e.stderr, "annual report %d: %s victims identified, audit seq %d, as of %s, rules %s, %s\n",
+	fmt.Fprintf(in.stderr, "annual report %d: %s victims identified, audit seq %d, as of %s, rules %s, %s\n",
 		x.Annual.Year, x.Annual.Victims.Identified.Shown(), x.Cutoff.Seq, x.Cutoff.AsOf, x.Annual.RulesVersion, prot)
 	return nil
 }
 
+var cmdReportAnonymized = &Command{
+	UsageLine: "report anonymized --year Y [--k N] [--format csv|ndjson] [--cutoff SEQ] [--as-of D] [--out FILE]",
+	Short:     "k-anonymous record-level export (CTDC columns); recorded in the chain",
+	Long: `Report anonymized writes one row per victim registered in the year, in the
+coarse columns of the Counter Trafficking Data Collaborative (CTDC); a row
+whose values are shared by fewer than k rows is dropped (suppressed), and
+the count of those is printed. Auditors get the same over HTTP.`,
+	Flags: func(fs *flag.FlagSet) func(*invocation) error {
+		var r reportFlags
+		r.declare(fs, "year of registration (required)", "csv or ndjson", "csv",
+			"last audit seq to read (default: the chain's head)",
+			"date of the NRM state and proceedings, YYYY-MM-DD (default: today, capped at the year's end)")
+		k := fs.Int("k", 0, "k of k-anonymity, 2 to 1000 (default: reports.k, 11)")
+		return func(in *invocation) error { return in.reportAnonymized(r, *k) }
+	},
+}
+
 // reportAnonymized writes the k-anonymous record-level export.
-func (e env) reportAnonymized(args []string) error {
-	fs, c := newFlags("report anonymized", e.stderr)
-	var r reportFlags
-	fs.IntVar(&r.year, "year", 0, "year of registration (required)")
-	fs.StringVar(&r.format, "format", "csv", "csv or ndjson")
-	k := fs.Int("k", 0, "k of k-anonymity, 2 to 1000 (default: reports.k, 11)")
-	fs.Int64Var(&r.cutoff, "cutoff", 0, "last audit seq to read (default: the chain's head)")
-	fs.StringVar(&r.asOf, "as-of", "", "date of the NRM state and proceedings, YYYY-MM-DD (default: today, capped at the year's end)")
-	fs.StringVar(&r.out, "out", "", "write to this file (mode 0600) instead of standard output")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	a, asOf, err := e.openReport("report anonymized", c, r)
+func (in *invocation) reportAnonymized(r reportFlags, k int) error {
+	a, asOf, err := in.openReport("report anonymized", r)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	x, err := a.Reports.ExportAnonymized(e.ctx, auditor.CLI, report.AnonymizedQuery{
-		Year: r.year, K: *k, Cutoff: r.cutoff, AsOf: asOf}, r.format)
+	x, err := a.Reports.ExportAnonymized(in.ctx, auditor.CLI, report.AnonymizedQuery{
+		Year: r.year, K: k, Cutoff: r.cutoff, AsOf: asOf}, r.format)
 	if err != nil {
 		return fmt.Errorf("report anonymized: %w", err)
 	}
-	if err := e.writeOut(x.Body, r.out); err != nil {
+	if err := in.writeOut(x.Body, r.out); err != nil {
 		return fmt.Errorf("report anonymized: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "anonymized export %d: %d rows, %d suppressed (k=%d), audit seq %d, rules %s\n",
+	fmt.Fprintf(in.stderr, "anonymized export %d: %d rows, %d suppressed (k=%d), audit seq %d, rules %s\n",
 		x.Meta.Year, x.Meta.Rows, x.Meta.Suppressed, x.Meta.K, x.Cutoff.Seq, x.Meta.RulesVersion)
 	return nil
 }

@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/casemgr/casemgr/internal/app"
-	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/config"
 )
 
@@ -24,33 +20,20 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-const usage = `usage: casemgr <command> [flags]
-
-commands:
-  serve   [--listen ADDR] [--demo]     start the server (creates and migrates the database if needed)
-  migrate                              apply schema migrations and exit
-  migrate-data --from sqlite:PATH --to postgres:DSN
-                                       copy a SQLite deployment into an empty PostgreSQL database and verify it
-  user add --username U --role R [--shelter S] --password-stdin
-  audit verify [--file EXPORT]         exit 0 if the audit chain (or an export file) is intact, 1 and the first bad seq if not
-  audit export [--format ndjson|csv] [--from D] [--to D] [--out FILE]
-                                       stream the audit log (recorded in the chain as an export)
-  audit checkpoint                     sign the chain head with the checkpoint key
-  report annual --year Y [--format json|csv|xlsx] [--shelter S] [--exact] [--out FILE]
-                                       national statistics of a year (small-cell protected unless --exact with --shelter)
-  report anonymized --year Y [--k N] [--format csv|ndjson] [--out FILE]
-                                       k-anonymous record-level export (CTDC columns); recorded in the chain
-  case erase ID                        destroy a case's identity data (its history stays)
-  keys rotate                          new key-encryption key; re-wrap every data key; retire the old one
-  backup --out FILE                    consistent online copy of the database (VACUUM INTO); never overwrites
-  seed-data --cases N --events-per-case M [--shelters a,b] [--mode auto|service|bulk]
-                                       synthetic cases for load and scale tests (test databases only)
-  loadtest --url URL (--username U --password-stdin | --users-file F) [--clients N] [--duration T] [--mix R:W]
-                                       drive a running server over HTTP; compare with baselines measured in the same run
-  bench-reads [--samples N]            latency of GET case, list and deadlines on this database, in process
-
-every command but migrate-data and loadtest takes --config FILE and --data DIR (default ./data)
-`
+// status is the exit status of a command that returned err, which it
+// prints unless the command already said what happened (exitCode): 0 for
+// success, 2 for any other error, usage errors included.
+func status(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		return int(ec)
+	}
+	fmt.Fprintln(stderr, "casemgr:", err)
+	return 2
+}
 
 // env bundles what a command may touch, so that tests can run commands in
 // process.
@@ -63,74 +46,122 @@ type env struct {
 	now    func() time.Time
 }
 
-// run executes one casemgr command.
+// run executes one casemgr command: it finds the command in the table
+// (commands), parses its flags and runs it. No arguments print the help and
+// exit 2; an unknown command prints it to standard error and is an error
+// (exit 2).
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
-		if len(args) == 0 {
-			return exitCode(2)
-		}
-		return nil
+	if len(args) == 0 {
+		printHelp(stdout)
+		return exitCode(2)
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return e.serve(rest)
-	case "migrate":
-		return e.migrate(rest)
-	case "migrate-data":
-		return e.migrateData(rest)
-	case "user":
-		if len(rest) == 0 || rest[0] != "add" {
-			return fmt.Errorf("usage: casemgr user add --username U --role R [--shelter S] --password-stdin")
+	switch args[0] {
+	case "help", "-h", "--help":
+		return help(stdout, args[1:])
+	}
+	c, rest, err := find(commands, args)
+	if errors.Is(err, errUnknownCommand) {
+		printHelp(stderr)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	if err != nil {
+		return err
+	}
+	return e.runCommand(c, rest)
+}
+
+// runCommand parses a command's flags, before or after its positional
+// arguments, checks the number of those, and runs it; the app it opened,
+// if any, is closed when it returns.
+func (e env) runCommand(c *Command, args []string) error {
+	in := &invocation{env: e, cmd: c}
+	fs, runFn := c.flagSet(e.stderr, in)
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitCode(2) // the flag package printed the error and the usage
+	}
+	if len(pos) != c.Args {
+		return errors.New(c.usage())
+	}
+	in.args = pos
+	defer in.close()
+	return runFn(in)
+}
+
+// parseInterleaved parses flags that come before, between or after the
+// positional arguments (the flag package stops at the first of these):
+// parse, take one positional argument, parse the rest again. After "--"
+// every argument is positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
 		}
-		return e.userAdd(rest[1:])
-	case "case":
-		if len(rest) == 0 || rest[0] != "erase" {
-			return fmt.Errorf("usage: casemgr case erase ID")
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
 		}
-		return e.caseErase(rest[1:])
-	case "keys":
-		if len(rest) == 0 || rest[0] != "rotate" {
-			return fmt.Errorf("usage: casemgr keys rotate")
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
 		}
-		return e.keysRotate(rest[1:])
-	case "backup":
-		return e.backup(rest)
-	case "seed-data":
-		return e.seedData(rest)
-	case "loadtest":
-		return e.loadtest(rest)
-	case "bench-reads":
-		return e.benchReads(rest)
-	case "audit":
-		return e.audit(rest)
-	case "report":
-		return e.report(rest)
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 }
 
-// common are the flags of every command.
-type common struct {
-	config string
-	data   string
+// invocation is one run of a command: its environment, its positional
+// arguments, and the configuration and app it opens on demand.
+type invocation struct {
+	env
+	cmd        *Command
+	args       []string
+	configFile string // --config
+	dataDir    string // --data
+	cfg        *config.Config
+	app        *app.App
 }
 
-func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
-	fs := flag.NewFlagSet("casemgr "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := &common{}
-	fs.StringVar(&c.config, "config", "", "YAML configuration file (see config.example.yaml)")
-	fs.StringVar(&c.data, "data", "", "data directory: database and key files (default ./data)")
-	return fs, c
+// Config loads the configuration once (--config, the environment, --data).
+// A command may change it before App opens the app with it.
+func (in *invocation) Config() (*config.Config, error) {
+	if in.cfg == nil {
+		cfg, err := config.Load(in.configFile, in.getenv, in.dataDir)
+		if err != nil {
+			return nil, err
+		}
+		in.cfg = &cfg
+	}
+	return in.cfg, nil
 }
 
-func (e env) load(c *common) (config.Config, error) {
-	return config.Load(c.config, e.getenv, c.data)
+// App opens the application (configuration, data directory, database and
+// key files) once; runCommand closes it after the command. Commands call
+// it after checking their flags, so a usage error never touches the data.
+func (in *invocation) App() (*app.App, error) {
+	if in.app != nil {
+		return in.app, nil
+	}
+	cfg, err := in.Config()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Server.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", cfg.Server.DataDir, err)
+	}
+	a, err := app.Open(in.ctx, *cfg, in.now, in.logger(*cfg))
+	if err != nil {
+		return nil, err
+	}
+	in.app = a
+	return a, nil
+}
+
+func (in *invocation) close() {
+	if in.app != nil {
+		in.app.Close()
+	}
 }
 
 func (e env) logger(cfg config.Config) *slog.Logger {
@@ -146,139 +177,4 @@ func (e env) logger(cfg config.Config) *slog.Logger {
 		return slog.New(slog.NewTextHandler(e.stderr, opts))
 	}
 	return slog.New(slog.NewJSONHandler(e.stderr, opts))
-}
-
-// openApp loads the configuration of a command and opens the application.
-func (e env) openApp(c *common) (*app.App, error) {
-	cfg, err := e.load(c)
-	if err != nil {
-		return nil, err
-	}
-	return e.open(cfg)
-}
-
-func (e env) open(cfg config.Config) (*app.App, error) {
-	if err := os.MkdirAll(cfg.Server.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w", cfg.Server.DataDir, err)
-	}
-	return app.Open(e.ctx, cfg, e.now, e.logger(cfg))
-}
-
-func (e env) serve(args []string) error {
-	fs, c := newFlags("serve", e.stderr)
-	listen := fs.String("listen", "", "address to listen on (default server.listen, 127.0.0.1:8080)")
-	demo := fs.Bool("demo", false, "load demo users (passwords printed) and demo cases")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	cfg, err := e.load(c)
-	if err != nil {
-		return err
-	}
-	if *listen != "" {
-		cfg.Server.Listen = *listen
-	}
-	a, err := e.open(cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if len(a.CreatedKeys) > 0 {
-		fmt.Fprintf(e.stdout, "Generated secrets in %s: %s (keep them out of the database backups, and back them up separately).\n",
-			cfg.KeyDir(), strings.Join(a.CreatedKeys, ", "))
-	}
-	pw, created, err := a.EnsureFirstAdmin(e.ctx)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
-	}
-	scheme := "http"
-	if cfg.Server.TLSCertFile != "" {
-		scheme = "https"
-	}
-	base := scheme + "://" + ln.Addr().String()
-	if created {
-		fmt.Fprintf(e.stdout, `
-First start: an administrator account was created.
-  username: admin
-  password: %s
-This password is shown only once. Log in with:
-  curl -s -X POST %s/api/v1/auth/login -H 'Content-Type: application/json' \
-       -d '{"username":"admin","password":"%s"}'
-then create users for your shelter with POST /api/v1/users (see README.md).
-
-`, pw, base, pw)
-	}
-	if *demo {
-		users, err := a.LoadDemo(e.ctx)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		fmt.Fprintln(e.stdout, "DEMO DATA loaded (cases marked \"demo\": true; not real people). Demo accounts:")
-		for _, u := range users {
-			fmt.Fprintf(e.stdout, "  %-24s %-11s %-8s password: %s\n", u.Username, u.Role, u.Shelter, u.Password)
-		}
-	}
-	fmt.Fprintf(e.stdout, "casemgr listening on %s (data in %s)\n", base, cfg.Server.DataDir)
-	return a.Serve(e.ctx, ln)
-}
-
-func (e env) migrate(args []string) error {
-	fs, c := newFlags("migrate", e.stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	a, err := e.openApp(c)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	applied, latest, err := a.DB.SchemaVersion(e.ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "schema at version %d of %d\n", applied, latest)
-	return nil
-}
-
-func (e env) userAdd(args []string) error {
-	fs, c := newFlags("user add", e.stderr)
-	username := fs.String("username", "", "login name")
-	role := fs.String("role", "", "caseworker, supervisor, auditor or admin")
-	shelter := fs.String("shelter", "", "shelter id (caseworkers and supervisors)")
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := fs.Parse(args); err != nil {
-		return exitCode(2)
-	}
-	if !*fromStdin {
-		return errors.New("user add: give --password-stdin and the password on standard input (never on the command line)")
-	}
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read password: %w", err)
-	}
-	password := strings.TrimRight(line, "\r\n")
-	a, err := e.openApp(c)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	u, err := a.Auth.CreateUser(e.ctx, auth.System, auth.NewUser{Username: *username, Password: password,
-		Role: auth.Role(*role), Shelter: *shelter})
-	if err != nil {
-		return fmt.Errorf("user add: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "created user %s (%s%s)\n", u.Username, u.Role, shelterSuffix(u.Shelter()))
-	return nil
-}
-
-func shelterSuffix(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ", " + s
 }

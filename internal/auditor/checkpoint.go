@@ -3,16 +3,12 @@ package auditor
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -21,10 +17,12 @@ import (
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/vault"
 )
 
 // KeyFile is the name of the checkpoint signing key in the key directory:
-// the standard base64 of a 32-byte Ed25519 seed, mode 0600.
+// the standard base64 of a 32-byte Ed25519 seed, mode 0600, read and created
+// by internal/vault like the server's other key files.
 const KeyFile = "checkpoint.key"
 
 // KeyPath returns the path of the checkpoint key.
@@ -38,17 +36,15 @@ func (s *Service) loadSigner(create bool) (*audit.Signer, error) {
 		return s.signer, nil
 	}
 	path := s.KeyPath()
-	seed, err := readSeed(path)
-	if errors.Is(err, fs.ErrNotExist) && create {
-		seed = make([]byte, ed25519.SeedSize)
-		if _, err := rand.Read(seed); err != nil {
-			return nil, fmt.Errorf("auditor: generate checkpoint key: %w", err)
-		}
-		if err := createKeyFile(path, []byte(base64.StdEncoding.EncodeToString(seed)+"\n")); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
+	var seed []byte
+	var err error
+	if create {
+		seed, _, err = vault.LoadOrCreateKeyFile(path)
+	} else {
+		seed, err = vault.ReadKeyFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auditor: checkpoint key: %w", err)
 	}
 	sg, err := audit.NewSigner(seed)
 	if err != nil {
@@ -66,56 +62,6 @@ func (s *Service) Signer() (sg *audit.Signer, created bool, err error) {
 	_, statErr := os.Stat(s.KeyPath())
 	sg, err = s.loadSigner(true)
 	return sg, err == nil && errors.Is(statErr, fs.ErrNotExist), err
-}
-
-// readSeed reads a key file: it refuses one that group or others may
-// access, and decodes standard base64 of an Ed25519 seed.
-func readSeed(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("auditor: checkpoint key: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("auditor: checkpoint key: %w", err)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
-		return nil, fmt.Errorf("auditor: key file %s has mode %04o, open to group or others: run chmod 600 %s", path, perm, path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<10))
-	if err != nil {
-		return nil, fmt.Errorf("auditor: read %s: %w", path, err)
-	}
-	seed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, fmt.Errorf("auditor: %s: want standard base64 of a %d-byte Ed25519 seed", path, ed25519.SeedSize)
-	}
-	return seed, nil
-}
-
-// createKeyFile writes data to a new file with mode 0600, synced; an
-// existing file is never overwritten.
-func createKeyFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("auditor: create key directory: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("auditor: create %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("auditor: write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("auditor: sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("auditor: close %s: %w", path, err)
-	}
-	return nil
 }
 
 // Report is the outcome of verifying the stored chain and its checkpoints:

@@ -18,6 +18,11 @@
 //     through a ring file: write "k1 <same base64>" to kek.keys and unset it).
 //
 // Single-key files hold one line of standard base64 of 32 random bytes.
+// ReadKeyFile and LoadOrCreateKeyFile apply the same format and rules to the
+// key files other packages keep in that directory (checkpoint.key, the audit
+// checkpoint signing key of internal/auditor). New key files are written to
+// a synced temporary file and hard-linked into place, so none is ever seen
+// half written and an existing one is never replaced.
 //
 // # Envelope encryption
 //

@@ -11,11 +11,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,7 +113,7 @@ func Open(o Options) (k *Keys, created []string, err error) {
 		{indexKeyFile, &k.index},
 	}
 	for _, s := range secrets {
-		key, made, err := loadOrCreateKeyFile(filepath.Join(o.Dir, s.name))
+		key, made, err := LoadOrCreateKeyFile(filepath.Join(o.Dir, s.name))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -478,44 +476,6 @@ func readRing(path string) ([]kek, os.FileInfo, error) {
 	return ring, fi, nil
 }
 
-// loadOrCreateKeyFile reads a one-key file, creating it with a random key if missing.
-func loadOrCreateKeyFile(path string) (key []byte, created bool, err error) {
-	key, err = readKeyFile(path)
-	if err == nil {
-		return key, false, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, false, err
-	}
-	key = make([]byte, keySize)
-	rand.Read(key)
-	line := base64.StdEncoding.EncodeToString(key) + "\n"
-	made, err := createExclusive(path, []byte(line))
-	if err != nil {
-		return nil, false, err
-	}
-	if !made { // another process won the race: use its key
-		key, err = readKeyFile(path)
-		if err != nil {
-			return nil, false, err
-		}
-	}
-	return key, made, nil
-}
-
-// readKeyFile reads a file holding one key as standard base64.
-func readKeyFile(path string) ([]byte, error) {
-	data, _, err := readSecretFile(path, maxKeyFileSize)
-	if err != nil {
-		return nil, err
-	}
-	key, err := decodeKey(strings.TrimSpace(string(data)))
-	if err != nil {
-		return nil, fmt.Errorf("vault: %s: %w", path, err)
-	}
-	return key, nil
-}
-
 // decodeKey decodes standard base64 of exactly 32 bytes. Its errors never
 // contain the input.
 func decodeKey(s string) ([]byte, error) {
@@ -527,105 +487,4 @@ func decodeKey(s string) ([]byte, error) {
 		return nil, fmt.Errorf("key is %d bytes, want %d", len(key), keySize)
 	}
 	return key, nil
-}
-
-// readSecretFile opens a key file, refuses it when group or others have any
-// access to it, and reads at most limit bytes. A missing file gives an error
-// that matches fs.ErrNotExist.
-func readSecretFile(path string, limit int64) ([]byte, os.FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("vault: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("vault: %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("vault: %s is not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
-		return nil, nil, fmt.Errorf("vault: key file %s has mode %04o, open to group or others: run chmod 600 %s", path, perm, path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("vault: read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, nil, fmt.Errorf("vault: %s is larger than %d bytes", path, limit)
-	}
-	return data, fi, nil
-}
-
-// createExclusive creates path with mode 0600 and writes data to it, synced.
-// It reports false, without error, when the file already exists.
-func createExclusive(path string, data []byte) (bool, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("vault: create %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return false, fmt.Errorf("vault: write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return false, fmt.Errorf("vault: sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return false, fmt.Errorf("vault: close %s: %w", path, err)
-	}
-	return true, syncDir(filepath.Dir(path))
-}
-
-// writeFileAtomic replaces path with data: a temporary file (mode 0600) in the
-// same directory is written, synced and renamed over path, then the directory
-// is synced, so a crash leaves either the old or the new file.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return fmt.Errorf("chmod %s: %w", tmpName, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmpName, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", tmpName, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmpName, err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("replace %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a directory entry change durable (a no-op on Windows).
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("vault: open directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("vault: sync directory %s: %w", dir, err)
-	}
-	return nil
 }
