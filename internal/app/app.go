@@ -123,6 +123,12 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	} else if n > 0 {
 		log.Info("statistics: computed the CTDC age band of cases stored before schema 7", slog.Int("cases", n))
 	}
+	if n, err := a.Cases.BackfillReturnStates(ctx); err != nil {
+		a.Access.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("cases: recorded the state closed or out-of-contact cases left from (rules version 2)", slog.Int("cases", n))
+	}
 	a.Reports = report.NewService(db, a.Cases, set, now, report.Options{
 		SmallCellThreshold: cfg.Reports.SmallCellThreshold, K: cfg.Reports.K})
 	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, DB: db,

@@ -80,6 +80,9 @@ type Error struct {
 	Fields []FieldError
 	// Allowed lists the events accepted now, for an InvalidTransition error.
 	Allowed []string
+	// BlockingSeqs lists the later events to void first, for a Conflict
+	// refusing to void an event they depend on.
+	BlockingSeqs []int64
 	// Err is the underlying cause, for logs only.
 	Err error
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/casemgr/casemgr/internal/apperr"
@@ -48,8 +49,34 @@ func checkName(f *apperr.Fields, field, v string, required bool) {
 		f.Add(field, "must be valid UTF-8 text")
 	case utf8.RuneCountInString(v) > maxNameLength:
 		f.Add(field, "at most %d characters", maxNameLength)
-	case strings.ContainsAny(v, "\x00\r\n\t"):
-		f.Add(field, "must be a single line without control characters")
+	case strings.IndexFunc(v, unsafeRune) >= 0:
+		f.Add(field, "must be a single line without control characters or text-direction overrides")
+	}
+}
+
+// unsafeRune reports control characters (which can drive a terminal that
+// shows a log or an export) and the bidirectional overrides and isolates
+// (which can make a name read differently from what is stored).
+func unsafeRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+		return true
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+		return true
+	}
+	return false
+}
+
+// checkMinorAtIdentification refuses the unaccompanied-minor mark when the
+// date of birth makes the person an adult on the identification day: the
+// two would put the case on different paths (a minor's guards and rules,
+// or an adult's).
+func checkMinorAtIdentification(f *apperr.Fields, minor bool, dob, identified Date) {
+	if !minor || dob.IsZero() || identified.IsZero() {
+		return
+	}
+	if adult := eligibility.Birthday18(dob); !identified.Before(adult) {
+		f.Add("victim.unaccompanied_minor", "the date of birth %s makes the person an adult (18 on %s) on the identification day %s: correct the date of birth, or remove the unaccompanied-minor mark", dob, adult, identified)
 	}
 }
 
@@ -115,6 +142,7 @@ func (in NewCase) validate(today Date) (validCase, error) {
 			f.Add("identified_on", "%s is before the date of birth %s", v.identifiedOn, dob)
 		}
 	}
+	checkMinorAtIdentification(&f, v.unaccompaniedMinor, v.identity.DateOfBirth, v.identifiedOn)
 	v.identifiedBy = in.IdentifiedBy
 	if v.identifiedBy == "" {
 		f.Add("identified_by", "required: one of %s", strings.Join(IdentifiedBy, ", "))
@@ -193,6 +221,9 @@ func (p CasePatch) apply(r *row, id *identity, n nrmCase, today Date) ([]string,
 	if p.UnaccompaniedMinor != nil && *p.UnaccompaniedMinor != r.UnaccompaniedMinor {
 		r.UnaccompaniedMinor = *p.UnaccompaniedMinor
 		changed = append(changed, "unaccompanied_minor")
+	}
+	if p.DateOfBirth != nil || p.UnaccompaniedMinor != nil {
+		checkMinorAtIdentification(&f, r.UnaccompaniedMinor, id.DateOfBirth, n.IdentifiedOn)
 	}
 	if p.Exploitation != nil {
 		checkExploitation(&f, p.Exploitation)

@@ -755,6 +755,10 @@ type HistoryItem struct {
 	Data            json.RawMessage `json:"data"`
 	Actor           string          `json:"actor"`
 	Note            string          `json:"note"`
+	// Voided marks an event a later void_event voided (VoidedBySeq); it
+	// stays in the history, as in the chain.
+	Voided      bool   `json:"voided"`
+	VoidedBySeq *int64 `json:"voided_by_seq"`
 }
 
 // records loads a case visible to the actor and its audit records,
@@ -819,10 +823,14 @@ func (s *Service) History(ctx context.Context, a auth.Actor, id string) ([]Histo
 		}
 	}
 	items := make([]HistoryItem, 0, len(recs))
+	voided := voidedSeqs(recs)
 	for _, rec := range recs {
 		it := HistoryItem{Seq: rec.Seq, RecordedAt: rec.RecordedAt, OccurredOn: rec.OccurredOn, Event: rec.Event,
 			FromState: rec.FromState, ToState: rec.ToState, FromProceedings: rec.FromProceedings,
 			ToProceedings: rec.ToProceedings, Data: json.RawMessage(rec.Data), Actor: rec.Actor}
+		if by, ok := voided[rec.Seq]; ok {
+			it.Voided, it.VoidedBySeq = true, &by
+		}
 		if ct, ok := notes[rec.Seq]; ok && r.DataKey != nil {
 			pt, err := dk.Open(r.ID, fmt.Sprintf("%s/%d", fieldNote, rec.Seq), ct)
 			if err != nil {

@@ -135,7 +135,9 @@ func NewReplay(c StatCase, set eligibility.Settings) *Replay {
 // Apply replays one recorded event: event is the audit record's event,
 // data its data object (canonical JSON text), toState and toProceedings
 // the states the record says the case reached. Records that are not NRM
-// events (open_case, update_case, erase_case) change nothing.
+// events (open_case, update_case, erase_case) change nothing; a
+// void_event takes the states it recomputed (the caller leaves out the
+// events it voided: VoidedSeqs).
 //
 // The chain is the truth: the recorded transition is taken as it is, not
 // decided again by the state machine's guards, which read attributes that
@@ -144,7 +146,7 @@ func NewReplay(c StatCase, set eligibility.Settings) *Replay {
 // expiry dates are derived again, as when the event was recorded.
 func (r *Replay) Apply(event string, on Date, data, toState, toProceedings string) error {
 	def, ok := lookup(EventType(event))
-	if !ok {
+	if !ok && event != VoidEventType {
 		return nil
 	}
 	if !slices.Contains(eligibility.States(), State(toState)) || !slices.Contains(eligibility.AllProceedings(), Proceedings(toProceedings)) {
@@ -160,6 +162,9 @@ func (r *Replay) Apply(event string, on Date, data, toState, toProceedings strin
 	r.n.State, r.n.Proceedings = State(toState), Proceedings(toProceedings)
 	if r.n.State != before {
 		r.n.Facts.StateSince = on
+	}
+	if def == nil {
+		return nil // a void: the states it recomputed, the voided event skipped by the caller
 	}
 	if def.effect != nil {
 		def.effect(&effect{n: &r.n, f: &r.n.Facts, t: def.typ, before: before, on: on, data: m, set: r.set})

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -189,6 +190,12 @@ func (o object) strPtr(key string) *string {
 	var s string
 	if err := json.Unmarshal(o.members[key], &s); err != nil {
 		o.errs.Add(o.name(key), "want a string")
+		return nil
+	}
+	// encoding/json replaces invalid UTF-8 with U+FFFD: what was sent is
+	// not what would be stored, so refuse it instead.
+	if !utf8.Valid(o.members[key]) {
+		o.errs.Add(o.name(key), "must be valid UTF-8 text")
 		return nil
 	}
 	return &s

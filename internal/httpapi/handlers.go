@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/base64"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -382,6 +383,33 @@ func (s *Server) recordEvent(c echo.Context) error {
 		return err
 	}
 	return s.caseAnswer(c, http.StatusOK, out, asOf)
+}
+
+// voidEvent answers POST /api/v1/cases/{id}/events/{seq}/void: the event
+// stays in the history, marked voided, and the case is recomputed without
+// it (docs/model.md "Correcting the record").
+func (s *Server) voidEvent(c echo.Context) error {
+	a, _ := actorOf(c)
+	ctx := c.Request().Context()
+	if err := s.Cases.Visible(ctx, a, c.Param("id")); err != nil {
+		return err
+	}
+	seq, err := strconv.ParseInt(c.Param("seq"), 10, 64)
+	if err != nil || seq < 1 {
+		return apperr.NotFoundf("no event with seq %q", c.Param("seq"))
+	}
+	o, f, err := s.body(c, "reason", "version")
+	if err != nil {
+		return err
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	out, err := s.Cases.VoidEvent(ctx, a, c.Param("id"), seq, cases.VoidInput{Reason: o.str("reason"), Version: o.intPtr("version")})
+	if err != nil {
+		return err
+	}
+	return s.caseAnswer(c, http.StatusOK, out, eligibility.Date{})
 }
 
 // simulate answers POST /api/v1/cases/{id}/simulate.

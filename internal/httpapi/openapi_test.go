@@ -381,8 +381,11 @@ func TestOpenAPIRoles(t *testing.T) {
 func TestOpenAPICommonErrors(t *testing.T) {
 	w := newWorld(t)
 	id := w.newCase(uPayoke, "Common", "Errors", "2025-06-01")
+	w.event(uPayoke, id, "prove_identity", "2025-06-02", nil)
+	seq := strconv.Itoa(w.seqOf(uPayoke, id, "prove_identity"))
 	users := map[string]string{"caseworker": uPayoke, "supervisor": uPayoke2, "auditor": uAuditor, "admin": uAdmin}
-	fill := strings.NewReplacer("/cases/{id}", "/cases/"+id, "/shelters/{id}", "/shelters/surya", "{username}", uSurya)
+	fill := strings.NewReplacer("/cases/{id}", "/cases/"+id, "/shelters/{id}", "/shelters/surya", "{username}", uSurya,
+		"{seq}", seq)
 	tooLarge := `{"x":"` + strings.Repeat("a", mib) + `"}`
 	for _, op := range loadSpec(t) {
 		path := fill.Replace(op.Path)

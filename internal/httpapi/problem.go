@@ -20,7 +20,10 @@ type Problem struct {
 	// AllowedEvents is present (possibly empty) exactly on a refused
 	// transition.
 	AllowedEvents *[]string `json:"allowed_events,omitempty"`
-	RequestID     string    `json:"request_id,omitempty"`
+	// BlockingSeqs is present on a refused void: the later events that
+	// need the voided one.
+	BlockingSeqs []int64 `json:"blocking_seqs,omitempty"`
+	RequestID    string  `json:"request_id,omitempty"`
 }
 
 var kindStatus = map[apperr.Kind]int{
@@ -89,6 +92,7 @@ func problemFor(err error) Problem {
 			}
 			p.AllowedEvents = &allowed
 		}
+		p.BlockingSeqs = e.BlockingSeqs
 		if kind == apperr.Invalid && len(e.Fields) > 0 {
 			p.Detail = e.Error()
 		}

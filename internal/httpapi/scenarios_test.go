@@ -850,7 +850,7 @@ func TestHistory(t *testing.T) {
 		}
 		lastSeq := -1
 		wantKeys := []string{"actor", "data", "event", "from_proceedings", "from_state", "note", "occurred_on", "recorded_at",
-			"seq", "to_proceedings", "to_state"}
+			"seq", "to_proceedings", "to_state", "voided", "voided_by_seq"}
 		for i, wi := range want {
 			it := items[i].(map[string]any)
 			if keys := slices.Sorted(maps.Keys(it)); !slices.Equal(keys, wantKeys) {

@@ -122,6 +122,7 @@ func (s *Server) routes() {
 	route(http.MethodPatch, "/cases/:id", s.updateCase, work)
 	route(http.MethodPost, "/cases/:id/events", s.recordEvent, work)
 	route(http.MethodGet, "/cases/:id/events", s.caseHistory, append(work, auth.RoleAuditor))
+	route(http.MethodPost, "/cases/:id/events/:seq/void", s.voidEvent, work)
 	route(http.MethodGet, "/cases/:id/flags", s.caseFlags, work)
 	route(http.MethodPost, "/cases/:id/simulate", s.simulate, work)
 	route(http.MethodGet, "/deadlines", s.deadlines, work)

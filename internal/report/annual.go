@@ -111,6 +111,18 @@ type event struct {
 // addCase counts one case from its statistical attributes and its records
 // (seq order, occurred_on up to the as-of date).
 func (t *tally) addCase(c cases.StatCase, recs []audit.Record) error {
+	// Voided events are left out: counted nowhere, replayed never (a void
+	// recorded after the cut-off does not count, so a report stays
+	// reproducible).
+	if voided := cases.VoidedSeqs(recs); len(voided) > 0 {
+		kept := make([]audit.Record, 0, len(recs))
+		for _, r := range recs {
+			if _, gone := voided[r.Seq]; !gone {
+				kept = append(kept, r)
+			}
+		}
+		recs = kept
+	}
 	evs := make([]event, len(recs))
 	for i, r := range recs {
 		on, err := eligibility.ParseDate(r.OccurredOn)
