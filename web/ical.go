@@ -61,7 +61,9 @@ func (u *UI) calendarFeed(c echo.Context) error {
 
 // buildCalendar turns deadline items into an RFC 5545 calendar: one
 // all-day VEVENT per item (DTSTART and DTEND as DATE values), SUMMARY
-// "<reference> – <kind>", UID "<case id>-<kind>@casemgr".
+// "<reference> – <kind>", UID "<case id>-<kind>@casemgr". The majority
+// item never carries the birthday: it is "turns 18 this month" on the
+// first day of that month.
 func buildCalendar(tr *translations, lang string, a auth.Actor, items []cases.DeadlineItem, now time.Time) *ics.Calendar {
 	cal := ics.NewCalendarFor("casemgr")
 	cal.SetMethod(ics.MethodPublish)
@@ -75,9 +77,17 @@ func buildCalendar(tr *translations, lang string, a auth.Actor, items []cases.De
 		ev := cal.AddEvent(it.CaseID + "-" + it.Kind + "@casemgr")
 		ev.SetDtStampTime(stamp)
 		due := time.Date(it.DueOn.Year, it.DueOn.Month, it.DueOn.Day, 0, 0, 0, 0, time.UTC)
+		summary := tr.text(lang, "deadline."+it.Kind)
+		if it.Kind == eligibility.DeadlineMajority {
+			// The 18th birthday is the date of birth: a feed leaves the
+			// server for calendar apps and their clouds, so it shows the
+			// month only, on its first day.
+			due = time.Date(it.DueOn.Year, it.DueOn.Month, 1, 0, 0, 0, 0, time.UTC)
+			summary = tr.text(lang, "feed.majority_month")
+		}
 		ev.SetAllDayStartAt(due)
 		ev.SetAllDayEndAt(due.AddDate(0, 0, 1))
-		ev.SetSummary(it.Reference + " – " + tr.text(lang, "deadline."+it.Kind))
+		ev.SetSummary(it.Reference + " – " + summary)
 		ev.SetDescription(fmt.Sprintf("%s: %s\n%s: %s\n%s: %s", tr.text(lang, "feed.kind"), it.Kind,
 			tr.text(lang, "feed.state"), tr.text(lang, "state."+string(it.State)),
 			tr.text(lang, "feed.severity"), tr.text(lang, "severity."+string(it.Severity))))

@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/casemgr/casemgr/internal/store"
 )
 
 // casemgr runs one command in process and returns its stdout, its stderr
@@ -31,13 +34,20 @@ func TestAuditCommands(t *testing.T) {
 		}
 	}
 
-	// Export in both formats; each file verifies offline.
+	// Export in both formats; each file verifies offline, with its signed
+	// manifest next to it. The first export generates the signing key.
 	files := map[string]string{}
-	for _, format := range []string{"ndjson", "csv"} {
+	for i, format := range []string{"ndjson", "csv"} {
 		path := filepath.Join(dir, "export."+format)
 		_, errOut, err := casemgr(t, "audit", "export", "--data", dir, "--format", format, "--out", path)
 		if err != nil {
 			t.Fatalf("export %s: %v\n%s", format, err, errOut)
+		}
+		if generated := strings.Contains(errOut, "Generated the checkpoint signing key "); generated != (i == 0) {
+			t.Errorf("export %s: stderr %q; want the key's generation reported by the first export only", format, errOut)
+		}
+		if !strings.Contains(errOut, "signed manifest written to "+path+".sig.json") {
+			t.Errorf("export %s: stderr %q, want the manifest's path", format, errOut)
 		}
 		if !regexp.MustCompile(`exported \d+ records to .*export\.` + format + ` \(this export is seq \d+ of the chain\)`).MatchString(errOut) {
 			t.Errorf("export %s: stderr %q, want the summary", format, errOut)
@@ -51,8 +61,25 @@ func TestAuditCommands(t *testing.T) {
 		}
 		files[format] = path
 		out, _, err := casemgr(t, "audit", "verify", "--file", path)
-		if err != nil || !regexp.MustCompile(`^audit export intact: \d+ records from seq 1 to seq \d+, last hash [0-9a-f]{64} \(`+format+`\)\n$`).MatchString(out) {
-			t.Errorf("verify %s: got %v, %q; want intact from seq 1", format, err, out)
+		if err != nil || !regexp.MustCompile(`^audit export intact: \d+ records from seq 1 to seq \d+, last hash [0-9a-f]{64} \(`+format+`\)\n`+
+			`signed manifest .*\.sig\.json: the file holds exactly the rows it lists \(key id [0-9a-f]{16}: compare it`).MatchString(out) {
+			t.Errorf("verify %s: got %v, %q; want intact from seq 1 and the manifest matched", format, err, out)
+		}
+		// (e) Cut short, it still verifies as a chain but not against its
+		// manifest: exit status 1.
+		whole, _ := os.ReadFile(path)
+		body := strings.TrimRight(string(whole), "\r\n")
+		cut := filepath.Join(dir, "cut."+format)
+		if err := os.WriteFile(cut, []byte(body[:strings.LastIndex(body, "\n")+1]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, _, err := casemgr(t, "audit", "verify", "--file", cut); err != nil || !strings.Contains(out, "no signed manifest") {
+			t.Errorf("verify cut %s without a manifest: got %v, %q; want intact and the warning that a cut cannot be seen", format, err, out)
+		}
+		out, _, err = casemgr(t, "audit", "verify", "--file", cut, "--manifest", path+".sig.json")
+		var ec exitCode
+		if !errors.As(err, &ec) || ec != 1 || !strings.Contains(out, "BROKEN at seq") || !strings.Contains(out, "truncated: the signed manifest lists") {
+			t.Errorf("verify cut %s with its manifest: got %v, %q; want exit 1 and truncated", format, err, out)
 		}
 	}
 	b, _ := os.ReadFile(files["ndjson"])
@@ -121,14 +148,44 @@ func TestAuditCommands(t *testing.T) {
 		t.Errorf("export with an inverted range: got %v, want an error naming to", err)
 	}
 
-	// A checkpoint, then the database verifies with it.
-	out, _, err = casemgr(t, "audit", "checkpoint", "--data", dir)
-	if err != nil || !regexp.MustCompile(`(?s)Generated the checkpoint signing key .*checkpoint\.key.*checkpoint signed: seq \d+, hash [0-9a-f]{64}, signed_at \S+Z\nsignature: \S+\npublic key \(key id [0-9a-f]{16}\): \S+\n`).MatchString(out) {
+	// A checkpoint written to a witness file, then the database verifies
+	// with it.
+	witness := filepath.Join(dir, "witness.json")
+	out, _, err = casemgr(t, "audit", "checkpoint", "--data", dir, "--out", witness)
+	if err != nil || !regexp.MustCompile(`(?s)^checkpoint signed: seq \d+, hash [0-9a-f]{64}, signed_at \S+Z\nsignature: \S+\npublic key \(key id [0-9a-f]{16}\): \S+\nwitness file written to .*witness\.json \(checkpoint 1\)`).MatchString(out) {
 		t.Fatalf("checkpoint: got %v, %q", err, out)
 	}
-	out, _, err = casemgr(t, "audit", "verify", "--data", dir)
-	if err != nil || !strings.HasPrefix(out, "audit chain intact: ") || !strings.Contains(out, "checkpoints: 1, 1 confirmed by the chain, 0 problems") {
+	if fi, err := os.Stat(witness); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("witness file: got %v, %v; want mode 0600", fi, err)
+	}
+	out, _, err = casemgr(t, "audit", "verify", "--data", dir, "--checkpoint", witness)
+	if err != nil || !strings.HasPrefix(out, "audit chain intact: ") || !strings.Contains(out, "checkpoints: 1, 1 confirmed by the chain, 0 problems") ||
+		!strings.Contains(out, "witness checkpoints compared: 1") || !strings.Contains(out, "cases consistent with the chain: 0 cases") {
 		t.Errorf("verify: got %v, %q", err, out)
+	}
+	// A second checkpoint; then someone with the database deletes it: the
+	// database alone still verifies, the witness file does not.
+	witness2 := filepath.Join(dir, "witness2.json")
+	if out, _, err := casemgr(t, "audit", "checkpoint", "--data", dir, "--out", witness2); err != nil {
+		t.Fatalf("second checkpoint: %v %s", err, out)
+	}
+	db, err := store.Open(store.Options{Path: filepath.Join(dir, "casemgr.db"), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TRIGGER audit_checkpoints_no_delete", "DELETE FROM audit_checkpoints WHERE number = 2"} {
+		if err := db.Write.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if out, _, err := casemgr(t, "audit", "verify", "--data", dir); err != nil {
+		t.Errorf("verify without the witness: got %v, %q; want intact (what the witness adds)", err, out)
+	}
+	out, _, err = casemgr(t, "audit", "verify", "--data", dir, "--checkpoint", witness, "--checkpoint", witness2)
+	var ec exitCode
+	if !errors.As(err, &ec) || ec != 1 || !strings.Contains(out, "audit checkpoints BAD: ") || !strings.Contains(out, "checkpoint_missing") {
+		t.Errorf("verify with the witness of the deleted checkpoint: got %v, %q; want exit 1 and checkpoint_missing", err, out)
 	}
 	if _, _, err := casemgr(t, "audit", "frobnicate"); err == nil || !strings.Contains(err.Error(), "casemgr audit export") {
 		t.Errorf("unknown audit command: got %v, want the usage", err)

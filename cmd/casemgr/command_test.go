@@ -111,7 +111,7 @@ func TestUsageErrors(t *testing.T) {
 		wantStdout string
 	}{
 		{"unknown command", []string{"frobnicate"}, []string{`casemgr: unknown command "frobnicate"`, "  audit verify ", "testing and measurement:"}, ""},
-		{"unknown subcommand", []string{"audit", "frobnicate"}, []string{"usage:\n  casemgr audit verify [--file EXPORT", "\n  casemgr audit checkpoint"}, ""},
+		{"unknown subcommand", []string{"audit", "frobnicate"}, []string{"usage:\n  casemgr audit verify [--checkpoint WITNESS]... [--consistency=false] | --file EXPORT", "\n  casemgr audit checkpoint"}, ""},
 		{"group without subcommand", []string{"user"}, []string{"casemgr: usage: casemgr user add --username U --role R"}, ""},
 		{"unknown flag", []string{"migrate", "--nope"}, []string{"flag provided but not defined: -nope", "usage: casemgr migrate\n", "--data DIR"}, ""},
 		{"data flag on a command without it", []string{"loadtest", "--data", "x"}, []string{"flag provided but not defined: -data"}, ""},
@@ -168,9 +168,10 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("help audit verify: got exit %d, want 0", code)
 	}
 	for _, want := range []string{
-		"usage: casemgr audit verify [--file EXPORT [--filtered] [--checkpoints FILE]]\n\nAudit verify recomputes",
+		"usage: casemgr audit verify [--checkpoint WITNESS]... [--consistency=false] | --file EXPORT [--filtered] [--checkpoint WITNESS]... [--manifest FILE]\n\nAudit verify recomputes",
 		"\nflags:\n",
-		"  --checkpoints FILE\n        with --file: compare with these checkpoints",
+		"  --checkpoint FILE\n        a witness FILE kept outside the server",
+		"  --manifest FILE\n        with --file: the export's signed manifest FILE",
 		"  --data DIR\n", "  --filtered\n", "  --file EXPORT\n",
 	} {
 		if !strings.Contains(out, want) {

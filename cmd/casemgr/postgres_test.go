@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -36,6 +37,9 @@ func pgEnv(dsn string) func(string) string {
 // for a clean exit.
 func serveWith(t *testing.T, getenv func(string) string, dir string) (string, *syncBuffer, func()) {
 	t.Helper()
+	if err := os.Chmod(dir, 0o700); err != nil { // t.TempDir is 0755: serve refuses a directory open to others
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +54,9 @@ func testEnv(extra map[string]string) func(string) string {
 // what it printed, and a stop function that waits for a clean exit.
 func server(t *testing.T, dir string, args ...string) (string, *syncBuffer, func()) {
 	t.Helper()
+	if err := os.Chmod(dir, 0o700); err != nil { // t.TempDir is 0755: serve refuses a directory open to others
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
@@ -257,5 +263,44 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		testEnv(map[string]string{"CASEMGR_NRM_REFLECTION_DAYS": "-1"}), strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "nrm.reflection_days") {
 		t.Fatalf("got %v, want an error naming nrm.reflection_days", err)
+	}
+}
+
+// serve refuses to start when the data directory or a key file is open to
+// group or others, naming the path and the mode to set; the checkpoint key
+// too, although the server reads it only when first used.
+func TestServeRefusesOpenModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil { // serve refuses a directory open to others
+		t.Fatal(err)
+	}
+	if out, errOut, err := casemgr(t, "audit", "checkpoint", "--data", dir); err != nil { // creates checkpoint.key
+		t.Fatalf("checkpoint: %v\n%s%s", err, out, errOut)
+	}
+	key := filepath.Join(dir, "checkpoint.key")
+	tests := []struct {
+		name      string
+		path      string
+		mode      os.FileMode
+		wantInErr string
+	}{
+		{"data directory 0755", dir, 0o755, "directory " + dir + " has mode 0755, open to group or others: run chmod 700 " + dir},
+		{"checkpoint.key 0644", key, 0o644, "key file " + key + " has mode 0644, open to group or others: run chmod 600 " + key},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			good, _ := os.Stat(tt.path)
+			if err := os.Chmod(tt.path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Chmod(tt.path, good.Mode().Perm())
+			_, _, err := casemgr(t, "serve", "--data", dir, "--listen", "127.0.0.1:0")
+			if err == nil || !strings.Contains(err.Error(), tt.wantInErr) {
+				t.Errorf("serve: got %v, want an error with %q", err, tt.wantInErr)
+			}
+		})
 	}
 }

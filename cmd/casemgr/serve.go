@@ -37,6 +37,9 @@ func (in *invocation) serve(listen string, demo bool) error {
 	if listen != "" {
 		cfg.Server.Listen = listen
 	}
+	if err := checkPrivate(*cfg); err != nil {
+		return err
+	}
 	a, err := in.App()
 	if err != nil {
 		return err

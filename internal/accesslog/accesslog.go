@@ -119,10 +119,11 @@ func NewRecorder(db *gorm.DB, now func() time.Time, o Options) *Recorder {
 }
 
 // Record queues one read: actor a did action on case caseID of shelter.
-// It returns at once unless the queue is full; then it waits for room (a
-// read is never dropped silently). If ctx ends while it waits, the entry
-// is lost and the loss is logged at error level. After Close, it writes
-// the entry synchronously.
+// It returns at once unless the queue is full; then it waits for room
+// (back-pressure: a read is never dropped). If ctx ends while it waits, it
+// writes the entry itself, in its own transaction, before returning; only
+// a failing write loses the entry, and the loss is logged at error level.
+// After Close, it writes the entry synchronously.
 func (r *Recorder) Record(ctx context.Context, a auth.Actor, caseID, shelter, action string) {
 	e := Entry{AccessedAt: audit.FormatTime(r.now()), Actor: a.Username, ActorRole: string(a.Role),
 		CaseID: caseID, Shelter: shelter, Action: action}
@@ -144,7 +145,12 @@ func (r *Recorder) Record(ctx context.Context, a auth.Actor, caseID, shelter, ac
 	select {
 	case r.in <- e:
 	case <-ctx.Done():
-		r.lost(e, ctx.Err())
+		// The client went away or the request timed out, but the case
+		// may already have been read (and sent): write the entry with the
+		// request instead of losing it. Only a failing database loses it.
+		if err := r.write([]Entry{e}); err != nil {
+			r.lost(e, err)
+		}
 	}
 }
 

@@ -114,6 +114,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	}
 	a.Metrics = metrics.New(db, now)
 	a.Metrics.SetLog(log)
+	a.Metrics.SetSmallCount(cfg.Reports.SmallCellThreshold)
 	a.Access = accesslog.NewRecorder(db.Write, now, accesslog.Options{Log: log})
 	a.Cases.SetAccessRecorder(a.Access)
 	a.Auditor = auditor.NewService(db, auditor.Options{KeyDir: cfg.KeyDir(), Now: now, Log: log, Access: a.Access})
@@ -184,7 +185,7 @@ func (a *App) Router() *httpapi.Server {
 		DB: a.DB, Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, Log: a.Log,
 		MaxBodyBytes: a.Config.Server.MaxBodyBytes, RequestTimeout: a.Config.Server.RequestTimeout,
 		TrustedProxies: a.Config.Server.TrustedProxies, TLS: a.Config.Server.TLSCertFile != "",
-		Metrics: a.Metrics,
+		Metrics: a.Metrics, MetricsToken: a.Config.Metrics.Token,
 	})
 	a.UI.Register(s.Echo())
 	return s

@@ -63,8 +63,13 @@ func Config(dir string) config.Config {
 	cfg.Auth.Argon2MemoryKiB = 64
 	cfg.Auth.LoginMaxFailures = 1000
 	cfg.Auth.LoginMaxFailuresIP = 1000
+	cfg.Metrics.Token = MetricsToken
 	return cfg
 }
+
+// MetricsToken is the metrics.token of a test casemgr: GET /metrics needs
+// "Authorization: Bearer " + MetricsToken.
+const MetricsToken = "test-metrics-token-0123456789"
 
 // Env is an assembled casemgr under test.
 type Env struct {

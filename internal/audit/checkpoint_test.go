@@ -36,17 +36,31 @@ func TestSignerSignVerify(t *testing.T) {
 	s := testSigner(t, 7)
 	other := testSigner(t, 8)
 	hash := memChain(t, 1)[0].Hash
-	cp, err := s.Sign(1, hash, signTime)
+	cp, err := s.Sign(nil, 1, hash, signTime)
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
 	if cp.SignedAt != "2026-03-02T23:59:59.123456Z" || cp.KeyID != KeyID(s.PublicKey()) || len(cp.KeyID) != 16 {
 		t.Errorf("got signed_at %q key id %q, want 2026-03-02T23:59:59.123456Z and the 16-hex id of the key", cp.SignedAt, cp.KeyID)
 	}
-	// The signature is plain Ed25519 over the documented message.
+	// The signature is plain Ed25519 over the documented v2 message: the
+	// first checkpoint is number 1 and links to the zero hash.
 	sig, _ := base64.StdEncoding.DecodeString(cp.Signature)
-	if !ed25519.Verify(s.PublicKey(), CheckpointMessage(1, hash, cp.SignedAt), sig) {
-		t.Errorf("ed25519.Verify of the documented message: got false, want true")
+	want := "casemgr-checkpoint-v2\n1\n" + ZeroHash + "\n1\n" + hash + "\n2026-03-02T23:59:59.123456Z"
+	if cp.Number != 1 || cp.Prev != ZeroHash || string(cp.Message()) != want || !ed25519.Verify(s.PublicKey(), []byte(want), sig) {
+		t.Errorf("got number %d prev %q message %q; want 1, the zero hash and a signature over %q", cp.Number, cp.Prev, cp.Message(), want)
+	}
+	// The next one follows it.
+	next, err := s.Sign(&cp, 1, hash, signTime.Add(time.Hour))
+	if err != nil || next.Number != 2 || next.Prev != cp.Digest() || next.Verify(s.PublicKey()) != nil {
+		t.Errorf("second checkpoint: got number %d prev %q (%v), want 2 and the first one's digest %q", next.Number, next.Prev, err, cp.Digest())
+	}
+	// A v1 checkpoint (number 0, signed before checkpoints were chained)
+	// still verifies over the v1 message.
+	v1 := Checkpoint{Seq: 1, Hash: hash, SignedAt: cp.SignedAt, KeyID: s.KeyID()}
+	v1.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32)), CheckpointMessage(1, hash, cp.SignedAt)))
+	if err := v1.Verify(s.PublicKey()); err != nil {
+		t.Errorf("v1 checkpoint: got %v, want it to verify", err)
 	}
 	tests := []struct {
 		name   string
@@ -58,6 +72,9 @@ func TestSignerSignVerify(t *testing.T) {
 		{"seq changed", func(c *Checkpoint) { c.Seq = 2 }, s.PublicKey(), "does not match"},
 		{"hash changed", func(c *Checkpoint) { c.Hash = ZeroHash }, s.PublicKey(), "does not match"},
 		{"time changed", func(c *Checkpoint) { c.SignedAt = "2026-03-03T00:00:00.000000Z" }, s.PublicKey(), "does not match"},
+		{"number changed", func(c *Checkpoint) { c.Number = 2 }, s.PublicKey(), "does not match"},
+		{"link changed", func(c *Checkpoint) { c.Prev = strings.Repeat("1", 64) }, s.PublicKey(), "does not match"},
+		{"made unnumbered (v1)", func(c *Checkpoint) { c.Number, c.Prev = 0, "" }, s.PublicKey(), "does not match"},
 		{"signature garbage", func(c *Checkpoint) { c.Signature = "!!" }, s.PublicKey(), "base64"},
 		{"other key", func(*Checkpoint) {}, other.PublicKey(), "not by the checkpoint key"},
 		{"other key, id forged", func(c *Checkpoint) { c.KeyID = other.KeyID() }, other.PublicKey(), "does not match"},
@@ -73,7 +90,7 @@ func TestSignerSignVerify(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.Sign(1, "nothex", signTime); err == nil {
+	if _, err := s.Sign(nil, 1, "nothex", signTime); err == nil {
 		t.Errorf("Sign with a bad hash: got nil, want an error")
 	}
 	if _, err := NewSigner([]byte{1, 2}); err == nil {
@@ -154,7 +171,13 @@ func TestCheckCheckpoints(t *testing.T) {
 			f := cps[0]
 			f.Seq = 2
 			return append(cps, f)
-		}, wantKinds: []string{ProblemSignature}, wantBad: 0, confirmed: 3},
+		}, wantKinds: []string{ProblemSignature, ProblemChain}, wantBad: 0, confirmed: 3},
+		{name: "middle checkpoint deleted", pub: s.PublicKey(), extra: func(cps []Checkpoint) []Checkpoint {
+			return []Checkpoint{cps[0], cps[2]}
+		}, wantKinds: []string{ProblemChain}, wantBad: 0, confirmed: 2},
+		{name: "first checkpoint deleted", pub: s.PublicKey(), extra: func(cps []Checkpoint) []Checkpoint {
+			return cps[1:]
+		}, wantKinds: []string{ProblemChain}, wantBad: 0, confirmed: 2},
 		{name: "signed by another key", pub: other.PublicKey(), wantKinds: []string{ProblemSignature, ProblemSignature, ProblemSignature}},
 		{name: "no key", pub: nil, wantKinds: []string{ProblemSignature, ProblemSignature, ProblemSignature}},
 	}
@@ -164,13 +187,15 @@ func TestCheckCheckpoints(t *testing.T) {
 			var c clock
 			appendN(t, db.write, 12, &c)
 			cps := []Checkpoint{}
+			var prev *Checkpoint
 			for _, seq := range []int64{3, 6, 10} {
 				recs := readAll(t, db.write)
-				cp, err := s.Sign(seq, recs[seq-1].Hash, signTime.Add(time.Duration(seq)*time.Second))
+				cp, err := s.Sign(prev, seq, recs[seq-1].Hash, signTime.Add(time.Duration(seq)*time.Second))
 				if err != nil {
 					t.Fatalf("Sign: %v", err)
 				}
 				cps = append(cps, cp)
+				prev = &cps[len(cps)-1]
 			}
 			if tt.extra != nil {
 				cps = tt.extra(cps)
@@ -210,7 +235,7 @@ func TestCheckpointStore(t *testing.T) {
 	}
 	s := testSigner(t, 3)
 	for i := range 3 {
-		cp, _ := s.Sign(int64(i), ZeroHash, signTime.Add(time.Duration(i)*time.Hour))
+		cp, _ := s.Sign(nil, int64(i), ZeroHash, signTime.Add(time.Duration(i)*time.Hour))
 		if err := db.write.Transaction(func(tx *gorm.DB) error { return SaveCheckpoint(tx, &cp) }); err != nil {
 			t.Fatalf("SaveCheckpoint: %v", err)
 		}
@@ -243,11 +268,13 @@ func TestVerifyExportCheckpoints(t *testing.T) {
 	s := testSigner(t, 5)
 	recs := memChain(t, 10) // recorded at 08:00:01 … 08:00:10 on 2026-03-01
 	at := func(sec int) time.Time { return time.Date(2026, 3, 1, 8, 0, sec, 500000000, time.UTC) }
+	var last *Checkpoint // each checkpoint of a case follows the one signed before it
 	sign := func(seq int64, hash string, when time.Time) Checkpoint {
-		cp, err := s.Sign(seq, hash, when)
+		cp, err := s.Sign(last, seq, hash, when)
 		if err != nil {
 			t.Fatalf("Sign: %v", err)
 		}
+		last = &cp
 		return cp
 	}
 	rewritten := slices.Clone(recs)

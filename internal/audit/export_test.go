@@ -462,12 +462,14 @@ func TestVerifyExportDamagedFile(t *testing.T) {
 // schemaV2 is the migration that adds audit_checkpoints and access_log.
 func schemaV2(t testing.TB, db *gorm.DB) {
 	t.Helper()
-	b, err := os.ReadFile("../store/migrations/sqlite/0002_audit_access.sql")
-	if err != nil {
-		t.Fatalf("read migration: %v", err)
-	}
-	if err := db.Exec(string(b)).Error; err != nil {
-		t.Fatalf("migration 0002: %v", err)
+	for _, name := range []string{"0002_audit_access.sql", "0008_checkpoint_chain.sql"} {
+		b, err := os.ReadFile("../store/migrations/sqlite/" + name)
+		if err != nil {
+			t.Fatalf("read migration: %v", err)
+		}
+		if err := db.Exec(string(b)).Error; err != nil {
+			t.Fatalf("migration %s: %v", name, err)
+		}
 	}
 }
 

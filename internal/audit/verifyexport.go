@@ -2,6 +2,7 @@ package audit
 
 import (
 	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,11 @@ type ExportCheck struct {
 	// last record was written but beyond its last seq shows truncation.
 	PublicKey   ed25519.PublicKey
 	Checkpoints []Checkpoint
+	// Manifest, when set, is the export's signed manifest: its signature
+	// must verify (under PublicKey when set, else under the key it names)
+	// and the file must hold exactly the rows it lists, so a file cut
+	// short fails even though the chain inside it verifies.
+	Manifest *Manifest
 }
 
 // ExportResult is the outcome of VerifyExport. The embedded Result is the
@@ -70,6 +76,8 @@ type ExportResult struct {
 	Segment     bool              `json:"segment"`
 	Filtered    bool              `json:"filtered"`
 	Checkpoints *CheckpointReport `json:"checkpoints,omitempty"`
+	// Manifest says the file matched its signed manifest.
+	Manifest bool `json:"manifest"`
 }
 
 // VerifyExport verifies an export file in format f read from r, without
@@ -91,13 +99,14 @@ func VerifyExport(r io.Reader, f Format, c ExportCheck) (ExportResult, error) {
 		checking = c.Checkpoints != nil
 	)
 	if checking {
-		reports, valid = validCheckpoints(c.PublicKey, c.Checkpoints)
+		reports, valid = validCheckpoints(c.PublicKey, c.Checkpoints, false)
 		bySeq = make(map[int64][]Checkpoint, len(valid))
 		for _, cp := range valid {
 			bySeq[cp.Seq] = append(bySeq[cp.Seq], cp)
 		}
 	}
 	filteredRes := Result{OK: true, HeadHash: ZeroHash}
+	held := NewManifestBuilder(Manifest{})
 	fail := func(seq int64, reason string) error {
 		if v != nil {
 			out.Result = v.Result()
@@ -141,6 +150,7 @@ func VerifyExport(r io.Reader, f Format, c ExportCheck) (ExportResult, error) {
 			return fail(res.FirstBadSeq, reason)
 		}
 		last = rec
+		held.Add(rec)
 		for _, cp := range bySeq[rec.Seq] {
 			if cp.Hash != rec.Hash {
 				reports.add(cp, ProblemRewritten, fmt.Sprintf("rewritten: the record at seq %d has hash %s, but the checkpoint signed at %s holds %s", rec.Seq, rec.Hash, cp.SignedAt, cp.Hash))
@@ -180,6 +190,21 @@ func VerifyExport(r io.Reader, f Format, c ExportCheck) (ExportResult, error) {
 		}
 		out.Checkpoints = &reports
 		out.Result = ApplyCheckpoints(out.Result, reports)
+	}
+	if c.Manifest != nil && out.OK {
+		got := held.m
+		got.RowsDigest = hex.EncodeToString(held.rows.Sum(nil))
+		if err := c.Manifest.Verify(c.PublicKey); err != nil {
+			out.OK, out.FirstBadSeq, out.Reason = false, 0, err.Error()
+		} else if diff := c.Manifest.compare(got); diff != "" {
+			bad := last.Seq + 1
+			if got.FirstSeq != c.Manifest.FirstSeq {
+				bad = min(max(c.Manifest.FirstSeq, 1), max(got.FirstSeq, 1))
+			}
+			out.OK, out.FirstBadSeq, out.Reason = false, bad, diff
+		} else {
+			out.Manifest = true
+		}
 	}
 	return out, nil
 }

@@ -254,7 +254,7 @@ func TestCheckpointsAndVerify(t *testing.T) {
 				cp.Seq, audit.ZeroHash, cp.SignedAt, cp.Signature, cp.KeyID).Error; err != nil {
 				t.Fatalf("insert: %v", err)
 			}
-		}, wantKinds: []string{audit.ProblemSignature}, wantBad: func(audit.Checkpoint) int64 { return 0 }},
+		}, wantKinds: []string{audit.ProblemSignature, audit.ProblemChain}, wantBad: func(audit.Checkpoint) int64 { return 0 }},
 		{name: "key file lost", tamper: func(t *testing.T, env *apptest.Env, cp audit.Checkpoint) {
 			if err := os.Remove(filepath.Join(env.Dir, auditor.KeyFile)); err != nil {
 				t.Fatalf("remove key: %v", err)

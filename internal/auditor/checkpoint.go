@@ -66,11 +66,25 @@ func (s *Service) Signer() (sg *audit.Signer, created bool, err error) {
 
 // Report is the outcome of verifying the stored chain and its checkpoints:
 // the chain's Result (OK false also when a checkpoint contradicts the
-// chain or is badly signed; see audit.ApplyCheckpoints) and the checkpoint
-// report.
+// chain or is badly signed, or when the cases table disagrees with the
+// chain; see audit.ApplyCheckpoints) and the checkpoint report.
 type Report struct {
 	audit.Result
 	Checkpoints audit.CheckpointReport `json:"checkpoints"`
+	// Consistency is the comparison of the cases table with the chain,
+	// when it was asked for.
+	Consistency *Consistency `json:"consistency,omitempty"`
+}
+
+// VerifyOptions add checks to VerifyWith.
+type VerifyOptions struct {
+	// Witnesses are checkpoint files kept outside the database: the chain
+	// must reach and hold each of their checkpoints, and the stored
+	// checkpoints must still include them (audit.CheckWitnesses).
+	Witnesses []audit.Witness
+	// Consistency compares every case's state, proceedings and version
+	// with its records in the chain (CheckConsistency).
+	Consistency bool
 }
 
 // Verify recomputes the chain (audit.VerifyDB) and compares it with every
@@ -78,6 +92,12 @@ type Report struct {
 // creates the key: with checkpoints but no key file, each checkpoint is
 // reported as unverifiable.
 func (s *Service) Verify(ctx context.Context) (Report, error) {
+	return s.VerifyWith(ctx, VerifyOptions{})
+}
+
+// VerifyWith is Verify with the witness files and the consistency check of
+// o.
+func (s *Service) VerifyWith(ctx context.Context, o VerifyOptions) (Report, error) {
 	res, err := audit.VerifyDB(ctx, s.db.Read)
 	if err != nil {
 		return Report{}, err
@@ -87,7 +107,7 @@ func (s *Service) Verify(ctx context.Context) (Report, error) {
 		return Report{}, err
 	}
 	var pub ed25519.PublicKey
-	if len(cps) > 0 {
+	if len(cps) > 0 || len(o.Witnesses) > 0 {
 		s.keyMu.Lock()
 		sg, err := s.loadSigner(false)
 		s.keyMu.Unlock()
@@ -102,7 +122,22 @@ func (s *Service) Verify(ctx context.Context) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return Report{Result: audit.ApplyCheckpoints(res, rep), Checkpoints: rep}, nil
+	if err := audit.CheckWitnesses(ctx, s.db.Read, res, pub, cps, o.Witnesses, &rep); err != nil {
+		return Report{}, err
+	}
+	out := Report{Result: audit.ApplyCheckpoints(res, rep), Checkpoints: rep}
+	if o.Consistency {
+		c, err := CheckConsistency(ctx, s.db.Read)
+		if err != nil {
+			return Report{}, err
+		}
+		out.Consistency = &c
+		if out.OK && !c.OK() {
+			out.OK, out.FirstBadSeq = false, 0
+			out.Reason = fmt.Sprintf("the cases table disagrees with the chain for %d case(s): %s", c.Mismatched, strings.Join(c.CaseIDs, ", "))
+		}
+	}
+	return out, nil
 }
 
 func mayCheckpoint(a auth.Actor) error {
@@ -132,14 +167,50 @@ func (s *Service) Checkpoint(ctx context.Context, a auth.Actor) (audit.Checkpoin
 	if !rep.OK {
 		return audit.Checkpoint{}, apperr.Conflictf("the audit chain does not verify (first bad seq %d: %s): no checkpoint was signed", rep.FirstBadSeq, rep.Reason)
 	}
-	cp, err := sg.Sign(rep.HeadSeq, rep.HeadHash, s.opts.Now())
+	var cp audit.Checkpoint
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := audit.LockHead(tx); err != nil {
+			return err
+		}
+		last, ok, err := audit.LatestCheckpoint(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var prev *audit.Checkpoint
+		if ok {
+			prev = &last
+		}
+		if cp, err = sg.Sign(prev, rep.HeadSeq, rep.HeadHash, s.opts.Now()); err != nil {
+			return err
+		}
+		return audit.SaveCheckpoint(tx, &cp)
+	})
 	if err != nil {
 		return audit.Checkpoint{}, err
 	}
-	if err := s.db.Tx(ctx, func(tx *gorm.DB) error { return audit.SaveCheckpoint(tx, &cp) }); err != nil {
-		return audit.Checkpoint{}, err
-	}
 	return cp, nil
+}
+
+// Latest returns the witness document: the public key and the latest
+// stored checkpoint (no items when there is none yet), for an auditor to
+// keep outside the server and give to `casemgr audit verify --checkpoint`.
+func (s *Service) Latest(ctx context.Context, a auth.Actor) (audit.CheckpointFile, error) {
+	if err := mayCheckpoint(a); err != nil {
+		return audit.CheckpointFile{}, err
+	}
+	sg, _, err := s.Signer()
+	if err != nil {
+		return audit.CheckpointFile{}, err
+	}
+	f := audit.CheckpointFile{PublicKey: audit.EncodePublicKey(sg.PublicKey()), KeyID: sg.KeyID(), Items: []audit.Checkpoint{}}
+	last, ok, err := audit.LatestCheckpoint(ctx, s.db.Read)
+	if err != nil {
+		return audit.CheckpointFile{}, err
+	}
+	if ok {
+		f.Items = append(f.Items, last)
+	}
+	return f, nil
 }
 
 // Checkpoints returns the public key and every checkpoint, oldest first:

@@ -132,9 +132,26 @@ type Export struct {
 	// ProgressRows is the interval of Progress (10000 when 0).
 	ProgressRows int64
 
-	db     *gorm.DB
-	events *audit.Filter
-	access *accesslog.Filter
+	db       *gorm.DB
+	events   *audit.Filter
+	access   *accesslog.Filter
+	manifest *audit.ManifestBuilder // audit-log exports
+	signer   *audit.Signer
+	now      func() time.Time
+	signed   *audit.Manifest
+}
+
+// HasManifest reports whether Stream signs a manifest: every audit-log
+// export does, access-log exports do not.
+func (x *Export) HasManifest() bool { return x.manifest != nil }
+
+// Manifest returns the signed manifest of an audit-log export once Stream
+// has written it whole; ok is false before that, and for the access log.
+func (x *Export) Manifest() (m audit.Manifest, ok bool) {
+	if x.signed == nil {
+		return audit.Manifest{}, false
+	}
+	return *x.signed, true
 }
 
 // ContentType returns the media type of the export.
@@ -159,6 +176,10 @@ func (s *Service) StartEvents(ctx context.Context, a auth.Actor, q Query) (*Expo
 	if err != nil {
 		return nil, err
 	}
+	sg, _, err := s.Signer() // the manifest's key: refuse before recording an export that cannot be signed
+	if err != nil {
+		return nil, fmt.Errorf("auditor: export: %w", err)
+	}
 	seq, err := s.recordExport(ctx, a, map[string]any{
 		"format": string(f), "from": q.From, "to": q.To, "shelter": q.Shelter, "case": q.Case,
 	})
@@ -169,6 +190,8 @@ func (s *Service) StartEvents(ctx context.Context, a auth.Actor, q Query) (*Expo
 	return &Export{
 		Format: f, Seq: seq, Contiguous: flt.Contiguous(), db: s.db.Read, events: &flt,
 		Filename: filename("casemgr-audit-events", q, seq, f),
+		manifest: audit.NewManifestBuilder(audit.Manifest{Format: f, From: q.From, To: q.To, Shelter: q.Shelter, Case: q.Case, ExportSeq: seq}),
+		signer:   sg, now: s.opts.Now,
 	}, nil
 }
 
@@ -250,7 +273,8 @@ func FilteredName(name string) bool {
 		(strings.Contains(base, "_shelter-") || strings.Contains(base, "_case-"))
 }
 
-// Stream writes the export to w as rows are read, flushing w every
+// Stream writes the export to w as rows are read and, for the audit log,
+// signs its manifest (Manifest), flushing w every
 // audit.DefaultFlushRows rows, and returns the number of rows written. An error after
 // the first bytes leaves w holding a truncated export.
 func (x *Export) Stream(ctx context.Context, w io.Writer) (int64, error) {
@@ -280,13 +304,23 @@ func (x *Export) Stream(ctx context.Context, w io.Writer) (int64, error) {
 			err = accesslog.Select(ctx, x.db, *x.access, func(e accesslog.Entry) error { return write(e) })
 		}
 	} else {
-		err = audit.Select(ctx, x.db, *x.events, func(r audit.Record) error { return write(r) })
+		err = audit.Select(ctx, x.db, *x.events, func(r audit.Record) error {
+			x.manifest.Add(r)
+			return write(r)
+		})
 	}
 	if err != nil {
 		return ew.Rows(), fmt.Errorf("auditor: export: %w", err)
 	}
 	if err := ew.Close(); err != nil {
 		return ew.Rows(), fmt.Errorf("auditor: export: %w", err)
+	}
+	if x.manifest != nil {
+		m, err := x.manifest.Sign(x.signer, x.now())
+		if err != nil {
+			return ew.Rows(), fmt.Errorf("auditor: export manifest: %w", err)
+		}
+		x.signed = &m
 	}
 	return ew.Rows(), nil
 }

@@ -31,7 +31,15 @@ type Config struct {
 	Security Security             `yaml:"security"`
 	NRM      eligibility.Settings `yaml:"nrm"`
 	Reports  Reports              `yaml:"reports"`
+	Metrics  Metrics              `yaml:"metrics"`
 	Log      Log                  `yaml:"log"`
+}
+
+// Metrics guards GET /metrics.
+type Metrics struct {
+	// Token is the bearer token a scraper must send; empty: /metrics is
+	// not served at all (docs/security.md).
+	Token string `yaml:"token"`
 }
 
 // Reports holds the national-statistics settings.
@@ -274,6 +282,9 @@ func (c Config) Validate() error {
 	}
 	if c.Server.MaxBodyBytes < 1024 {
 		bad("server.max_body_bytes", "must be at least 1024")
+	}
+	if c.Metrics.Token != "" && len(c.Metrics.Token) < 16 {
+		bad("metrics.token", "want at least 16 characters (a random secret), got %d", len(c.Metrics.Token))
 	}
 	if c.Reports.SmallCellThreshold < 2 || c.Reports.SmallCellThreshold > 100 {
 		bad("reports.small_cell_threshold", "want an integer from 2 to 100, got %d", c.Reports.SmallCellThreshold)

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,5 +138,43 @@ func TestAbortedExportIsObserved(t *testing.T) {
 				t.Errorf("logged actor: got %v, want %s", got, uAuditor)
 			}
 		})
+	}
+}
+
+// A request whose client went away (its context canceled) while the
+// handler read the database is not a server error: it is logged at info
+// with status 499, never as "request failed", and counted as 499, not 5xx.
+func TestCanceledRequestIsNot500(t *testing.T) {
+	var logs syncBuffer
+	env := apptest.NewLogged(t, &logs, nil)
+	env.AddUser(t, uAuditor, auth.RoleAuditor, "")
+	token := env.Login(t, uAuditor)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the client is gone before the handler reads
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/audit/verify", nil).WithContext(ctx)
+	r.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	env.Handler.ServeHTTP(rec, r)
+
+	scrape := httptest.NewRecorder()
+	env.Metrics.Handler().ServeHTTP(scrape, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	text := scrape.Body.String()
+	if got := metricValue(text, `casemgr_http_requests_total{method="GET",route="/api/v1/audit/verify",status="499"}`); got != "1" {
+		t.Errorf("requests counted with status 499: got %q, want 1\n%s", got, text)
+	}
+	if strings.Contains(text, `route="/api/v1/audit/verify",status="500"`) {
+		t.Errorf("the canceled request was counted as 500")
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) != nil {
+			continue
+		}
+		if m["level"] == "ERROR" {
+			t.Errorf("logged at error level: %s", l)
+		}
+		if m["msg"] == "request" && m["route"] == "/api/v1/audit/verify" && m["status"] != 499.0 {
+			t.Errorf("request log line: got status %v, want 499", m["status"])
+		}
 	}
 }

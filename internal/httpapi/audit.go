@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -60,6 +63,9 @@ func (s *Server) stream(c echo.Context, x *auditor.Export) error {
 	if x.Format != audit.FormatJSON {
 		h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": x.Filename}))
 	}
+	if x.HasManifest() {
+		h.Set("Trailer", manifestTrailer)
+	}
 	c.Response().WriteHeader(http.StatusOK)
 	n, err := x.Stream(c.Request().Context(), c.Response())
 	if err != nil {
@@ -67,8 +73,20 @@ func (s *Server) stream(c echo.Context, x *auditor.Export) error {
 			slog.Int64("rows", n), slog.String("error", err.Error()))
 		panic(http.ErrAbortHandler)
 	}
+	if m, ok := x.Manifest(); ok {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("httpapi: export manifest: %w", err)
+		}
+		h.Set(manifestTrailer, base64.StdEncoding.EncodeToString(b))
+	}
 	return nil
 }
+
+// manifestTrailer is the HTTP trailer that carries an audit-log export's
+// signed manifest (base64 of its JSON, docs/audit.md), so the body stays
+// exactly the documented rows.
+const manifestTrailer = "Casemgr-Export-Manifest"
 
 // auditVerifyFull answers GET /api/v1/audit/verify: the chain and its
 // checkpoints.
@@ -84,6 +102,18 @@ func (s *Server) auditVerifyFull(c echo.Context) error {
 func (s *Server) auditCheckpoints(c echo.Context) error {
 	a, _ := actorOf(c)
 	out, err := s.Auditor.Checkpoints(c.Request().Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// auditLatestCheckpoint answers GET /api/v1/audit/checkpoints/latest: the
+// witness document (the key and the latest checkpoint) that auditors keep
+// outside the server.
+func (s *Server) auditLatestCheckpoint(c echo.Context) error {
+	a, _ := actorOf(c)
+	out, err := s.Auditor.Latest(c.Request().Context(), a)
 	if err != nil {
 		return err
 	}

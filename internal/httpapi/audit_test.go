@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/casemgr/casemgr/internal/apptest"
+	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
 )
 
@@ -309,6 +311,54 @@ func TestCheckpointsHTTP(t *testing.T) {
 		if _, ok := ver[k]; !ok {
 			t.Errorf("verify: got no %q in %v", k, ver)
 		}
+	}
+	// The witness document: the key and the latest checkpoint, chained to
+	// the one before.
+	w.must("ana", "GET", "/api/v1/audit/checkpoints/latest", nil, 403)
+	latest := w.mustJSON("olga", "GET", "/api/v1/audit/checkpoints/latest", nil, 200)
+	litems, _ := latest["items"].([]any)
+	if len(litems) != 1 || latest["public_key"] != doc["public_key"] {
+		t.Fatalf("latest: got %v, want the public key and one checkpoint", latest)
+	}
+	last := litems[0].(map[string]any)
+	if last["signature"] != items[1].(map[string]any)["signature"] || last["number"] != 2.0 || cp["number"] != 1.0 || last["prev_checkpoint"] == cp["prev_checkpoint"] {
+		t.Errorf("latest: got %v, want checkpoint number 2 of %v", last, items)
+	}
+}
+
+// An audit-log export carries its signed manifest in an HTTP trailer, so
+// the body stays exactly the documented rows; the manifest counts them.
+func TestExportManifestTrailer(t *testing.T) {
+	w := newAuditWorld(t)
+	for _, format := range []string{"json", "ndjson", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			rec := w.must("olga", "GET", "/api/v1/audit/events?format="+format, nil, 200)
+			res := rec.Result()
+			if got := rec.Header().Get("Trailer"); got != "Casemgr-Export-Manifest" {
+				t.Errorf("Trailer header: got %q, want Casemgr-Export-Manifest", got)
+			}
+			raw, err := base64.StdEncoding.DecodeString(res.Trailer.Get("Casemgr-Export-Manifest"))
+			if err != nil {
+				t.Fatalf("manifest trailer: %v (trailers %v)", err, res.Trailer)
+			}
+			m, err := audit.ReadManifest(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("manifest: %v", err)
+			}
+			recs := parseExport(t, format, rec.Body.Bytes())
+			last := recs[len(recs)-1]
+			if m.Records != int64(len(recs)) || fmt.Sprint(m.LastSeq) != fmt.Sprint(last["seq"]) || m.LastHash != last["hash"] || m.Format != audit.Format(format) {
+				t.Errorf("manifest: got %+v, want %d records up to seq %v", m, len(recs), last["seq"])
+			}
+			res2, err := audit.VerifyExport(bytes.NewReader(rec.Body.Bytes()), audit.Format(format), audit.ExportCheck{Manifest: &m})
+			if err != nil || !res2.OK || !res2.Manifest {
+				t.Errorf("verify with the manifest: got %+v, %v", res2, err)
+			}
+		})
+	}
+	rec := w.must("olga", "GET", "/api/v1/audit/access?format=csv", nil, 200)
+	if rec.Header().Get("Trailer") != "" {
+		t.Errorf("access-log export: got Trailer %q, want none (it has no manifest)", rec.Header().Get("Trailer"))
 	}
 }
 

@@ -452,7 +452,7 @@ func TestOpenAPINonJSONAnswers(t *testing.T) {
 		{"calendar feed", "/api/v1/deadlines.ics?token=" + feed, "", http.StatusOK, "text/calendar; charset=utf-8"},
 		{"calendar feed in French", "/api/v1/deadlines.ics?lang=fr&token=" + feed, "", http.StatusOK, "text/calendar; charset=utf-8"},
 		{"calendar feed bad token", "/api/v1/deadlines.ics?token=nope", "", http.StatusUnauthorized, "application/problem+json"},
-		{"metrics", "/metrics", "", http.StatusOK, "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"},
+		{"metrics", "/metrics", apptest.MetricsToken, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

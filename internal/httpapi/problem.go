@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"syscall"
 
 	"github.com/labstack/echo/v4"
 
@@ -107,10 +109,26 @@ func isAppErr(err error) bool {
 	return ok
 }
 
+// clientGone reports whether err comes from the client going away: the
+// request's context was canceled (not timed out: that is the server's
+// doing) or the connection broke while the answer was written.
+func clientGone(c echo.Context, err error) bool {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	return errors.Is(err, context.Canceled) && errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
 // errorHandler is echo's HTTPErrorHandler: every error becomes
 // problem+json; internal errors are logged once, with the request id.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if clientGone(c, err) {
+		// Not a server error: nothing to answer, no error logged; the
+		// request is logged (at info) and counted with status 499.
+		c.Response().Status = statusClientClosedRequest
 		return
 	}
 	p := problemFor(err)

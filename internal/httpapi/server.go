@@ -16,6 +16,7 @@ import (
 	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/metrics"
 	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/store"
@@ -41,8 +42,10 @@ type Deps struct {
 	// TLS says whether the server is served over TLS (enables HSTS).
 	TLS bool
 	// Metrics, when set, observes every request and is served at
-	// GET /metrics.
-	Metrics RequestMetrics
+	// GET /metrics to requests that carry MetricsToken as a bearer token;
+	// without a token /metrics is not served (404).
+	Metrics      RequestMetrics
+	MetricsToken string
 }
 
 // RequestMetrics observes requests (by route template, never the raw
@@ -90,8 +93,9 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	// GET /api/v1/openapi.yaml, /api/docs and /api/docs/docs.css (docs.go): public.
 	s.registerDocs(e)
-	if s.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(s.Metrics.Handler()))
+	if s.Metrics != nil && s.MetricsToken != "" {
+		// Only with a token: the flag counts span every shelter.
+		e.GET("/metrics", echo.WrapHandler(metrics.RequireToken(s.MetricsToken, s.Metrics.Handler())))
 	}
 
 	const v1 = "/api/v1"
@@ -133,6 +137,7 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/audit/events", s.auditEvents, auditors)
 	route(http.MethodGet, "/audit/access", s.auditAccess, auditors)
 	route(http.MethodGet, "/audit/checkpoints", s.auditCheckpoints, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
+	route(http.MethodGet, "/audit/checkpoints/latest", s.auditLatestCheckpoint, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
 	route(http.MethodPost, "/audit/checkpoints", s.auditCheckpoint, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
 
 	route(http.MethodGet, "/reports/annual", s.annualReport, []auth.Role{auth.RoleSupervisor, auth.RoleAuditor})

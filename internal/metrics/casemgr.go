@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -40,10 +41,15 @@ type Metrics struct {
 	inFlight *prometheus.GaugeVec
 	log      atomic.Pointer[slog.Logger]
 
-	db    *store.DB
-	now   func() time.Time
-	flags flagCache
+	db       *store.DB
+	now      func() time.Time
+	flags    flagCache
+	minCount atomic.Int64
 }
+
+// DefaultSmallCount is the default small-cell threshold of the flag
+// counts: a count below it is reported as 0.
+const DefaultSmallCount = 5
 
 type flagCount struct {
 	Rule, Severity string
@@ -74,6 +80,7 @@ func New(db *store.DB, now func() time.Time) *Metrics {
 			Help: "HTTP requests being answered now, by route template.",
 		}, []string{"route"}),
 	}
+	m.minCount.Store(DefaultSmallCount)
 	m.reg.MustRegister(m.requests, m.duration, m.inFlight,
 		newPoolCollector(db),
 		&funcCollector{
@@ -99,8 +106,13 @@ func New(db *store.DB, now func() time.Time) *Metrics {
 				if err != nil {
 					return err
 				}
+				small := m.minCount.Load()
 				for _, c := range rows {
-					emit(float64(c.N), c.Rule, c.Severity)
+					n := c.N
+					if n < small {
+						n = 0 // a small count across shelters can point at a person
+					}
+					emit(float64(n), c.Rule, c.Severity)
 				}
 				return nil
 			},
@@ -114,6 +126,32 @@ func New(db *store.DB, now func() time.Time) *Metrics {
 		Registry:      m.reg, // counts failed collections in promhttp_metric_handler_errors_total
 	})
 	return m
+}
+
+// SetSmallCount sets the small-cell threshold of the flag counts (the
+// reports' reports.small_cell_threshold): a count from 1 to n-1 is
+// reported as 0, so a scrape never shows that one or two victims carry a
+// flag. 1 or less reports every count exactly.
+func (m *Metrics) SetSmallCount(n int) { m.minCount.Store(int64(n)) }
+
+// RequireToken wraps h so that it answers only requests that carry
+// "Authorization: Bearer <token>" (compared in constant time); others get
+// 401 with a WWW-Authenticate challenge. An empty token serves nothing:
+// every request gets 404, as if the route did not exist.
+func RequireToken(token string, h http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token == "" {
+			http.NotFound(w, r)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics: a bearer token is required (metrics.token)", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // SetLog sets the logger of the families that fail to be collected (nil:

@@ -23,6 +23,7 @@ import (
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/config"
 	"github.com/casemgr/casemgr/internal/metrics"
 	"github.com/casemgr/casemgr/internal/store"
 )
@@ -38,7 +39,9 @@ type scrape struct {
 func get(t *testing.T, h http.Handler) scrape {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+apptest.MetricsToken)
+	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: got %d %s, want 200", rec.Code, rec.Body)
 	}
@@ -372,7 +375,11 @@ func TestScrapeThroughTheRouter(t *testing.T) {
 		samples[7] = sample{"casemgr_db_wait_count_total", []string{"pool=shared"}, 0, false}
 	}
 	for _, f := range flags {
-		samples = append(samples, sample{"casemgr_case_flags", []string{"rule=" + f.Rule, "severity=" + f.Severity}, float64(f.N), true})
+		want := float64(f.N)
+		if f.N < metrics.DefaultSmallCount {
+			want = 0 // small counts are hidden
+		}
+		samples = append(samples, sample{"casemgr_case_flags", []string{"rule=" + f.Rule, "severity=" + f.Severity}, want, true})
 	}
 	for _, tc := range samples {
 		t.Run(tc.name+fmt.Sprint(tc.labels), func(t *testing.T) {
@@ -429,6 +436,7 @@ func TestFlagCountsCachedForAMinute(t *testing.T) {
 		}
 	}
 	m := metrics.New(env.DB, env.Clock.Now)
+	m.SetSmallCount(1) // exact counts: this test is about the cache
 	count := func() float64 {
 		var n float64
 		for _, s := range get(t, m.Handler()).families["casemgr_case_flags"].GetMetric() {
@@ -473,5 +481,72 @@ func BenchmarkStartRequest(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.StartRequest("GET", "/api/v1/cases/:id")(200)
+	}
+}
+
+// GET /metrics answers only a scraper that sends metrics.token; without a
+// configured token it is not served at all.
+func TestMetricsRequireToken(t *testing.T) {
+	env := apptest.New(t, nil)
+	tests := []struct {
+		name, token string
+		want        int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"wrong token", "test-metrics-token-0123456788", http.StatusUnauthorized},
+		{"a user's session token is not the metrics token", func() string {
+			env.AddUser(t, "root", auth.RoleAdmin, "")
+			return env.Login(t, "root")
+		}(), http.StatusUnauthorized},
+		{"the configured token", apptest.MetricsToken, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := do(t, env.Handler, "GET", "/metrics", tt.token, "")
+			if code != tt.want {
+				t.Fatalf("got %d, want %d", code, tt.want)
+			}
+			if code != http.StatusOK && strings.Contains(body, "casemgr_case_flags") {
+				t.Errorf("a refused scrape holds metrics: %s", body)
+			}
+		})
+	}
+	off := apptest.New(t, func(c *config.Config) { c.Metrics.Token = "" })
+	if code, _ := do(t, off.Handler, "GET", "/metrics", apptest.MetricsToken, ""); code != http.StatusNotFound {
+		t.Errorf("without metrics.token: got %d, want 404 (not served)", code)
+	}
+}
+
+// Flag counts below the small-cell threshold are reported as 0; from the
+// threshold on, exactly.
+func TestSmallFlagCountsHidden(t *testing.T) {
+	env := apptest.New(t, nil)
+	env.AddUser(t, "ana", auth.RoleCaseworker, "payoke")
+	tok := env.Login(t, "ana")
+	r24 := func() float64 {
+		var n float64
+		for _, m := range get(t, env.Handler).families["casemgr_case_flags"].GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "rule" && lp.GetValue() == "R24" {
+					n += m.GetGauge().GetValue()
+				}
+			}
+		}
+		return n
+	}
+	for i := 1; i <= metrics.DefaultSmallCount; i++ {
+		code, body := do(t, env.Handler, "POST", "/api/v1/cases", tok, `{"victim":{"given_name":"A","family_name":"B",
+			"nationality":"NG"},"exploitation":["labour"],"identified_on":"2025-05-01","identified_by":"police"}`)
+		if code != http.StatusCreated {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		env.Clock.Advance(metrics.FlagsCacheTTL + time.Second)
+		want := 0.0
+		if i >= metrics.DefaultSmallCount {
+			want = float64(i)
+		}
+		if got := r24(); got != want {
+			t.Errorf("%d cases flagged R24: got %v, want %v", i, got, want)
+		}
 	}
 }
