@@ -87,35 +87,41 @@ func NewService(db *store.DB, hasher *Hasher, tokens *Tokens, throttle *Throttle
 
 var errBadLogin = &apperr.Error{Kind: apperr.Unauthorized, Message: "invalid username or password"}
 
-// Login checks a username and password and opens a session. Failed
-// attempts count towards throttling per account and per client IP; the
-// error never says which of username or password was wrong.
+// Bounds of what a login accepts, checked before anything else so that an
+// unauthenticated caller cannot make the server hash, store or keep large
+// inputs (docs/security.md "Logins").
+const (
+	UsernameMaxBytes      = 64
+	LoginPasswordMaxBytes = 1024
+)
+
+// checkLoginInput refuses empty or oversized credentials (Invalid, with
+// the field).
+func checkLoginInput(username, password string) error {
+	var f apperr.Fields
+	switch {
+	case username == "":
+		f.Add("username", "required")
+	case len(username) > UsernameMaxBytes:
+		f.Add("username", "too long: at most %d bytes", UsernameMaxBytes)
+	}
+	switch {
+	case password == "":
+		f.Add("password", "required")
+	case len(password) > LoginPasswordMaxBytes:
+		f.Add("password", "too long: at most %d bytes", LoginPasswordMaxBytes)
+	}
+	return f.Err()
+}
+
+// Login checks a username and password and opens a session. The attempt
+// is counted by the throttle before the password is hashed (and given back
+// if it succeeds); the error never says which of username or password was
+// wrong.
 func (s *Service) Login(ctx context.Context, username, password, clientIP string) (TokenPair, error) {
-	if s.throttle != nil {
-		if ok, retry := s.throttle.Allow(username, clientIP); !ok {
-			return TokenPair{}, &apperr.Error{Kind: apperr.TooManyRequests,
-				Message: fmt.Sprintf("too many failed logins; try again in %d seconds", int(retry.Seconds())+1)}
-		}
-	}
-	var u User
-	err := s.db.Read.WithContext(ctx).Where("username = ?", username).Take(&u).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return TokenPair{}, fmt.Errorf("auth: load user: %w", err)
-	}
-	ok := false
-	if err == nil {
-		ok, err = s.hasher.Verify(ctx, u.PasswordHash, password)
-		if err != nil {
-			return TokenPair{}, fmt.Errorf("auth: verify password: %w", err)
-		}
-	} else {
-		s.hasher.DummyVerify(ctx)
-	}
-	if !ok || u.Disabled {
-		if s.throttle != nil {
-			s.throttle.Fail(username, clientIP)
-		}
-		return TokenPair{}, errBadLogin
+	u, err := s.checkCredentials(ctx, username, password, clientIP)
+	if err != nil {
+		return TokenPair{}, err
 	}
 	var pair TokenPair
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -129,6 +135,54 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 		return err
 	})
 	return pair, err
+}
+
+// checkCredentials bounds the input, reserves the attempt with the
+// throttle, and checks the password of an enabled user. An unknown user
+// costs the same hash as a known one.
+func (s *Service) checkCredentials(ctx context.Context, username, password, clientIP string) (User, error) {
+	if err := checkLoginInput(username, password); err != nil {
+		return User{}, err
+	}
+	var att *attempt
+	if s.throttle != nil {
+		var err error
+		if att, err = s.throttle.reserve(ctx, username, clientIP, false); err != nil {
+			return User{}, err
+		}
+	}
+	u, ok, err := s.verifyPassword(ctx, username, password)
+	if att != nil {
+		if endErr := att.end(ctx, ok && err == nil); endErr != nil && err == nil {
+			err = endErr
+		}
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if !ok {
+		return User{}, errBadLogin
+	}
+	return u, nil
+}
+
+// verifyPassword loads username and checks password; ok is false for an
+// unknown or disabled user or a wrong password.
+func (s *Service) verifyPassword(ctx context.Context, username, password string) (User, bool, error) {
+	var u User
+	err := s.db.Read.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, false, fmt.Errorf("auth: load user: %w", err)
+	}
+	if err != nil {
+		s.hasher.DummyVerify(ctx)
+		return User{}, false, nil
+	}
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return User{}, false, fmt.Errorf("auth: verify password: %w", err)
+	}
+	return u, ok && !u.Disabled, nil
 }
 
 func (s *Service) issue(tx *gorm.DB, u User, sessionID string, now time.Time) (TokenPair, error) {

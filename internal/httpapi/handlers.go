@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/base64"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -60,9 +61,17 @@ func (s *Server) login(c echo.Context) error {
 	}
 	pair, err := s.Auth.Login(c.Request().Context(), username, password, c.RealIP())
 	if err != nil {
-		return err
+		return withRetryAfter(c, err)
 	}
 	return writeJSON(c, http.StatusOK, pair)
+}
+
+// withRetryAfter sets the Retry-After header of a throttled answer.
+func withRetryAfter(c echo.Context, err error) error {
+	if secs, ok := auth.RetryAfter(err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	return err
 }
 
 // refresh answers POST /api/v1/auth/refresh.

@@ -1,0 +1,161 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/casemgr/casemgr/internal/apptest"
+	"github.com/casemgr/casemgr/internal/config"
+)
+
+// burst sends the logins in parallel, all from one address, and returns
+// the statuses in the order of bodies.
+func burst(t *testing.T, h http.Handler, bodies []map[string]string) []*response {
+	t.Helper()
+	out := make([]*response, len(bodies))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, b := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out[i] = send(t, h, req{method: http.MethodPost, path: "/api/v1/auth/login", body: b})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// TestLoginBurstIsThrottled is issue 20's first finding: 80 parallel
+// logins from one address (79 wrong, 1 right) all got past a check made
+// before the hash and counted after it. With the attempt counted before
+// the hash, at most the pair's allowance (5) is tried; the rest are 429
+// with Retry-After.
+func TestLoginBurstIsThrottled(t *testing.T) {
+	env := apptest.New(t, func(c *config.Config) {
+		c.Auth.LoginMaxFailures, c.Auth.LoginMaxFailuresIP, c.Auth.LoginMaxFailuresAccount = 5, 50, 100
+		// A hash that takes a few milliseconds, as a real one takes tens:
+		// the window in which parallel guesses raced the count.
+		c.Auth.Argon2MemoryKiB = 4096
+	})
+	env.AddUser(t, uPayoke, "caseworker", "payoke")
+	bodies := make([]map[string]string, 80)
+	for i := range bodies {
+		bodies[i] = map[string]string{"username": uPayoke, "password": "wrong guess " + strconv.Itoa(i)}
+	}
+	bodies[40]["password"] = apptest.Password
+	count := map[int]int{}
+	for i, r := range burst(t, env.Handler, bodies) {
+		count[r.status]++
+		if r.status == http.StatusTooManyRequests {
+			isProblem(t, r)
+			if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s < 1 {
+				t.Errorf("answer %d: 429 with Retry-After %q, want whole seconds", i, r.header.Get("Retry-After"))
+			}
+		} else if r.status != http.StatusUnauthorized && r.status != http.StatusOK {
+			t.Errorf("answer %d: got %s, want 401, 200 or 429", i, r)
+		}
+	}
+	if tried := count[http.StatusOK] + count[http.StatusUnauthorized]; tried > 5 {
+		t.Errorf("80 parallel logins: %d tried (%v), want at most 5 and the others 429", tried, count)
+	}
+}
+
+// TestLoginOversizedCredentials is issue 20's second finding: parallel
+// logins with megabyte usernames each left a throttle entry behind. They
+// are refused with 422 before the throttle or the hash sees them.
+func TestLoginOversizedCredentials(t *testing.T) {
+	env := apptest.New(t, nil)
+	huge := strings.Repeat("x", 900<<10)
+	bodies := make([]map[string]string, 120)
+	for i := range bodies {
+		bodies[i] = map[string]string{"username": strconv.Itoa(i) + huge, "password": "wrong password!!"}
+	}
+	for i, r := range burst(t, env.Handler, bodies) {
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("login %d with a 900 KiB username: got %s, want 422", i, r)
+		}
+		fieldErr("username")(t, r)
+	}
+	for _, tt := range []struct {
+		body  map[string]string
+		want  int
+		field string
+	}{
+		{map[string]string{"username": strings.Repeat("a", 65), "password": "wrong password!!"}, 422, "username"},
+		{map[string]string{"username": strings.Repeat("a", 64), "password": "wrong password!!"}, 401, ""},
+		{map[string]string{"username": uPayoke, "password": strings.Repeat("p", 1025)}, 422, "password"},
+		{map[string]string{"username": uPayoke, "password": strings.Repeat("p", 1024)}, 401, ""},
+	} {
+		r := send(t, env.Handler, req{method: http.MethodPost, path: "/api/v1/auth/login", body: tt.body})
+		if r.status != tt.want {
+			t.Fatalf("login with %d-byte username, %d-byte password: got %s, want %d",
+				len(tt.body["username"]), len(tt.body["password"]), r, tt.want)
+		}
+		if tt.field != "" {
+			fieldErr(tt.field)(t, r)
+		}
+	}
+	var rows int64
+	if err := env.DB.Read.Table("login_throttle").Count(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	// Two 401s: two pairs, two accounts, one address.
+	if rows > 5 {
+		t.Errorf("throttle rows after the oversized logins: %d, want at most 5", rows)
+	}
+}
+
+// TestLoginNoLockout is issue 20's third finding: five failures from any
+// address locked the account for everyone. Failures slow down the address
+// that made them; the owner logs in from his.
+func TestLoginNoLockout(t *testing.T) {
+	env := apptest.New(t, func(c *config.Config) {
+		c.Auth.LoginMaxFailures, c.Auth.LoginMaxFailuresIP, c.Auth.LoginMaxFailuresAccount = 5, 50, 100
+	})
+	env.AddUser(t, uPayoke, "caseworker", "payoke")
+	login := func(pw, remote string) *response {
+		return loginFrom(t, env.Handler, uPayoke, pw, remote)
+	}
+	for i := range 8 {
+		r := login("wrong password!!", "203.0.113.66")
+		if want := http.StatusUnauthorized; i >= 5 {
+			if r.status != http.StatusTooManyRequests {
+				t.Fatalf("attacker's attempt %d: got %s, want 429", i+1, r)
+			}
+		} else if r.status != want {
+			t.Fatalf("attacker's attempt %d: got %s, want %d", i+1, r, want)
+		}
+	}
+	if r := login(apptest.Password, "192.0.2.1"); r.status != http.StatusOK {
+		t.Fatalf("owner from his address after the attacker's failures: got %s, want 200", r)
+	}
+	// The slow-down ends: a second later the attacker may try again.
+	env.Clock.Advance(time.Second)
+	if r := login("wrong password!!", "203.0.113.66"); r.status != http.StatusUnauthorized {
+		t.Fatalf("attacker after the delay: got %s, want 401", r)
+	}
+}
+
+// loginFrom sends a login from the peer address remote.
+func loginFrom(t *testing.T, h http.Handler, user, pw, remote string) *response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": user, "password": pw})
+	hr := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewReader(body))
+	hr.RemoteAddr = remote + ":41234"
+	hr.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	serveRecorded(t, h, rec, hr)
+	out := &response{status: rec.Code, header: rec.Header(), raw: rec.Body.Bytes()}
+	_ = json.Unmarshal(out.raw, &out.body)
+	return out
+}
