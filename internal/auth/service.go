@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -95,6 +98,16 @@ const (
 	LoginPasswordMaxBytes = 1024
 )
 
+// badUsernameRune reports the characters a username may never hold:
+// control characters, the bidirectional formatting characters that make
+// a name display as another (U+200E, U+200F, U+061C, U+202A to U+202E,
+// U+2066 to U+2069), and U+FFFD, which a JSON decoder puts in place of
+// invalid UTF-8.
+func badUsernameRune(r rune) bool {
+	return unicode.IsControl(r) || r == utf8.RuneError || r == 0x200E || r == 0x200F || r == 0x061C ||
+		(r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}
+
 // checkLoginInput refuses empty or oversized credentials (Invalid, with
 // the field).
 func checkLoginInput(username, password string) error {
@@ -104,6 +117,10 @@ func checkLoginInput(username, password string) error {
 		f.Add("username", "required")
 	case len(username) > UsernameMaxBytes:
 		f.Add("username", "too long: at most %d bytes", UsernameMaxBytes)
+	case !utf8.ValidString(username):
+		f.Add("username", "not valid UTF-8 text")
+	case strings.IndexFunc(username, badUsernameRune) >= 0:
+		f.Add("username", "contains a control character or a bidirectional formatting character")
 	}
 	switch {
 	case password == "":
@@ -356,7 +373,9 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, er
 		return User{}, apperr.Forbiddenf("only admins manage users")
 	}
 	var f apperr.Fields
-	if !usernamePattern.MatchString(nu.Username) {
+	if !utf8.ValidString(nu.Username) || strings.IndexFunc(nu.Username, badUsernameRune) >= 0 {
+		f.Add("username", "contains invalid UTF-8, a control character or a bidirectional formatting character")
+	} else if !usernamePattern.MatchString(nu.Username) {
 		f.Add("username", "use 2 to 63 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	if !nu.Role.Valid() {
@@ -490,9 +509,13 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 			return fmt.Errorf("auth: update user: %w", err)
 		}
 		if changed["disabled"] && u.Disabled || changed["password"] || changed["role"] || changed["shelter"] {
-			if err := tx.Model(&session{}).Where("username = ? AND revoked_at IS NULL", u.Username).
-				Update("revoked_at", now).Error; err != nil {
-				return fmt.Errorf("auth: end sessions: %w", err)
+			if err := endSessions(tx, u.Username, now); err != nil {
+				return err
+			}
+		}
+		if changed["password"] {
+			if err := revokeFeeds(tx, u.Username); err != nil {
+				return err
 			}
 		}
 		names := make([]string, 0, len(changed))
@@ -534,6 +557,26 @@ func (s *Service) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.Read.WithContext(ctx).Model(&User{}).Count(&n).Error
 	return n, err
+}
+
+// endSessions revokes every open login session of username (and with
+// them its web sessions).
+func endSessions(tx *gorm.DB, username string, now time.Time) error {
+	if err := tx.Model(&session{}).Where("username = ? AND revoked_at IS NULL", username).
+		Update("revoked_at", now).Error; err != nil {
+		return fmt.Errorf("auth: end sessions: %w", err)
+	}
+	return nil
+}
+
+// revokeFeeds deletes username's calendar feed token: a new password
+// means the old credentials may be known to someone else, and the feed
+// token is one of them.
+func revokeFeeds(tx *gorm.DB, username string) error {
+	if err := tx.Where("username = ?", username).Delete(&calendarFeed{}).Error; err != nil {
+		return fmt.Errorf("auth: revoke calendar feeds: %w", err)
+	}
+	return nil
 }
 
 func appendAdmin(tx *gorm.DB, a Actor, event string, data map[string]any, now time.Time) error {

@@ -243,3 +243,22 @@ func TestFeedTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestFeedRevokedOnNewPassword checks that a new password ends the
+// user's calendar feed: the old credentials may be known to someone else.
+func TestFeedRevokedOnNewPassword(t *testing.T) {
+	e := webEnv(t)
+	ctx := context.Background()
+	sam := auth.Actor{Username: "sam", Role: auth.RoleSupervisor, Shelter: "payoke"}
+	tok, err := e.Auth.NewFeedToken(ctx, sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := "a different long password"
+	if _, err := e.Auth.UpdateUser(ctx, auth.System, "sam", auth.UserPatch{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Auth.FeedActor(ctx, tok); apperr.KindOf(err) != apperr.Unauthorized {
+		t.Fatalf("feed after a new password: got %v, want Unauthorized", err)
+	}
+}

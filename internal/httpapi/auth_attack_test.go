@@ -159,3 +159,49 @@ func loginFrom(t *testing.T, h http.Handler, user, pw, remote string) *response 
 	_ = json.Unmarshal(out.raw, &out.body)
 	return out
 }
+
+// TestCredentialRules checks issue 20's smaller gaps: usernames with
+// control or bidirectional characters or invalid UTF-8 are refused at
+// login and creation, and new passwords follow NIST SP 800-63B rather than
+// a length alone.
+func TestCredentialRules(t *testing.T) {
+	w := newWorld(t)
+	for _, u := range []string{"ana\u202e", "ana\x00", "an\u2066a", "ana\xff"} {
+		r := w.do(req{method: http.MethodPost, path: "/api/v1/auth/login", body: []byte(`{"username":"` + jsonEscape(u) + `","password":"wrong password!!"}`)})
+		if r.status != http.StatusUnprocessableEntity {
+			t.Errorf("login as %q: got %s, want 422", u, r)
+			continue
+		}
+		fieldErr("username")(t, r)
+	}
+	create := func(username, password string) *response {
+		return w.do(req{method: http.MethodPost, path: "/api/v1/users", token: w.tok[uAdmin],
+			body: map[string]string{"username": username, "password": password, "role": "auditor"}})
+	}
+	for _, pw := range []string{strings.Repeat(" ", 12), strings.Repeat("\x00", 12), "aaaaaaaaaaaa", "password1234", "qwertyqwerty", "abcdefghijkl"} {
+		r := create("newbie", pw)
+		if r.status != http.StatusUnprocessableEntity {
+			t.Errorf("create with password %q: got %s, want 422", pw, r)
+			continue
+		}
+		fieldErr("password")(t, r)
+	}
+	if r := create("newbie\u202e", "a long enough passphrase 42"); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("create a username with a bidi override: got %s, want 422", r)
+	}
+}
+
+// jsonEscape writes s as the inside of a JSON string, keeping invalid
+// UTF-8 bytes as they are (encoding/json would replace them).
+func jsonEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 {
+			b.WriteString(`\u00` + "0123456789abcdef"[c>>4:c>>4+1] + "0123456789abcdef"[c&15:c&15+1])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
