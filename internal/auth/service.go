@@ -430,15 +430,42 @@ type UserPatch struct {
 	Password *string
 }
 
-// UpdateUser changes a user (admins only). Disabling a user, or setting a
-// new password, ends their sessions at once.
+// UserUpdate is the result of ChangeUser: the user as stored, and the
+// change of role or shelter left waiting for a second administrator, if
+// any.
+type UserUpdate struct {
+	User    User
+	Pending *UserChange
+}
+
+// UpdateUser is ChangeUser without the pending change.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p UserPatch) (User, error) {
+	up, err := s.ChangeUser(ctx, a, username, p)
+	return up.User, err
+}
+
+// ChangeUser changes a user (admins, or the system). Disabling a user, or
+// a new password, role or shelter, ends their sessions at once. An admin
+// cannot set a password (he issues a reset code instead), cannot change
+// his own role, and a change that would let the user read case files (a
+// caseworker or supervisor role, or another shelter for one) is recorded
+// as pending until another admin approves it (docs/security.md
+// "Administrators"); the system actor (the operator's CLI, the demo
+// loader) changes directly.
+func (s *Service) ChangeUser(ctx context.Context, a Actor, username string, p UserPatch) (UserUpdate, error) {
 	if !a.Is(RoleAdmin, RoleSystem) {
-		return User{}, apperr.Forbiddenf("only admins manage users")
+		return UserUpdate{}, apperr.Forbiddenf("only admins manage users")
+	}
+	if a.Is(RoleAdmin) && p.Role != nil && username == a.Username {
+		return UserUpdate{}, apperr.Forbiddenf("you cannot change your own role")
 	}
 	var f apperr.Fields
 	if p.Role != nil && !p.Role.Valid() {
 		f.Add("role", "want one of caseworker, supervisor, auditor, admin")
+	}
+	if a.Is(RoleAdmin) && p.Password != nil {
+		f.Add("password", "administrators cannot set a password: issue a reset code (POST /api/v1/users/{username}/password-reset) and hand it to the user")
+		p.Password = nil
 	}
 	hash := ""
 	if p.Password != nil {
@@ -447,7 +474,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 		} else {
 			var err error
 			if hash, err = s.hasher.Hash(ctx, *p.Password); err != nil {
-				return User{}, fmt.Errorf("auth: hash password: %w", err)
+				return UserUpdate{}, fmt.Errorf("auth: hash password: %w", err)
 			}
 		}
 	}
@@ -455,7 +482,9 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 		f.Add("disabled", "you cannot disable your own account")
 	}
 	var u User
+	var pending *UserChange
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		pending = nil
 		// Locked, so that concurrent changes of one user (several servers)
 		// each start from the other's result instead of overwriting it.
 		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
@@ -483,6 +512,13 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 			return err
 		}
 		now := s.now().UTC()
+		if a.Is(RoleAdmin) && grantsCaseAccess(u.Role, u.Shelter(), role, shelter) {
+			var err error
+			if pending, err = s.requestChange(tx, a, u.Username, role, shelter, now); err != nil {
+				return err
+			}
+			role, shelter = u.Role, u.Shelter()
+		}
 		changed := map[string]bool{}
 		if role != u.Role {
 			u.Role, changed["role"] = role, true
@@ -525,7 +561,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 		sort.Strings(names)
 		return appendAdmin(tx, a, "update_user", map[string]any{"username": u.Username, "fields": names}, now)
 	})
-	return u, err
+	return UserUpdate{User: u, Pending: pending}, err
 }
 
 // ListUsers returns every user, by username (admins only).

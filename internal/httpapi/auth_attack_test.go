@@ -205,3 +205,49 @@ func jsonEscape(s string) string {
 	}
 	return b.String()
 }
+
+// TestAdminChangesNeedASecondAdmin is issue 20's fourth finding through
+// HTTP: an admin cannot make himself a caseworker, and making someone
+// else one takes a second admin's approval.
+func TestAdminChangesNeedASecondAdmin(t *testing.T) {
+	w := newWorld(t)
+	w.env.AddUser(t, "root2", "admin", "")
+	w.tok["root2"] = w.env.Login(t, "root2")
+	patch := func(who, user string, body map[string]any) *response {
+		return w.do(req{method: http.MethodPatch, path: "/api/v1/users/" + user, token: w.tok[who], body: body})
+	}
+	if r := patch(uAdmin, uAdmin, map[string]any{"role": "caseworker", "shelter": "payoke"}); r.status != http.StatusForbidden {
+		t.Fatalf("admin makes himself a caseworker: got %s, want 403", r)
+	}
+	r := patch(uAdmin, uAuditor, map[string]any{"role": "caseworker", "shelter": "payoke"})
+	if r.status != http.StatusAccepted || r.str(t, "status") != "pending" {
+		t.Fatalf("auditor to caseworker: got %s, want 202 pending", r)
+	}
+	id := r.str(t, "id")
+	// Not yet: the auditor still cannot list cases.
+	if got := w.do(req{method: http.MethodGet, path: "/api/v1/cases", token: w.env.Login(t, uAuditor)}).status; got != http.StatusForbidden {
+		t.Fatalf("cases before approval: got %d, want 403", got)
+	}
+	list := w.must(req{method: http.MethodGet, path: "/api/v1/user-changes", token: w.tok["root2"]}, http.StatusOK)
+	if items := list.arr(t, "items"); len(items) != 1 {
+		t.Fatalf("pending changes: got %s, want one", list)
+	}
+	approve := func(who string) *response {
+		return w.do(req{method: http.MethodPost, path: "/api/v1/user-changes/" + id + "/approve", token: w.tok[who]})
+	}
+	if r := approve(uAdmin); r.status != http.StatusForbidden {
+		t.Fatalf("self-approval: got %s, want 403", r)
+	}
+	if r := approve("root2"); r.status != http.StatusOK || r.str(t, "role") != "caseworker" {
+		t.Fatalf("second admin approves: got %s, want 200 caseworker", r)
+	}
+	if r := approve("root2"); r.status != http.StatusConflict {
+		t.Fatalf("approve twice: got %s, want 409", r)
+	}
+	if r := w.do(req{method: http.MethodPost, path: "/api/v1/user-changes/nope/approve", token: w.tok["root2"]}); r.status != http.StatusNotFound {
+		t.Fatalf("unknown change: got %s, want 404", r)
+	}
+	if got := w.do(req{method: http.MethodGet, path: "/api/v1/cases", token: w.env.Login(t, uAuditor)}).status; got != http.StatusOK {
+		t.Fatalf("cases after approval: got %d, want 200", got)
+	}
+}

@@ -204,11 +204,14 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	u, err := s.Auth.UpdateUser(c.Request().Context(), a, c.Param("username"), p)
+	up, err := s.Auth.ChangeUser(c.Request().Context(), a, c.Param("username"), p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, viewUser(u))
+	if up.Pending != nil {
+		return writeJSON(c, http.StatusAccepted, up.Pending)
+	}
+	return writeJSON(c, http.StatusOK, viewUser(up.User))
 }
 
 // listShelters answers GET /api/v1/shelters.

@@ -18,13 +18,10 @@ CREATE TABLE login_throttle (
 );
 CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
 
--- must_change_password: the user logs in only to choose a new password
--- (set when a reset code is redeemed by someone who may not be the user).
 -- totp_secret: the TOTP secret sealed with a key derived from the vault's
 -- server key ('' for none); totp_confirmed once a first code was given;
 -- totp_last_step: the last 30-second step accepted, so that a code is
 -- used once.
-ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE users ADD COLUMN totp_secret TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN totp_confirmed BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
