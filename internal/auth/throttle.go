@@ -25,9 +25,9 @@ type ThrottleConfig struct {
 	// then twice as long each time, up to Window.
 	PerPair int
 	// PerAccount is the ceiling of attempts for one account from all
-	// addresses within Window. Past it, only a login that carries a
-	// second-factor code is tried (so that nobody can lock anyone out by
-	// guessing from many addresses, and a user with TOTP always gets in).
+	// addresses within Window, much higher than PerPair so that guesses
+	// from one address do not lock the owner out. Past it, only an attempt
+	// that carries a second factor would be tried (no caller has one yet).
 	PerAccount int
 	// PerAddress is the ceiling of attempts from one address, for all
 	// accounts, within Window (a shelter's staff may share one address).

@@ -70,8 +70,7 @@ func TestThrottleSlowsPairsNotAccounts(t *testing.T) {
 		t.Fatalf("seventh attempt from one address: got %v, want TooManyRequests", err)
 	}
 	// The account ceiling (8): two addresses more reach it; then even the
-	// owner is slowed down until the window ends (a second factor passes
-	// it: TestTOTPPassesAccountCeiling).
+	// owner waits until the window ends.
 	for _, ip := range []string{"198.51.100.1", "198.51.100.2"} {
 		if err := login("ana", "wrong password!!", ip); apperr.KindOf(err) != apperr.Unauthorized {
 			t.Fatalf("failure from %s: got %v, want Unauthorized", ip, err)

@@ -80,9 +80,6 @@ type Auth struct {
 	// LoginMaxFailuresAccount is the ceiling of attempts for one account
 	// from all addresses (LoginMaxFailures is per account and address).
 	LoginMaxFailuresAccount int `yaml:"login_max_failures_per_account"`
-	// TOTPRequiredRoles are the roles that must log in with a second
-	// factor (docs/security.md "Second factor").
-	TOTPRequiredRoles []string `yaml:"totp_required_roles"`
 }
 
 // Security holds where the encryption keys come from.
@@ -122,7 +119,6 @@ func Default() Config {
 			LoginMaxFailuresIP:      50,
 			LoginFailureWindow:      15 * time.Minute,
 			LoginMaxFailuresAccount: 100,
-			TOTPRequiredRoles:       []string{"admin", "auditor"},
 		},
 		NRM:     eligibility.DefaultSettings(),
 		Reports: Reports{SmallCellThreshold: 5, K: 11},
@@ -329,11 +325,6 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.LoginMaxFailuresAccount < 1 {
 		bad("auth.login_max_failures_per_account", "must be at least 1")
-	}
-	for _, r := range c.Auth.TOTPRequiredRoles {
-		if r != "caseworker" && r != "supervisor" && r != "auditor" && r != "admin" {
-			bad("auth.totp_required_roles", "unknown role %q: want caseworker, supervisor, auditor or admin", r)
-		}
 	}
 	if c.Auth.LoginFailureWindow <= 0 {
 		bad("auth.login_failure_window", "must be positive")

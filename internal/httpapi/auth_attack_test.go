@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/apptest"
+	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/config"
+	"github.com/casemgr/casemgr/internal/httpapi"
 )
 
 // burst sends the logins in parallel, all from one address, and returns
@@ -249,5 +251,83 @@ func TestAdminChangesNeedASecondAdmin(t *testing.T) {
 	}
 	if got := w.do(req{method: http.MethodGet, path: "/api/v1/cases", token: w.env.Login(t, uAuditor)}).status; got != http.StatusOK {
 		t.Fatalf("cases after approval: got %d, want 200", got)
+	}
+}
+
+// TestThrottleAcrossInstances is issue 20's seventh point: two servers on
+// one database (each with its own auth.Service and throttle, as two
+// processes would have) share the login limits and session revocation.
+// It runs on PostgreSQL too when CASEMGR_TEST_POSTGRES_DSN is set.
+func TestThrottleAcrossInstances(t *testing.T) {
+	env := apptest.New(t, func(c *config.Config) {
+		c.Auth.LoginMaxFailures, c.Auth.LoginMaxFailuresIP, c.Auth.LoginMaxFailuresAccount = 4, 50, 100
+	})
+	env.AddUser(t, uPayoke, "caseworker", "payoke")
+	tokens, err := auth.NewTokens(auth.TokenConfig{Key: env.Keys.JWTKey(), Issuer: env.Config.Auth.Issuer,
+		Audience: env.Config.Auth.Audience, TTL: env.Config.Auth.AccessTokenTTL}, env.Clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc2 := auth.NewService(env.DB, auth.NewHasher(auth.HashParams{Time: 1, MemoryKiB: 64, Threads: 1}, 2), tokens,
+		auth.NewThrottle(env.DB, auth.ThrottleConfig{PerPair: 4, PerAddress: 50, PerAccount: 100,
+			Window: env.Config.Auth.LoginFailureWindow}, env.Clock.Now),
+		env.Config.Auth.RefreshTokenTTL, env.Clock.Now)
+	servers := []http.Handler{env.Handler, httpapi.New(httpapi.Deps{DB: env.DB, Auth: svc2, Cases: env.Cases,
+		Shelters: env.Shelters, Auditor: env.Auditor, Reports: env.Reports}).Handler()}
+
+	// Four failures, alternating servers, use up the pair's allowance on
+	// both.
+	for i := range 4 {
+		if r := loginFrom(t, servers[i%2], uPayoke, "wrong password!!", "203.0.113.5"); r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d on server %d: got %s, want 401", i+1, i%2+1, r)
+		}
+	}
+	for i, h := range servers {
+		if r := loginFrom(t, h, uPayoke, apptest.Password, "203.0.113.5"); r.status != http.StatusTooManyRequests {
+			t.Fatalf("server %d after 4 failures on the two: got %s, want 429", i+1, r)
+		}
+	}
+	// A parallel burst split over both servers still tries at most the
+	// allowance of a fresh pair.
+	bodies := make([]map[string]string, 40)
+	for i := range bodies {
+		bodies[i] = map[string]string{"username": uPayoke, "password": "wrong guess " + strconv.Itoa(i)}
+	}
+	tried := 0
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, b := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := loginFrom(t, servers[i%2], b["username"], b["password"], "198.51.100.77")
+			if r.status != http.StatusTooManyRequests {
+				mu.Lock()
+				tried++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if tried > 4 {
+		t.Errorf("40 parallel logins over two servers: %d tried, want at most 4", tried)
+	}
+
+	// Logging out on one server ends the token on the other.
+	r := loginFrom(t, servers[0], uPayoke, apptest.Password, "192.0.2.44")
+	if r.status != http.StatusOK {
+		t.Fatalf("login on server 1: got %s", r)
+	}
+	tok := r.str(t, "access_token")
+	for i, h := range servers {
+		if got := send(t, h, req{method: http.MethodGet, path: "/api/v1/me", token: tok}).status; got != http.StatusOK {
+			t.Fatalf("token on server %d: got %d, want 200", i+1, got)
+		}
+	}
+	send(t, servers[1], req{method: http.MethodPost, path: "/api/v1/auth/logout", token: tok})
+	for i, h := range servers {
+		if got := send(t, h, req{method: http.MethodGet, path: "/api/v1/me", token: tok}).status; got != http.StatusUnauthorized {
+			t.Errorf("token on server %d after logout on server 2: got %d, want 401", i+1, got)
+		}
 	}
 }

@@ -1,5 +1,5 @@
 -- casemgr schema, version 8 (SQLite): authentication against a determined
--- attacker (docs/security.md "Logins", "Second factor", "Administrators").
+-- attacker (docs/security.md "Logins", "Administrators").
 
 -- Login throttling shared by every server on the database. One row per
 -- key: the SHA-256 of an (account, address) pair, of an account, or of an
@@ -17,23 +17,6 @@ CREATE TABLE login_throttle (
 );
 CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
 
--- totp_secret: the TOTP secret sealed with a key derived from the vault's
--- server key ('' for none); totp_confirmed once a first code was given;
--- totp_last_step: the last 30-second step accepted, so that a code is
--- used once.
-ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
-ALTER TABLE users ADD COLUMN totp_confirmed BOOLEAN NOT NULL DEFAULT FALSE;
-ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
-
--- Single-use recovery codes of the second factor, as SHA-256.
-CREATE TABLE totp_recovery_codes (
-  code_hash TEXT PRIMARY KEY,
-  username  TEXT NOT NULL REFERENCES users(username),
-  created_at DATETIME NOT NULL,
-  used_at   DATETIME
-);
-CREATE INDEX totp_recovery_codes_user ON totp_recovery_codes(username);
-
 -- One-time password-reset codes, as SHA-256; an administrator issues one,
 -- the user redeems it by choosing a new password.
 CREATE TABLE password_resets (
@@ -46,10 +29,10 @@ CREATE TABLE password_resets (
 );
 CREATE INDEX password_resets_user ON password_resets(username);
 
--- A change of a user that would let them read case files (a new
--- caseworker or supervisor role, another shelter, or a new user with such
--- a role): it waits here until a second administrator approves it.
--- password_hash holds the hash of a new user's password until then.
+-- A change of a user that would let them read case files (a caseworker or
+-- supervisor role, or another shelter): it waits here until a second
+-- administrator approves it. kind is 'update'; password_hash is '' (both
+-- kept for pending creations of users, see docs/security.md).
 CREATE TABLE user_changes (
   id            TEXT PRIMARY KEY,
   username      TEXT NOT NULL,
