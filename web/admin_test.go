@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -51,15 +52,12 @@ func TestAdminUsers(t *testing.T) {
 					t.Fatalf("ana is still disabled")
 				}
 			}, ""},
-		{"reset password", url.Values{"action": {"password"}, "username": {"ana"}, "password": {"a brand new passphrase"}},
-			http.StatusSeeOther, "",
-			func(t *testing.T) {
-				if _, err := e.Auth.Login(t.Context(), "ana", "a brand new passphrase", "10.0.0.1"); err != nil {
-					t.Fatalf("login with the new password: %v", err)
-				}
-			}, ""},
-		{"reset too short", url.Values{"action": {"password"}, "username": {"sam"}, "password": {"short"}},
-			http.StatusUnprocessableEntity, `<p class="field-error" id="pw-sam-err">Too short: use at least 12 characters.</p>`, nil, ""},
+		// Issue 20: the admin issues a one-time code, shown once; he never
+		// sets the password.
+		{"reset password", url.Values{"action": {"reset"}, "username": {"ana"}},
+			http.StatusOK, `<div class="notice" role="status" id="reset-code">`, nil, ""},
+		{"password field ignored", url.Values{"action": {"password"}, "username": {"sam"}, "password": {"an admin's choice 42"}},
+			http.StatusBadRequest, "", nil, ""},
 		{"disable self", url.Values{"action": {"disable"}, "username": {"adm"}}, http.StatusUnprocessableEntity,
 			"adm: you cannot disable your own account", nil, ""},
 		{"unknown user", url.Values{"action": {"disable"}, "username": {"zed"}}, http.StatusNotFound, "", nil, ""},
@@ -139,5 +137,41 @@ func TestAdminShelters(t *testing.T) {
 				tt.check(t)
 			}
 		})
+	}
+}
+
+// TestPasswordResetPages checks the reset code from the admin page to the
+// user's /reset form and the login with the new password.
+func TestPasswordResetPages(t *testing.T) {
+	e := newEnv(t)
+	adm := e.loggedIn(t, "adm")
+	adm.get("/admin/users")
+	r := adm.post("/admin/users", url.Values{"action": {"reset"}, "username": {"ana"}})
+	m := regexp.MustCompile(`<code>([A-Z2-7]{32})</code>`).FindStringSubmatch(r.Body)
+	if r.Code != http.StatusOK || m == nil {
+		t.Fatalf("issue: got %d without a code; body:\n%s", r.Code, r.Body)
+	}
+	b := e.browser(t)
+	b.get("/reset")
+	tests := []struct {
+		code, pw string
+		status   int
+		want     string
+	}{
+		{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "my own new passphrase", http.StatusUnauthorized, "The code is wrong, used or expired."},
+		{m[1], "password1234", http.StatusUnprocessableEntity, "too common"},
+		{m[1], "my own new passphrase", http.StatusSeeOther, ""},
+	}
+	for i, tt := range tests {
+		r := b.post("/reset", url.Values{"username": {"ana"}, "code": {tt.code}, "password": {tt.pw}})
+		if r.Code != tt.status || !strings.Contains(r.Body, tt.want) {
+			t.Fatalf("attempt %d: got %d, want %d with %q; body:\n%s", i, r.Code, tt.status, tt.want, r.Body)
+		}
+		if strings.Contains(r.Body, tt.pw) || (tt.code != "" && strings.Contains(r.Body, tt.code)) {
+			t.Fatalf("attempt %d: the page shows the code or password typed", i)
+		}
+	}
+	if _, err := e.Auth.Login(t.Context(), "ana", "my own new passphrase", "10.0.0.1"); err != nil {
+		t.Fatalf("login with the new password: %v", err)
 	}
 }

@@ -20,6 +20,16 @@ type usersView struct {
 	// Failed is the user whose row form failed, and its form.
 	Failed     string
 	FailedForm *formState
+	// Reset is a reset code just issued, shown once.
+	Reset *issuedReset
+	// Pending are the changes waiting for a second admin.
+	Pending []auth.UserChange
+}
+
+// issuedReset is a password-reset code to hand to its user.
+type issuedReset struct {
+	Username string
+	auth.PasswordResetCode
 }
 
 type userRow struct {
@@ -44,6 +54,10 @@ func (u *UI) usersPage(c echo.Context) error {
 }
 
 func (u *UI) showUsers(c echo.Context, status int, create *formState, failed string, failedForm *formState) error {
+	return u.showUsersWith(c, status, create, failed, failedForm, nil)
+}
+
+func (u *UI) showUsersWith(c echo.Context, status int, create *formState, failed string, failedForm *formState, reset *issuedReset) error {
 	ctx := c.Request().Context()
 	a := stateOf(c).actor
 	p := u.newPage(c, "users.title")
@@ -56,7 +70,11 @@ func (u *UI) showUsers(c echo.Context, status int, create *formState, failed str
 		return u.internal(c, err)
 	}
 	names := map[string]string{}
-	v := usersView{Create: create, Failed: failed, FailedForm: failedForm,
+	pending, err := u.d.Auth.PendingChanges(ctx, a)
+	if err != nil {
+		return u.internal(c, err)
+	}
+	v := usersView{Create: create, Failed: failed, FailedForm: failedForm, Reset: reset, Pending: pending,
 		Roles: p.options("role", roleValues(), create.V("role"), "form.choose")}
 	v.Shelters = []option{{Value: "", Label: p.T("users.no_shelter"), Selected: create.V("shelter") == ""}}
 	for _, sh := range shelters {
@@ -99,10 +117,17 @@ func (u *UI) usersSubmit(c echo.Context) error {
 		d := form.Get("action") == "disable"
 		_, err = u.d.Auth.UpdateUser(ctx, a, username, auth.UserPatch{Disabled: &d})
 		notice = "user_" + form.Get("action") + "d"
-	case "password":
-		pw := form.Get("password")
-		_, err = u.d.Auth.UpdateUser(ctx, a, username, auth.UserPatch{Password: &pw})
-		notice = "password_reset"
+	case "reset":
+		// The code is shown on this answer only (never in a URL or a
+		// redirect): the admin hands it to the user, who chooses the
+		// password at /reset (docs/security.md "Administrators").
+		var code auth.PasswordResetCode
+		if code, err = u.d.Auth.IssuePasswordReset(ctx, a, username); err == nil {
+			return u.showUsersWith(c, http.StatusOK, newForm(nil), "", nil, &issuedReset{Username: username, PasswordResetCode: code})
+		}
+	case "approve":
+		_, err = u.d.Auth.ApproveUserChange(ctx, a, form.Get("change"))
+		notice = "change_approved"
 	default:
 		return u.fail(c, http.StatusBadRequest, "error.bad_form")
 	}
@@ -111,6 +136,10 @@ func (u *UI) usersSubmit(c echo.Context) error {
 			return u.fail(c, http.StatusNotFound, "error.not_found")
 		}
 		rf := newForm(url.Values{})
+		if apperr.KindOf(err) == apperr.Forbidden || apperr.KindOf(err) == apperr.Conflict {
+			rf.Error = err.Error()
+			return u.showUsers(c, statusOf(err), newForm(nil), username, rf)
+		}
 		if !p.setError(rf, err, "password", "disabled") {
 			return u.internal(c, err)
 		}

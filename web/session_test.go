@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/casemgr/casemgr/internal/apptest"
+	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/config"
 )
 
@@ -73,9 +74,14 @@ func TestSessionEnds(t *testing.T) {
 		}},
 		{"password reset", func(t *testing.T, e *env, b *browser) {
 			adm := e.loggedIn(t, "adm")
-			r := adm.post("/admin/users", url.Values{"action": {"password"}, "username": {"ana"}, "password": {"a new long passphrase"}})
-			if r.Code != http.StatusSeeOther {
-				t.Fatalf("reset: got %d, want 303", r.Code)
+			// Issue 20: the admin issues a code; the user redeems it.
+			adm.get("/admin/users")
+			code, err := e.Auth.IssuePasswordReset(t.Context(), auth.Actor{Username: "adm", Role: auth.RoleAdmin}, "ana")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Auth.RedeemPasswordReset(t.Context(), "ana", code.Code, "a new long passphrase", "10.0.0.1"); err != nil {
+				t.Fatalf("reset: %v", err)
 			}
 		}},
 		{"idle 30 minutes", func(t *testing.T, e *env, b *browser) {

@@ -62,7 +62,7 @@ type UI struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
-	"login", "logout", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
+	"login", "reset", "logout", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -122,6 +122,8 @@ func (u *UI) Register(e *echo.Echo) {
 	e.GET("/", u.root, pub...)
 	e.GET("/login", u.loginPage, pub...)
 	e.POST("/login", u.loginSubmit, pub...)
+	e.GET("/reset", u.resetPage, pub...)
+	e.POST("/reset", u.resetSubmit, pub...)
 	e.GET("/logout", u.logoutPage, u.base, u.auth(nil))
 	e.POST("/logout", u.logoutSubmit, u.base, u.auth(nil))
 

@@ -104,7 +104,8 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	a := &App{
 		Config: cfg, DB: db, Keys: keys, Log: log, Now: now, CreatedKeys: created,
 		Auth: auth.NewService(db, auth.NewHasher(hp, cfg.Auth.MaxConcurrentHashes), tokens,
-			auth.NewThrottle(cfg.Auth.LoginMaxFailures, cfg.Auth.LoginMaxFailuresIP, cfg.Auth.LoginFailureWindow, now),
+			auth.NewThrottle(db, auth.ThrottleConfig{PerPair: cfg.Auth.LoginMaxFailures, PerAccount: cfg.Auth.LoginMaxFailuresAccount,
+				PerAddress: cfg.Auth.LoginMaxFailuresIP, Window: cfg.Auth.LoginFailureWindow}, now),
 			cfg.Auth.RefreshTokenTTL, now),
 		Cases:    cases.NewService(db, keys, set, now),
 		Shelters: shelter.NewService(db, now),

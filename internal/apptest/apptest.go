@@ -63,6 +63,7 @@ func Config(dir string) config.Config {
 	cfg.Auth.Argon2MemoryKiB = 64
 	cfg.Auth.LoginMaxFailures = 1000
 	cfg.Auth.LoginMaxFailuresIP = 1000
+	cfg.Auth.LoginMaxFailuresAccount = 1000
 	cfg.Metrics.Token = MetricsToken
 	return cfg
 }

@@ -4,14 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Argon2id settings and limits. The minimums are the production floor from
@@ -113,7 +117,7 @@ func NewHasher(p HashParams, maxConcurrent int) *Hasher {
 	return h
 }
 
-// Hash returns the PHC string of password with a fresh 16-byte salt, in the
+// Hash returns the PHC string of password (in NFKC form) with a fresh 16-byte salt, in the
 // form $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key> (unpadded standard base64,
 // 32-byte key). It waits for a free hashing slot and gives up when ctx ends.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
@@ -124,14 +128,16 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: hash password: read salt: %w", err)
 	}
-	key, err := h.derive(ctx, password, salt, h.params, argonKeyLen)
+	key, err := h.derive(ctx, NormalizePassword(password), salt, h.params, argonKeyLen)
 	if err != nil {
 		return "", fmt.Errorf("auth: hash password: %w", err)
 	}
 	return argonPHC{params: h.params, salt: salt, key: key}.String(), nil
 }
 
-// Verify reports whether password matches the PHC string phc. It hashes with
+// Verify reports whether password matches the PHC string phc, both in
+// NFKC form (a password hashed before normalisation was introduced and
+// holding characters that NFKC changes must be reset). It hashes with
 // the parameters stored in phc (not the Hasher's), so older hashes keep
 // working after the cost changes; see NeedsRehash. The comparison is constant
 // time. A malformed phc is an error; a wrong password is (false, nil).
@@ -140,7 +146,7 @@ func (h *Hasher) Verify(ctx context.Context, phc, password string) (bool, error)
 	if err != nil {
 		return false, fmt.Errorf("auth: verify password: %w", err)
 	}
-	key, err := h.derive(ctx, password, stored.salt, stored.params, uint32(len(stored.key)))
+	key, err := h.derive(ctx, NormalizePassword(password), stored.salt, stored.params, uint32(len(stored.key)))
 	if err != nil {
 		return false, fmt.Errorf("auth: verify password: %w", err)
 	}
@@ -189,16 +195,110 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Has
 	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen), nil
 }
 
-// ValidatePassword checks a new password: at least 12 characters and at
-// most 256 bytes. The error says what to change.
+//go:embed common-passwords.txt
+var commonPasswordsFile string
+
+// commonPasswords is the blocklist of common and breached passwords,
+// lower-cased (see the header of common-passwords.txt for its source).
+var commonPasswords = sync.OnceValue(func() map[string]struct{} {
+	m := make(map[string]struct{}, 50_000)
+	for _, line := range strings.Split(commonPasswordsFile, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			m[line] = struct{}{}
+		}
+	}
+	return m
+})
+
+// NormalizePassword returns the form of a password that is hashed and
+// checked: Unicode NFKC (NIST SP 800-63B 5.1.1.2), so that the same
+// characters typed on different keyboards or systems match.
+func NormalizePassword(pw string) string { return norm.NFKC.String(pw) }
+
+// ValidatePassword checks a new password after NIST SP 800-63B: valid
+// UTF-8 without control characters, at least 12 characters after NFKC
+// normalisation and at most 256 bytes, not only spaces, not one character
+// or a short group repeated, not a run of consecutive characters, and not
+// a common or breached password (also with digits or symbols added around
+// it, or repeated). No composition rules. The error says what to change.
 func ValidatePassword(pw string) error {
-	if n := utf8.RuneCountInString(pw); n < passwordMinRunes {
-		return fmt.Errorf("password is too short: use at least %d characters (it has %d)", passwordMinRunes, n)
+	if !utf8.ValidString(pw) {
+		return errors.New("password is not valid UTF-8 text")
+	}
+	for _, r := range pw {
+		if unicode.IsControl(r) {
+			return errors.New("password contains a control character (such as a NUL byte or a line break): use letters, digits, spaces and symbols")
+		}
 	}
 	if len(pw) > passwordMaxBytes {
 		return fmt.Errorf("password is too long: use at most %d bytes (it has %d)", passwordMaxBytes, len(pw))
 	}
+	n := NormalizePassword(pw)
+	if c := utf8.RuneCountInString(n); c < passwordMinRunes {
+		return fmt.Errorf("password is too short: use at least %d characters (it has %d)", passwordMinRunes, c)
+	}
+	if strings.TrimSpace(n) == "" {
+		return errors.New("password is only spaces: choose a passphrase of several words")
+	}
+	lower := strings.ToLower(n)
+	if repeated(lower) {
+		return errors.New("password repeats one character or a short group: choose a passphrase of several words")
+	}
+	if consecutive(lower) {
+		return errors.New("password is a run of consecutive characters: choose a passphrase of several words")
+	}
+	if common(lower) {
+		return errors.New("password is too common (it appears in lists of leaked passwords): choose another")
+	}
 	return nil
+}
+
+// repeated reports whether s is one group of at most 5 characters, or a
+// common password, written out two or more times.
+func repeated(s string) bool {
+	r := []rune(s)
+	for k := 1; k <= len(r)/2; k++ {
+		if len(r)%k != 0 {
+			continue
+		}
+		unit := string(r[:k])
+		if strings.Repeat(unit, len(r)/k) != s {
+			continue
+		}
+		if k <= 5 {
+			return true
+		}
+		if _, ok := commonPasswords()[unit]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// consecutive reports whether every character of s follows the previous
+// one up or down by one code point ("abcdefghijkl", "987654321098" not).
+func consecutive(s string) bool {
+	r := []rune(s)
+	up, down := true, true
+	for i := 1; i < len(r); i++ {
+		up = up && r[i] == r[i-1]+1
+		down = down && r[i] == r[i-1]-1
+	}
+	return up || down
+}
+
+// common reports whether s (lower-cased) is on the blocklist, as it is,
+// without its spaces, or once digits, symbols and spaces around it are
+// taken away ("password1234!").
+func common(s string) bool {
+	list := commonPasswords()
+	notLetter := func(r rune) bool { return !unicode.IsLetter(r) }
+	for _, v := range []string{s, strings.ReplaceAll(s, " ", ""), strings.TrimFunc(s, notLetter)} {
+		if _, ok := list[v]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // argonPHC is a decoded argon2id PHC string.

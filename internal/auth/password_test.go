@@ -504,13 +504,27 @@ func TestValidatePassword(t *testing.T) {
 	}{
 		{"empty", "", "at least 12 characters"},
 		{"11 ASCII characters", "abcdefghijk", "at least 12 characters"},
-		{"12 ASCII characters", "abcdefghijkl", ""},
+		{"12 ASCII characters", "plum tree 42", ""},
 		{"11 two-byte characters (22 bytes)", strings.Repeat("é", 11), "at least 12 characters"},
-		{"12 two-byte characters", strings.Repeat("é", 12), ""},
-		{"256 bytes", strings.Repeat("a", 256), ""},
-		{"257 bytes", strings.Repeat("a", 257), "at most 256 bytes"},
-		{"64 four-byte characters (256 bytes)", strings.Repeat("🔑", 64), ""},
-		{"65 four-byte characters (260 bytes)", strings.Repeat("🔑", 65), "at most 256 bytes"},
+		{"12 two-byte characters", "éàüçèöâêîôûë", ""},
+		{"256 bytes", strings.Repeat("plum tree 42 ", 19)[:247] + "avocado!!", ""},
+		{"257 bytes", strings.Repeat("plum tree 42 ", 20)[:257], "at most 256 bytes"},
+		{"64 four-byte characters (256 bytes)", spread(0x1F600, 64), ""},
+		{"65 four-byte characters (260 bytes)", spread(0x1F600, 65), "at most 256 bytes"},
+		// Issue 20: these were accepted by a length-only rule.
+		{"12 spaces", strings.Repeat(" ", 12), "only spaces"},
+		{"12 NUL bytes", strings.Repeat("\x00", 12), "control character"},
+		{"a line break", "plum tree\n42 ok", "control character"},
+		{"one letter repeated", "aaaaaaaaaaaa", "repeats"},
+		{"a short group repeated", "abcabcabcabc", "repeats"},
+		{"a common password repeated", "qwertyqwerty", "repeats"},
+		{"consecutive letters", "abcdefghijkl", "consecutive"},
+		{"consecutive digits down", "987654321", "at least 12"},
+		{"common password with digits", "password1234", "too common"},
+		{"common password with symbols around", "!!iloveyou2024!!", "too common"},
+		{"common password in capitals", "BASKETBALL1234", "too common"},
+		{"common password in full-width letters (NFKC)", "ｐａｓｓｗｏｒｄ１２３４", "too common"},
+		{"invalid UTF-8", "plum tree 42\xff", "UTF-8"},
 		{"passphrase with spaces", pwTestPassword, ""},
 	}
 	for _, tt := range tests {
@@ -550,5 +564,31 @@ func BenchmarkHasherDummyVerifyDefault(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		h.DummyVerify(ctx)
+	}
+}
+
+// spread returns n four-byte characters from base, neither repeated nor
+// consecutive.
+func spread(base rune, n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteRune(base + rune(i*7%64))
+	}
+	return b.String()
+}
+
+// TestPasswordNormalized checks that a password is hashed in NFKC form, so
+// that the same text typed with another Unicode form is accepted.
+func TestPasswordNormalized(t *testing.T) {
+	h := NewHasher(pwCheapParams(), 1)
+	ctx := context.Background()
+	phc, err := h.Hash(ctx, "ﬁsh and chips Ⅻ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pw, want := range map[string]bool{"fish and chips XII": true, "ﬁsh and chips Ⅻ": true, "fish and chips 12": false} {
+		if ok, err := h.Verify(ctx, phc, pw); err != nil || ok != want {
+			t.Errorf("Verify(%q): got %v (%v), want %v", pw, ok, err, want)
+		}
 	}
 }

@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -87,35 +90,55 @@ func NewService(db *store.DB, hasher *Hasher, tokens *Tokens, throttle *Throttle
 
 var errBadLogin = &apperr.Error{Kind: apperr.Unauthorized, Message: "invalid username or password"}
 
-// Login checks a username and password and opens a session. Failed
-// attempts count towards throttling per account and per client IP; the
-// error never says which of username or password was wrong.
+// Bounds of what a login accepts, checked before anything else so that an
+// unauthenticated caller cannot make the server hash, store or keep large
+// inputs (docs/security.md "Logins").
+const (
+	UsernameMaxBytes      = 64
+	LoginPasswordMaxBytes = 1024
+)
+
+// badUsernameRune reports the characters a username may never hold:
+// control characters, the bidirectional formatting characters that make
+// a name display as another (U+200E, U+200F, U+061C, U+202A to U+202E,
+// U+2066 to U+2069), and U+FFFD, which a JSON decoder puts in place of
+// invalid UTF-8.
+func badUsernameRune(r rune) bool {
+	return unicode.IsControl(r) || r == utf8.RuneError || r == 0x200E || r == 0x200F || r == 0x061C ||
+		(r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// checkLoginInput refuses empty or oversized credentials (Invalid, with
+// the field).
+func checkLoginInput(username, password string) error {
+	var f apperr.Fields
+	switch {
+	case username == "":
+		f.Add("username", "required")
+	case len(username) > UsernameMaxBytes:
+		f.Add("username", "too long: at most %d bytes", UsernameMaxBytes)
+	case !utf8.ValidString(username):
+		f.Add("username", "not valid UTF-8 text")
+	case strings.IndexFunc(username, badUsernameRune) >= 0:
+		f.Add("username", "contains a control character or a bidirectional formatting character")
+	}
+	switch {
+	case password == "":
+		f.Add("password", "required")
+	case len(password) > LoginPasswordMaxBytes:
+		f.Add("password", "too long: at most %d bytes", LoginPasswordMaxBytes)
+	}
+	return f.Err()
+}
+
+// Login checks a username and password and opens a session. The attempt
+// is counted by the throttle before the password is hashed (and given back
+// if it succeeds); the error never says which of username or password was
+// wrong.
 func (s *Service) Login(ctx context.Context, username, password, clientIP string) (TokenPair, error) {
-	if s.throttle != nil {
-		if ok, retry := s.throttle.Allow(username, clientIP); !ok {
-			return TokenPair{}, &apperr.Error{Kind: apperr.TooManyRequests,
-				Message: fmt.Sprintf("too many failed logins; try again in %d seconds", int(retry.Seconds())+1)}
-		}
-	}
-	var u User
-	err := s.db.Read.WithContext(ctx).Where("username = ?", username).Take(&u).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return TokenPair{}, fmt.Errorf("auth: load user: %w", err)
-	}
-	ok := false
-	if err == nil {
-		ok, err = s.hasher.Verify(ctx, u.PasswordHash, password)
-		if err != nil {
-			return TokenPair{}, fmt.Errorf("auth: verify password: %w", err)
-		}
-	} else {
-		s.hasher.DummyVerify(ctx)
-	}
-	if !ok || u.Disabled {
-		if s.throttle != nil {
-			s.throttle.Fail(username, clientIP)
-		}
-		return TokenPair{}, errBadLogin
+	u, err := s.checkCredentials(ctx, username, password, clientIP)
+	if err != nil {
+		return TokenPair{}, err
 	}
 	var pair TokenPair
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -129,6 +152,54 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 		return err
 	})
 	return pair, err
+}
+
+// checkCredentials bounds the input, reserves the attempt with the
+// throttle, and checks the password of an enabled user. An unknown user
+// costs the same hash as a known one.
+func (s *Service) checkCredentials(ctx context.Context, username, password, clientIP string) (User, error) {
+	if err := checkLoginInput(username, password); err != nil {
+		return User{}, err
+	}
+	var att *attempt
+	if s.throttle != nil {
+		var err error
+		if att, err = s.throttle.reserve(ctx, username, clientIP, false); err != nil {
+			return User{}, err
+		}
+	}
+	u, ok, err := s.verifyPassword(ctx, username, password)
+	if att != nil {
+		if endErr := att.end(ctx, ok && err == nil); endErr != nil && err == nil {
+			err = endErr
+		}
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if !ok {
+		return User{}, errBadLogin
+	}
+	return u, nil
+}
+
+// verifyPassword loads username and checks password; ok is false for an
+// unknown or disabled user or a wrong password.
+func (s *Service) verifyPassword(ctx context.Context, username, password string) (User, bool, error) {
+	var u User
+	err := s.db.Read.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, false, fmt.Errorf("auth: load user: %w", err)
+	}
+	if err != nil {
+		s.hasher.DummyVerify(ctx)
+		return User{}, false, nil
+	}
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return User{}, false, fmt.Errorf("auth: verify password: %w", err)
+	}
+	return u, ok && !u.Disabled, nil
 }
 
 func (s *Service) issue(tx *gorm.DB, u User, sessionID string, now time.Time) (TokenPair, error) {
@@ -302,7 +373,9 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, er
 		return User{}, apperr.Forbiddenf("only admins manage users")
 	}
 	var f apperr.Fields
-	if !usernamePattern.MatchString(nu.Username) {
+	if !utf8.ValidString(nu.Username) || strings.IndexFunc(nu.Username, badUsernameRune) >= 0 {
+		f.Add("username", "contains invalid UTF-8, a control character or a bidirectional formatting character")
+	} else if !usernamePattern.MatchString(nu.Username) {
 		f.Add("username", "use 2 to 63 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	if !nu.Role.Valid() {
@@ -357,15 +430,42 @@ type UserPatch struct {
 	Password *string
 }
 
-// UpdateUser changes a user (admins only). Disabling a user, or setting a
-// new password, ends their sessions at once.
+// UserUpdate is the result of ChangeUser: the user as stored, and the
+// change of role or shelter left waiting for a second administrator, if
+// any.
+type UserUpdate struct {
+	User    User
+	Pending *UserChange
+}
+
+// UpdateUser is ChangeUser without the pending change.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p UserPatch) (User, error) {
+	up, err := s.ChangeUser(ctx, a, username, p)
+	return up.User, err
+}
+
+// ChangeUser changes a user (admins, or the system). Disabling a user, or
+// a new password, role or shelter, ends their sessions at once. An admin
+// cannot set a password (he issues a reset code instead), cannot change
+// his own role, and a change that would let the user read case files (a
+// caseworker or supervisor role, or another shelter for one) is recorded
+// as pending until another admin approves it (docs/security.md
+// "Administrators"); the system actor (the operator's CLI, the demo
+// loader) changes directly.
+func (s *Service) ChangeUser(ctx context.Context, a Actor, username string, p UserPatch) (UserUpdate, error) {
 	if !a.Is(RoleAdmin, RoleSystem) {
-		return User{}, apperr.Forbiddenf("only admins manage users")
+		return UserUpdate{}, apperr.Forbiddenf("only admins manage users")
+	}
+	if a.Is(RoleAdmin) && p.Role != nil && username == a.Username {
+		return UserUpdate{}, apperr.Forbiddenf("you cannot change your own role")
 	}
 	var f apperr.Fields
 	if p.Role != nil && !p.Role.Valid() {
 		f.Add("role", "want one of caseworker, supervisor, auditor, admin")
+	}
+	if a.Is(RoleAdmin) && p.Password != nil {
+		f.Add("password", "administrators cannot set a password: issue a reset code (POST /api/v1/users/{username}/password-reset) and hand it to the user")
+		p.Password = nil
 	}
 	hash := ""
 	if p.Password != nil {
@@ -374,7 +474,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 		} else {
 			var err error
 			if hash, err = s.hasher.Hash(ctx, *p.Password); err != nil {
-				return User{}, fmt.Errorf("auth: hash password: %w", err)
+				return UserUpdate{}, fmt.Errorf("auth: hash password: %w", err)
 			}
 		}
 	}
@@ -382,7 +482,9 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 		f.Add("disabled", "you cannot disable your own account")
 	}
 	var u User
+	var pending *UserChange
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		pending = nil
 		// Locked, so that concurrent changes of one user (several servers)
 		// each start from the other's result instead of overwriting it.
 		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
@@ -410,6 +512,13 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 			return err
 		}
 		now := s.now().UTC()
+		if a.Is(RoleAdmin) && grantsCaseAccess(u.Role, u.Shelter(), role, shelter) {
+			var err error
+			if pending, err = s.requestChange(tx, a, u.Username, role, shelter, now); err != nil {
+				return err
+			}
+			role, shelter = u.Role, u.Shelter()
+		}
 		changed := map[string]bool{}
 		if role != u.Role {
 			u.Role, changed["role"] = role, true
@@ -436,9 +545,13 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 			return fmt.Errorf("auth: update user: %w", err)
 		}
 		if changed["disabled"] && u.Disabled || changed["password"] || changed["role"] || changed["shelter"] {
-			if err := tx.Model(&session{}).Where("username = ? AND revoked_at IS NULL", u.Username).
-				Update("revoked_at", now).Error; err != nil {
-				return fmt.Errorf("auth: end sessions: %w", err)
+			if err := endSessions(tx, u.Username, now); err != nil {
+				return err
+			}
+		}
+		if changed["password"] {
+			if err := revokeFeeds(tx, u.Username); err != nil {
+				return err
 			}
 		}
 		names := make([]string, 0, len(changed))
@@ -448,7 +561,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 		sort.Strings(names)
 		return appendAdmin(tx, a, "update_user", map[string]any{"username": u.Username, "fields": names}, now)
 	})
-	return u, err
+	return UserUpdate{User: u, Pending: pending}, err
 }
 
 // ListUsers returns every user, by username (admins only).
@@ -480,6 +593,26 @@ func (s *Service) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.Read.WithContext(ctx).Model(&User{}).Count(&n).Error
 	return n, err
+}
+
+// endSessions revokes every open login session of username (and with
+// them its web sessions).
+func endSessions(tx *gorm.DB, username string, now time.Time) error {
+	if err := tx.Model(&session{}).Where("username = ? AND revoked_at IS NULL", username).
+		Update("revoked_at", now).Error; err != nil {
+		return fmt.Errorf("auth: end sessions: %w", err)
+	}
+	return nil
+}
+
+// revokeFeeds deletes username's calendar feed token: a new password
+// means the old credentials may be known to someone else, and the feed
+// token is one of them.
+func revokeFeeds(tx *gorm.DB, username string) error {
+	if err := tx.Where("username = ?", username).Delete(&calendarFeed{}).Error; err != nil {
+		return fmt.Errorf("auth: revoke calendar feeds: %w", err)
+	}
+	return nil
 }
 
 func appendAdmin(tx *gorm.DB, a Actor, event string, data map[string]any, now time.Time) error {

@@ -57,6 +57,7 @@ type Tokens struct {
 	issuer   string
 	audience string
 	ttl      time.Duration
+	leeway   time.Duration
 	now      func() time.Time
 	parser   *jwt.Parser
 }
@@ -84,6 +85,7 @@ func NewTokens(c TokenConfig, now func() time.Time) (*Tokens, error) {
 		issuer:   c.Issuer,
 		audience: c.Audience,
 		ttl:      c.TTL,
+		leeway:   c.Leeway,
 		now:      now,
 	}
 	t.parser = jwt.NewParser(
@@ -142,8 +144,9 @@ func (t *Tokens) Issue(username, role, shelter, session string) (token string, e
 // Parse verifies token and returns its claims. It accepts only HS256 with
 // the configured key (headers such as jku, x5u, jwk and kid are ignored),
 // requires exp, the configured issuer and audience, checks exp, nbf and iat
-// against the clock with the configured leeway, and requires non-empty sub,
-// jti, sid and role. Every refusal is an error that wraps ErrInvalidToken
+// against the clock with the configured leeway, requires non-empty sub,
+// jti, sid and role and an iat, and refuses an exp further than the
+// configured lifetime from iat or from now. Every refusal is an error that wraps ErrInvalidToken
 // and nothing else, so callers cannot branch on the reason.
 func (t *Tokens) Parse(token string) (*Claims, error) {
 	var claims Claims
@@ -159,6 +162,14 @@ func (t *Tokens) Parse(token string) (*Claims, error) {
 		return nil, fmt.Errorf("%w: sid claim is missing", ErrInvalidToken)
 	case claims.Role == "":
 		return nil, fmt.Errorf("%w: role claim is missing", ErrInvalidToken)
+	case claims.IssuedAt == nil:
+		return nil, fmt.Errorf("%w: iat claim is missing", ErrInvalidToken)
+	case claims.ExpiresAt.Sub(claims.IssuedAt.Time) > t.ttl:
+		// Only someone holding the key signs such a token: a leaked key, or
+		// a token made by hand, must not outlive the configured lifetime.
+		return nil, fmt.Errorf("%w: exp is more than the token lifetime after iat", ErrInvalidToken)
+	case claims.ExpiresAt.Sub(t.now()) > t.ttl+t.leeway:
+		return nil, fmt.Errorf("%w: exp is more than the token lifetime from now", ErrInvalidToken)
 	}
 	return &claims, nil
 }

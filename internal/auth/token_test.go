@@ -360,6 +360,11 @@ func TestTokensParseRejects(t *testing.T) {
 		})},
 		{"no exp", hs256(without("exp"))},
 		{"expired beyond leeway", hs256(with("exp", tokTestNow.Add(-31*time.Second).Unix()))},
+		// Issue 20: a token signed with the key but living longer than
+		// the configured lifetime (15 minutes here).
+		{"exp a year after iat", hs256(with("exp", tokTestNow.Add(365*24*time.Hour).Unix()))},
+		{"exp 16 minutes after iat", hs256(with("exp", tokTestNow.Add(16*time.Minute).Unix()))},
+		{"no iat", hs256(without("iat"))},
 		{"nbf in the future", hs256(with("nbf", tokTestNow.Add(5*time.Minute).Unix()))},
 		{"iat in the future", hs256(with("iat", tokTestNow.Add(5*time.Minute).Unix()))},
 		{"wrong issuer", hs256(with("iss", "someone-else"))},

@@ -212,30 +212,11 @@ func (s *Service) LogoutWeb(ctx context.Context, token string) error {
 // before a sensitive act such as a bulk export. A wrong password counts as
 // a failed login for throttling, and the error is Unauthorized.
 func (s *Service) Reauthenticate(ctx context.Context, a Actor, password, clientIP string) error {
-	if s.throttle != nil {
-		if ok, retry := s.throttle.Allow(a.Username, clientIP); !ok {
-			return &apperr.Error{Kind: apperr.TooManyRequests,
-				Message: fmt.Sprintf("too many failed attempts; try again in %d seconds", int(retry.Seconds())+1)}
-		}
-	}
-	var u User
-	if err := s.db.Read.WithContext(ctx).Where("username = ?", a.Username).Take(&u).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return errBadLogin
-		}
-		return fmt.Errorf("auth: load user: %w", err)
-	}
-	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
-	if err != nil {
-		return fmt.Errorf("auth: verify password: %w", err)
-	}
-	if !ok || u.Disabled {
-		if s.throttle != nil {
-			s.throttle.Fail(a.Username, clientIP)
-		}
+	_, err := s.checkCredentials(ctx, a.Username, password, clientIP)
+	if apperr.KindOf(err) == apperr.Unauthorized {
 		return &apperr.Error{Kind: apperr.Unauthorized, Message: "wrong password"}
 	}
-	return nil
+	return err
 }
 
 // NewFeedToken makes a new personal calendar feed token for the actor (a

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,13 +86,18 @@ func TestWebSessionEnds(t *testing.T) {
 			_, err := e.Auth.UpdateUser(ctx, adm, "ana", auth.UserPatch{Disabled: &disabled})
 			return err
 		}},
+		// A role that reads case files takes a second admin's approval;
+		// the sessions end when it takes effect.
 		{"role changed", func(e *apptest.Env, _ string) error {
-			_, err := e.Auth.UpdateUser(ctx, adm, "ana", auth.UserPatch{Role: &role})
-			return err
+			return changeApproved(ctx, e, adm, "ana", auth.UserPatch{Role: &role})
 		}},
+		// An admin no longer sets a password: the user redeems a code.
 		{"password changed", func(e *apptest.Env, _ string) error {
-			_, err := e.Auth.UpdateUser(ctx, adm, "ana", auth.UserPatch{Password: &pw})
-			return err
+			code, err := e.Auth.IssuePasswordReset(ctx, adm, "ana")
+			if err != nil {
+				return err
+			}
+			return e.Auth.RedeemPasswordReset(ctx, "ana", code.Code, pw, "10.0.0.3")
 		}},
 		{"idle", func(e *apptest.Env, _ string) error {
 			e.Clock.Advance(auth.WebIdleTimeout)
@@ -208,8 +214,7 @@ func TestFeedTokens(t *testing.T) {
 		{"empty", "", nil},
 		{"unknown", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil},
 		{"shelter changed", tok2, func() error {
-			_, err := e.Auth.UpdateUser(ctx, adm, "sam", auth.UserPatch{Shelter: &shelter})
-			return err
+			return changeApproved(ctx, e, adm, "sam", auth.UserPatch{Shelter: &shelter})
 		}},
 	}
 	for _, tt := range tests {
@@ -242,4 +247,37 @@ func TestFeedTokens(t *testing.T) {
 			t.Fatalf("got %v, want Forbidden", err)
 		}
 	})
+}
+
+// TestFeedRevokedOnNewPassword checks that a new password ends the
+// user's calendar feed: the old credentials may be known to someone else.
+func TestFeedRevokedOnNewPassword(t *testing.T) {
+	e := webEnv(t)
+	ctx := context.Background()
+	sam := auth.Actor{Username: "sam", Role: auth.RoleSupervisor, Shelter: "payoke"}
+	tok, err := e.Auth.NewFeedToken(ctx, sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := "a different long password"
+	if _, err := e.Auth.UpdateUser(ctx, auth.System, "sam", auth.UserPatch{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Auth.FeedActor(ctx, tok); apperr.KindOf(err) != apperr.Unauthorized {
+		t.Fatalf("feed after a new password: got %v, want Unauthorized", err)
+	}
+}
+
+// changeApproved asks for a change as adm and has a second admin approve
+// it.
+func changeApproved(ctx context.Context, e *apptest.Env, adm auth.Actor, username string, p auth.UserPatch) error {
+	up, err := e.Auth.ChangeUser(ctx, adm, username, p)
+	if err != nil {
+		return err
+	}
+	if up.Pending == nil {
+		return fmt.Errorf("change of %s: no pending change", username)
+	}
+	_, err = e.Auth.ApproveUserChange(ctx, auth.Actor{Username: "adm2", Role: auth.RoleAdmin}, up.Pending.ID)
+	return err
 }

@@ -85,6 +85,9 @@ type Auth struct {
 	LoginMaxFailures    int           `yaml:"login_max_failures"`
 	LoginMaxFailuresIP  int           `yaml:"login_max_failures_per_ip"`
 	LoginFailureWindow  time.Duration `yaml:"login_failure_window"`
+	// LoginMaxFailuresAccount is the ceiling of attempts for one account
+	// from all addresses (LoginMaxFailures is per account and address).
+	LoginMaxFailuresAccount int `yaml:"login_max_failures_per_account"`
 }
 
 // Security holds where the encryption keys come from.
@@ -112,17 +115,18 @@ func Default() Config {
 		},
 		Database: Database{Driver: "sqlite", BusyTimeoutMS: 5000, MaxReadConns: 4},
 		Auth: Auth{
-			Issuer:              "casemgr",
-			Audience:            "casemgr-api",
-			AccessTokenTTL:      15 * time.Minute,
-			RefreshTokenTTL:     7 * 24 * time.Hour,
-			Argon2Time:          2,
-			Argon2MemoryKiB:     19456,
-			Argon2Threads:       1,
-			MaxConcurrentHashes: 2,
-			LoginMaxFailures:    5,
-			LoginMaxFailuresIP:  50,
-			LoginFailureWindow:  15 * time.Minute,
+			Issuer:                  "casemgr",
+			Audience:                "casemgr-api",
+			AccessTokenTTL:          15 * time.Minute,
+			RefreshTokenTTL:         7 * 24 * time.Hour,
+			Argon2Time:              2,
+			Argon2MemoryKiB:         19456,
+			Argon2Threads:           1,
+			MaxConcurrentHashes:     2,
+			LoginMaxFailures:        5,
+			LoginMaxFailuresIP:      50,
+			LoginFailureWindow:      15 * time.Minute,
+			LoginMaxFailuresAccount: 100,
 		},
 		NRM:     eligibility.DefaultSettings(),
 		Reports: Reports{SmallCellThreshold: 5, K: 11},
@@ -329,6 +333,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.LoginMaxFailuresIP < c.Auth.LoginMaxFailures {
 		bad("auth.login_max_failures_per_ip", "must be at least auth.login_max_failures")
+	}
+	if c.Auth.LoginMaxFailuresAccount < 1 {
+		bad("auth.login_max_failures_per_account", "must be at least 1")
 	}
 	if c.Auth.LoginFailureWindow <= 0 {
 		bad("auth.login_failure_window", "must be positive")

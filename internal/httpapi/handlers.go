@@ -61,9 +61,17 @@ func (s *Server) login(c echo.Context) error {
 	}
 	pair, err := s.Auth.Login(c.Request().Context(), username, password, c.RealIP())
 	if err != nil {
-		return err
+		return withRetryAfter(c, err)
 	}
 	return writeJSON(c, http.StatusOK, pair)
+}
+
+// withRetryAfter sets the Retry-After header of a throttled answer.
+func withRetryAfter(c echo.Context, err error) error {
+	if secs, ok := auth.RetryAfter(err); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	return err
 }
 
 // refresh answers POST /api/v1/auth/refresh.
@@ -196,11 +204,14 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	u, err := s.Auth.UpdateUser(c.Request().Context(), a, c.Param("username"), p)
+	up, err := s.Auth.ChangeUser(c.Request().Context(), a, c.Param("username"), p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, viewUser(u))
+	if up.Pending != nil {
+		return writeJSON(c, http.StatusAccepted, up.Pending)
+	}
+	return writeJSON(c, http.StatusOK, viewUser(up.User))
 }
 
 // listShelters answers GET /api/v1/shelters.

@@ -240,12 +240,29 @@ func TestDisablingUserEndsSessions(t *testing.T) {
 		t.Errorf("login after re-enabling: got %d, want 200", got)
 	}
 
+	// Issue 20: an admin no longer sets a password; he issues a reset code
+	// that the user redeems.
 	t.Run("a new password ends sessions", func(t *testing.T) {
 		samTok := w.tok[uPayoke2]
-		r := w.do(req{method: http.MethodPatch, path: "/api/v1/users/" + uPayoke2, token: w.tok[uAdmin],
+		set := w.do(req{method: http.MethodPatch, path: "/api/v1/users/" + uPayoke2, token: w.tok[uAdmin],
 			body: map[string]any{"password": "a brand new passphrase 7"}})
-		if r.status != http.StatusOK {
-			t.Fatalf("set password: got %s, want 200", r)
+		if set.status != http.StatusUnprocessableEntity {
+			t.Fatalf("admin sets a password: got %s, want 422", set)
+		}
+		onlyFieldErrs("password")(t, set)
+		code := w.must(req{method: http.MethodPost, path: "/api/v1/users/" + uPayoke2 + "/password-reset", token: w.tok[uAdmin]},
+			http.StatusCreated).str(t, "code")
+		redeem := func(pw string) *response {
+			return w.do(req{method: http.MethodPost, path: "/api/v1/auth/password-reset",
+				body: map[string]any{"username": uPayoke2, "code": code, "password": pw}})
+		}
+		weak := redeem("short")
+		if weak.status != http.StatusUnprocessableEntity {
+			t.Errorf("weak new password: got %s, want 422", weak)
+		}
+		onlyFieldErrs("password")(t, weak)
+		if r := redeem("a brand new passphrase 7"); r.status != http.StatusNoContent {
+			t.Fatalf("redeem: got %s, want 204", r)
 		}
 		if got := w.do(req{method: http.MethodGet, path: "/api/v1/me", token: samTok}).status; got != http.StatusUnauthorized {
 			t.Errorf("token after a password change: got %d, want 401", got)
@@ -256,12 +273,9 @@ func TestDisablingUserEndsSessions(t *testing.T) {
 		if got := w.login(uPayoke2, "a brand new passphrase 7").status; got != http.StatusOK {
 			t.Errorf("login with the new password: got %d, want 200", got)
 		}
-		weak := w.do(req{method: http.MethodPatch, path: "/api/v1/users/" + uPayoke2, token: w.tok[uAdmin],
-			body: map[string]any{"password": "short"}})
-		if weak.status != http.StatusUnprocessableEntity {
-			t.Errorf("weak new password: got %s, want 422", weak)
+		if r := redeem("another new passphrase 8"); r.status != http.StatusUnauthorized {
+			t.Errorf("redeem twice: got %s, want 401", r)
 		}
-		onlyFieldErrs("password")(t, weak)
 	})
 
 	w.run(t, []scenario{

@@ -659,7 +659,9 @@ func TestAuditChainRecomputed(t *testing.T) {
 		body: map[string]any{"official_nrm": true}}, http.StatusOK)
 	w.must(req{method: http.MethodPost, path: "/api/v1/users", token: admin,
 		body: map[string]any{"username": "kim", "password": "a long enough passphrase 42", "role": "caseworker", "shelter": "new-shelter"}}, http.StatusCreated)
-	w.must(req{method: http.MethodPatch, path: "/api/v1/users/kim", token: admin, body: map[string]any{"role": "supervisor"}}, http.StatusOK)
+	// A change of role that needs no second admin (issue 20: a role that
+	// reads case files waits for one, tested in TestAdminChangesNeedASecondAdmin).
+	w.must(req{method: http.MethodPatch, path: "/api/v1/users/kim", token: admin, body: map[string]any{"disabled": true}}, http.StatusOK)
 
 	id := w.createCase(uPayoke, caseBody(given, family, "NG", "2001-02-03", "2025-01-10")).str(t, "id")
 	w.event(uPayoke, id, "start_reflection", "2025-01-11", map[string]any{"note": note})

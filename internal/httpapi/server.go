@@ -101,6 +101,7 @@ func (s *Server) routes() {
 	const v1 = "/api/v1"
 	e.POST(v1+"/auth/login", s.login)
 	e.POST(v1+"/auth/refresh", s.refresh)
+	e.POST(v1+"/auth/password-reset", s.redeemPasswordReset)
 
 	// Every other route: authenticate (401), then the role (403). Route
 	// middleware rather than groups, so that an unknown path is a plain 404.
@@ -116,6 +117,9 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/users", s.listUsers, admin)
 	route(http.MethodPost, "/users", s.createUser, admin)
 	route(http.MethodPatch, "/users/:username", s.updateUser, admin)
+	route(http.MethodPost, "/users/:username/password-reset", s.issuePasswordReset, admin)
+	route(http.MethodGet, "/user-changes", s.listUserChanges, admin)
+	route(http.MethodPost, "/user-changes/:id/approve", s.approveUserChange, admin)
 	route(http.MethodGet, "/shelters", s.listShelters, anyone)
 	route(http.MethodPost, "/shelters", s.createShelter, admin)
 	route(http.MethodPatch, "/shelters/:id", s.updateShelter, admin)

@@ -1,0 +1,49 @@
+-- casemgr schema, version 9 (SQLite): authentication against a determined
+-- attacker (docs/security.md "Logins", "Administrators").
+
+-- Login throttling shared by every server on the database. One row per
+-- key: the SHA-256 of an (account, address) pair, of an account, or of an
+-- address, so that a row has a fixed size whatever was typed. failures
+-- counts the attempts reserved since window_start (an attempt is counted
+-- before its password is hashed, and given back when it succeeds);
+-- blocked_until is the slow-down of a pair. Rows unused for a window are
+-- deleted, and the oldest go first past a size cap.
+CREATE TABLE login_throttle (
+  throttle_key  TEXT PRIMARY KEY,
+  failures      INTEGER NOT NULL,
+  window_start  DATETIME NOT NULL,
+  blocked_until DATETIME,
+  updated_at    DATETIME NOT NULL
+);
+CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
+
+-- One-time password-reset codes, as SHA-256; an administrator issues one,
+-- the user redeems it by choosing a new password.
+CREATE TABLE password_resets (
+  code_hash  TEXT PRIMARY KEY,
+  username   TEXT NOT NULL REFERENCES users(username),
+  issued_by  TEXT NOT NULL,
+  created_at DATETIME NOT NULL,
+  expires_at DATETIME NOT NULL,
+  used_at    DATETIME
+);
+CREATE INDEX password_resets_user ON password_resets(username);
+
+-- A change of a user that would let them read case files (a caseworker or
+-- supervisor role, or another shelter): it waits here until a second
+-- administrator approves it. kind is 'update'; password_hash is '' (both
+-- kept for pending creations of users, see docs/security.md).
+CREATE TABLE user_changes (
+  id            TEXT PRIMARY KEY,
+  username      TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  role          TEXT NOT NULL,
+  shelter_id    TEXT NOT NULL,
+  password_hash TEXT NOT NULL DEFAULT '',
+  requested_by  TEXT NOT NULL,
+  requested_at  DATETIME NOT NULL,
+  decided_by    TEXT,
+  decided_at    DATETIME,
+  status        TEXT NOT NULL
+);
+CREATE INDEX user_changes_pending ON user_changes(username) WHERE status = 'pending';
