@@ -220,7 +220,7 @@ func (u *UI) auditExport(c echo.Context) error {
 		if !p.setError(f, err, "format", "from", "to", "shelter", "case") {
 			return u.internal(c, err)
 		}
-		return u.showAudit(c, statusOf(err), f)
+		return u.showAudit(c, apperr.Status(err), f)
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, x.ContentType())

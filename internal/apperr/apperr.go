@@ -2,7 +2,8 @@
 // services return, each with a message that is safe to show to a user.
 //
 // Services never import the HTTP layer: they return an *Error of one of these
-// kinds, and the HTTP layer maps each kind to a status code in one place.
+// kinds, and Kind.HTTPStatus maps each kind to a status code in one place,
+// for the API and the web UI alike.
 // Errors of any other type are internal: they are logged once, with the
 // request id, and shown as "internal error".
 package apperr
