@@ -238,7 +238,7 @@ func cutoffParams(c echo.Context) (int64, report.Date, error) {
 	if s := strings.TrimSpace(c.QueryParam("as_of")); s != "" {
 		d, err := eligibility.ParseDate(s)
 		if err != nil {
-			return 0, report.Date{}, apperr.Field("as_of", "want a date YYYY-MM-DD")
+			return 0, report.Date{}, apperr.FieldCode("as_of", apperr.CodeDate, "want a date YYYY-MM-DD")
 		}
 		asOf = d
 	}
@@ -295,7 +295,7 @@ func (u *UI) reportError(c echo.Context, err error) error {
 		case "cutoff", "as_of":
 			msgs = append(msgs, p.T("reports.err_cutoff"))
 		default:
-			msgs = append(msgs, fe.Field+": "+p.fieldMessage(fe.Message))
+			msgs = append(msgs, fe.Field+": "+p.fieldMessage(fe))
 		}
 	}
 	if len(msgs) == 0 {

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/casemgr/casemgr/internal/apperr"
 )
 
 // Argon2id settings and limits. The minimums are the production floor from
@@ -189,11 +191,23 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Has
 	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen), nil
 }
 
+// errPasswordShort starts the message of a password under the minimum
+// length; passwordCode gives it its apperr code.
+var errPasswordShort = errors.New("password is too short")
+
+// passwordCode is the apperr code of a ValidatePassword error.
+func passwordCode(err error) string {
+	if errors.Is(err, errPasswordShort) {
+		return apperr.CodePasswordShort
+	}
+	return ""
+}
+
 // ValidatePassword checks a new password: at least 12 characters and at
 // most 256 bytes. The error says what to change.
 func ValidatePassword(pw string) error {
 	if n := utf8.RuneCountInString(pw); n < passwordMinRunes {
-		return fmt.Errorf("password is too short: use at least %d characters (it has %d)", passwordMinRunes, n)
+		return fmt.Errorf("%w: use at least %d characters (it has %d)", errPasswordShort, passwordMinRunes, n)
 	}
 	if len(pw) > passwordMaxBytes {
 		return fmt.Errorf("password is too long: use at most %d bytes (it has %d)", passwordMaxBytes, len(pw))
