@@ -194,7 +194,7 @@ func (p *page) setError(f *formState, err error, known ...string) bool {
 		shown[k] = true
 	}
 	for _, fe := range e.Fields {
-		msg := p.fieldMessage(fe.Message)
+		msg := p.fieldMessage(fe)
 		if shown[fe.Field] {
 			if f.Errors[fe.Field] == "" {
 				f.Errors[fe.Field] = msg
@@ -212,31 +212,14 @@ func (p *page) setError(f *formState, err error, known ...string) bool {
 	return true
 }
 
-// fieldMessage maps the services' common English field messages to the
-// user's language; others are shown as they are.
-func (p *page) fieldMessage(msg string) string {
-	switch {
-	case strings.HasPrefix(msg, "required"):
-		return p.T("err.required")
-	case strings.Contains(msg, "is in the future"):
-		return p.T("err.future")
-	case strings.HasPrefix(msg, "want a date"):
-		return p.T("err.date")
-	case strings.Contains(msg, "is before the case's latest event"):
-		return p.T("err.before_latest")
-	case strings.HasPrefix(msg, "give one or more"):
-		return p.T("err.choose_one")
-	case strings.HasPrefix(msg, "want one of"), strings.HasPrefix(msg, "unknown"),
-		strings.HasPrefix(msg, "want ") && strings.Contains(msg, " or "):
-		return p.T("err.unknown_value")
-	case strings.HasPrefix(msg, "already taken"), strings.HasPrefix(msg, "id or prefix already in use"):
-		return p.T("err.taken")
-	case strings.HasPrefix(msg, "password is too short"):
-		return p.T("err.password_short")
-	case strings.HasPrefix(msg, "want a positive amount"):
-		return p.T("err.amount")
+// fieldMessage shows a service's field error in the user's language: by
+// its code when it has one (catalogue key "err." + code), else as the
+// service wrote it.
+func (p *page) fieldMessage(fe apperr.FieldError) string {
+	if fe.Code != "" {
+		return p.T("err." + fe.Code)
 	}
-	return msg
+	return fe.Message
 }
 
 // kindMessage is the message of an error without field errors.

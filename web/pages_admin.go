@@ -111,7 +111,7 @@ func (u *UI) usersSubmit(c echo.Context) error {
 			if !p.setError(f, err, "username", "password", "role", "shelter") {
 				return u.internal(c, err)
 			}
-			return u.showUsers(c, statusOf(err), f, "", nil)
+			return u.showUsers(c, apperr.Status(err), f, "", nil)
 		}
 	case "disable", "enable":
 		d := form.Get("action") == "disable"
@@ -138,7 +138,7 @@ func (u *UI) usersSubmit(c echo.Context) error {
 		rf := newForm(url.Values{})
 		if apperr.KindOf(err) == apperr.Forbidden || apperr.KindOf(err) == apperr.Conflict {
 			rf.Error = err.Error()
-			return u.showUsers(c, statusOf(err), newForm(nil), username, rf)
+			return u.showUsers(c, apperr.Status(err), newForm(nil), username, rf)
 		}
 		if !p.setError(rf, err, "password", "disabled") {
 			return u.internal(c, err)
@@ -146,20 +146,9 @@ func (u *UI) usersSubmit(c echo.Context) error {
 		if rf.Errors["disabled"] != "" {
 			rf.Error, rf.Errors["disabled"] = rf.Errors["disabled"], ""
 		}
-		return u.showUsers(c, statusOf(err), newForm(nil), username, rf)
+		return u.showUsers(c, apperr.Status(err), newForm(nil), username, rf)
 	}
 	return c.Redirect(http.StatusSeeOther, withNotice("/admin/users", notice))
-}
-
-// statusOf is the HTTP status of a refused form.
-func statusOf(err error) int {
-	switch apperr.KindOf(err) {
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	}
-	return http.StatusUnprocessableEntity
 }
 
 type sheltersView struct {
@@ -206,7 +195,7 @@ func (u *UI) sheltersSubmit(c echo.Context) error {
 			if !p.setError(f, err, "id", "name", "city", "prefix") {
 				return u.internal(c, err)
 			}
-			return u.showShelters(c, statusOf(err), f, "", nil)
+			return u.showShelters(c, apperr.Status(err), f, "", nil)
 		}
 		return c.Redirect(http.StatusSeeOther, withNotice("/admin/shelters", "shelter_created"))
 	case "update":
@@ -219,7 +208,7 @@ func (u *UI) sheltersSubmit(c echo.Context) error {
 			if !p.setError(f, err, "name", "city") {
 				return u.internal(c, err)
 			}
-			return u.showShelters(c, statusOf(err), newForm(url.Values{"official_nrm": {"on"}}), id, f)
+			return u.showShelters(c, apperr.Status(err), newForm(url.Values{"official_nrm": {"on"}}), id, f)
 		}
 		return c.Redirect(http.StatusSeeOther, withNotice("/admin/shelters", "shelter_updated"))
 	}

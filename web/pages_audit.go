@@ -9,9 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/audit"
@@ -84,7 +82,7 @@ func (u *UI) showAudit(c echo.Context, status int, export *formState) error {
 			// reads from there, not every earlier record.
 			filter.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
 			var last int64
-			err := audit.Select(ctx, u.d.DB.Read, filter, func(r audit.Record) error {
+			err := u.d.Auditor.Search(ctx, stateOf(c).actor, filter, func(r audit.Record) error {
 				if len(v.Records) == auditPageSize {
 					next := url.Values{}
 					for k, vals := range f.Values {
@@ -140,7 +138,7 @@ func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, b
 		out.Shelter = sh
 	}
 	if cs := f.V("case"); cs != "" {
-		id, err := u.caseIDOf(c, cs)
+		id, err := u.d.Cases.AuditCaseID(c.Request().Context(), stateOf(c).actor, cs)
 		if err != nil {
 			return out, false, fmt.Errorf("web: audit filter: %w", err)
 		}
@@ -151,26 +149,6 @@ func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, b
 		}
 	}
 	return out, !f.HasErrors(), nil
-}
-
-// caseIDOf turns a case id or reference into the case id of the audit
-// records ("" when no case has that reference). A reference is looked up
-// in the cases table (its UNIQUE index), whose row outlives an erasure, so
-// the history of an erased case is still found.
-func (u *UI) caseIDOf(c echo.Context, s string) (string, error) {
-	if _, err := uuid.Parse(s); err == nil {
-		return strings.ToLower(s), nil
-	}
-	var ids []string
-	err := u.d.DB.Read.WithContext(c.Request().Context()).Table("cases").
-		Where("reference = ?", strings.ToUpper(s)).Limit(1).Pluck("id", &ids).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", fmt.Errorf("web: find case %q: %w", s, err)
-	}
-	if len(ids) == 0 {
-		return "", nil
-	}
-	return ids[0], nil
 }
 
 // auditExport answers POST /audit: the bulk export of the status history
@@ -220,7 +198,7 @@ func (u *UI) auditExport(c echo.Context) error {
 		if !p.setError(f, err, "format", "from", "to", "shelter", "case") {
 			return u.internal(c, err)
 		}
-		return u.showAudit(c, statusOf(err), f)
+		return u.showAudit(c, apperr.Status(err), f)
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, x.ContentType())

@@ -98,7 +98,7 @@ func (u *UI) casesPage(c echo.Context) error {
 		if !p.setError(f, err, "state", "proceedings", "severity", "q") {
 			return u.internal(c, err)
 		}
-		status = http.StatusUnprocessableEntity
+		status = apperr.Status(err)
 	}
 	for _, cs := range res.Items {
 		row := caseRow{ID: cs.ID, Reference: cs.Reference, Name: fullName(cs), State: p.L("state", cs.State),
@@ -193,7 +193,7 @@ func (u *UI) newCaseSubmit(c echo.Context) error {
 		if !p.setError(f, err, newCaseFields...) {
 			return u.internal(c, err)
 		}
-		return u.renderNewCase(c, http.StatusUnprocessableEntity, f)
+		return u.renderNewCase(c, apperr.Status(err), f)
 	}
 	return c.Redirect(http.StatusSeeOther, withNotice("/cases/"+cs.ID, "case_created"))
 }
@@ -417,18 +417,18 @@ func (u *UI) caseSubmit(c echo.Context) error {
 
 // caseError shows the case again after a refused event or simulation.
 func (u *UI) caseError(c echo.Context, p *page, err error, eventForm, whatIf *formState, known []string) error {
-	kind := apperr.KindOf(err)
-	switch kind {
+	status := apperr.Status(err)
+	switch apperr.KindOf(err) {
 	case apperr.NotFound:
-		return u.fail(c, http.StatusNotFound, "error.not_found")
+		return u.fail(c, status, "error.not_found")
 	case apperr.Forbidden:
-		return u.fail(c, http.StatusForbidden, "error.forbidden")
+		return u.fail(c, status, "error.forbidden")
 	case apperr.Conflict:
 		// The case changed since the form was loaded: show it as it is now.
-		return u.showCase(c, http.StatusConflict, nil, whatIf, nil, p.T("case.stale"))
+		return u.showCase(c, status, nil, whatIf, nil, p.T("case.stale"))
 	case apperr.InvalidTransition:
 		e, _ := apperr.As(err)
-		return u.showCase(c, http.StatusConflict, nil, whatIf, nil, p.T("err.not_allowed_now")+" "+e.Message)
+		return u.showCase(c, status, nil, whatIf, nil, p.T("err.not_allowed_now")+" "+e.Message)
 	}
 	f := eventForm
 	if f == nil {
@@ -437,5 +437,5 @@ func (u *UI) caseError(c echo.Context, p *page, err error, eventForm, whatIf *fo
 	if !p.setError(f, err, known...) {
 		return u.internal(c, err)
 	}
-	return u.showCase(c, http.StatusUnprocessableEntity, eventForm, whatIf, nil, "")
+	return u.showCase(c, status, eventForm, whatIf, nil, "")
 }

@@ -238,7 +238,7 @@ func cutoffParams(c echo.Context) (int64, report.Date, error) {
 	if s := strings.TrimSpace(c.QueryParam("as_of")); s != "" {
 		d, err := eligibility.ParseDate(s)
 		if err != nil {
-			return 0, report.Date{}, apperr.Field("as_of", "want a date YYYY-MM-DD")
+			return 0, report.Date{}, apperr.FieldCode("as_of", apperr.CodeDate, "want a date YYYY-MM-DD")
 		}
 		asOf = d
 	}
@@ -276,8 +276,9 @@ func (u *UI) annualParams(c echo.Context, a auth.Actor) (annualParams, error) {
 }
 
 // reportError shows the error page for a report that could not be made:
-// the message of a user error (status 422, or 403 when the role may not
-// see it), or the generic internal error.
+// the message of a user error, with the status the API gives its kind
+// (apperr.Status: 422 for a bad parameter, 403 when the role may not see
+// it), or the generic internal error.
 func (u *UI) reportError(c echo.Context, err error) error {
 	e, ok := apperr.As(err)
 	if !ok || e.Kind == apperr.Internal {
@@ -294,13 +295,13 @@ func (u *UI) reportError(c echo.Context, err error) error {
 		case "cutoff", "as_of":
 			msgs = append(msgs, p.T("reports.err_cutoff"))
 		default:
-			msgs = append(msgs, fe.Field+": "+p.fieldMessage(fe.Message))
+			msgs = append(msgs, fe.Field+": "+p.fieldMessage(fe))
 		}
 	}
 	if len(msgs) == 0 {
 		msgs = append(msgs, p.kindMessage(e))
 	}
-	status := statusOf(err)
+	status := apperr.Status(err)
 	p.Data = errorView{Status: status, Message: strings.Join(msgs, " ")}
 	return u.render(c, status, "error", p)
 }

@@ -20,7 +20,6 @@ import (
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
-	"github.com/casemgr/casemgr/internal/store"
 )
 
 // assets holds the templates, the static files and the catalogues. embed
@@ -29,7 +28,9 @@ import (
 //go:embed templates/*.html static i18n/*.json
 var assets embed.FS
 
-// Deps are the services the UI is built on.
+// Deps are the services the UI is built on: the same ones the API calls,
+// and no database handle, so a page reads and changes data only through
+// them.
 type Deps struct {
 	// Auth logs users in and out, and manages users and feed tokens.
 	Auth *auth.Service
@@ -41,8 +42,6 @@ type Deps struct {
 	Auditor *auditor.Service
 	// Reports computes the annual report shown on /reports/annual.
 	Reports *report.Service
-	// DB is read by the audit page's status-history search.
-	DB *store.DB
 	// Log receives internal errors (never a name, a note or a token).
 	Log *slog.Logger
 	// Now is the injected clock.
@@ -68,8 +67,8 @@ var pageNames = []string{
 // New parses the templates and catalogues and returns the UI. An error
 // means the embedded assets are broken.
 func New(d Deps) (*UI, error) {
-	if d.Auth == nil || d.Cases == nil || d.Shelters == nil || d.Auditor == nil || d.Reports == nil || d.DB == nil || d.Now == nil {
-		return nil, errors.New("web: Deps need Auth, Cases, Shelters, Auditor, Reports, DB and Now")
+	if d.Auth == nil || d.Cases == nil || d.Shelters == nil || d.Auditor == nil || d.Reports == nil || d.Now == nil {
+		return nil, errors.New("web: Deps need Auth, Cases, Shelters, Auditor, Reports and Now")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)

@@ -2,7 +2,8 @@
 // services return, each with a message that is safe to show to a user.
 //
 // Services never import the HTTP layer: they return an *Error of one of these
-// kinds, and the HTTP layer maps each kind to a status code in one place.
+// kinds, and Kind.HTTPStatus maps each kind to a status code in one place,
+// for the API and the web UI alike.
 // Errors of any other type are internal: they are logged once, with the
 // request id, and shown as "internal error".
 package apperr
@@ -70,7 +71,26 @@ func (k Kind) String() string {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Code names the kind of problem (one of the Code constants) for a
+	// user interface that shows it in the user's language instead of
+	// Message; "" when Message is to be shown as it is. The API's
+	// answers carry Message only.
+	Code string `json:"-"`
 }
+
+// The codes of common field problems. They are stable: the web UI's
+// catalogues translate them (key "err." + code).
+const (
+	CodeRequired      = "required"       // the field is missing or blank
+	CodeDate          = "date"           // not a date YYYY-MM-DD
+	CodeFuture        = "future"         // a date after today
+	CodeBeforeLatest  = "before_latest"  // an event date before the case's latest event
+	CodeChooseOne     = "choose_one"     // a list that needs one or more values is empty
+	CodeUnknownValue  = "unknown_value"  // a value outside the accepted ones
+	CodeTaken         = "taken"          // a name or id already in use
+	CodePasswordShort = "password_short" // a new password under the minimum length
+	CodeAmount        = "amount"         // not a positive amount in euros
+)
 
 // Error is an application error with a message safe to show to users.
 type Error struct {
@@ -122,12 +142,24 @@ func Field(field, format string, args ...any) *Error {
 		Fields: []FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
 }
 
+// FieldCode is Field with a Code.
+func FieldCode(field, code, format string, args ...any) *Error {
+	e := Field(field, format, args...)
+	e.Fields[0].Code = code
+	return e
+}
+
 // Fields collects field errors; its Err method returns nil while it is empty.
 type Fields []FieldError
 
 // Add records that field is invalid.
 func (f *Fields) Add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// AddCode records that field is invalid, with the Code of the problem.
+func (f *Fields) AddCode(field, code, format string, args ...any) {
+	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Code: code})
 }
 
 // Err returns an Invalid error with the collected fields, or nil if none.

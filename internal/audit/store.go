@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // headRow is the single row of audit_head: the seq and hash of the last
@@ -38,52 +37,17 @@ func fresh(ctx context.Context, db *gorm.DB) *gorm.DB {
 // caller sets every other field, RecordedAt with FormatTime of its clock.
 // Data must be canonical JCS text of an object (use DataOf or
 // CanonicalData); "" is stored as "{}". On error r is unchanged and the
-// caller must roll tx back.
+// caller must roll tx back. It is AppendBatch of one record: every writer
+// of the chain goes through the same code.
 func Append(tx *gorm.DB, r *Record) error {
 	if tx == nil || r == nil {
 		return errors.New("audit: append: nil transaction or record")
 	}
-	rec := *r
-	if rec.Data == "" {
-		rec.Data = "{}"
+	recs := []Record{*r}
+	if err := AppendBatch(tx, recs); err != nil {
+		return err
 	}
-	canon, err := CanonicalData([]byte(rec.Data))
-	if err != nil {
-		return fmt.Errorf("audit: append %s: %w", rec.Event, err)
-	}
-	if canon != rec.Data {
-		return fmt.Errorf("audit: append %s: data %q is not canonical; build it with DataOf or CanonicalData", rec.Event, rec.Data)
-	}
-	if err := validateForAppend(rec); err != nil {
-		return fmt.Errorf("audit: append %s: %w", rec.Event, err)
-	}
-	ctx := tx.Statement.Context
-	var h headRow
-	err = fresh(ctx, tx).
-		Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
-		Where("id = ?", 1).
-		Take(&h).Error
-	if err != nil {
-		return fmt.Errorf("audit: append %s: read audit_head: %w", rec.Event, err)
-	}
-	rec.Seq = h.Seq + 1
-	rec.PrevHash = h.Hash
-	if rec.Hash, err = hashWith(&rec, canon); err != nil {
-		return fmt.Errorf("audit: append %s: %w", rec.Event, err)
-	}
-	if err := fresh(ctx, tx).Create(&rec).Error; err != nil {
-		return fmt.Errorf("audit: append %s: insert seq %d: %w", rec.Event, rec.Seq, err)
-	}
-	res := fresh(ctx, tx).Model(&headRow{}).
-		Where("id = ? AND seq = ?", 1, h.Seq).
-		Updates(map[string]any{"seq": rec.Seq, "hash": rec.Hash})
-	if res.Error != nil {
-		return fmt.Errorf("audit: append %s: update audit_head: %w", rec.Event, res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return fmt.Errorf("audit: append %s: audit_head moved from seq %d during the append; is the transaction serialized?", rec.Event, h.Seq)
-	}
-	*r = rec
+	*r = recs[0]
 	return nil
 }
 

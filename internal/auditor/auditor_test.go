@@ -428,3 +428,28 @@ func TestFilteredName(t *testing.T) {
 		}
 	}
 }
+
+// TestSearch checks the audit page's search: the records of a filter in
+// seq order, nothing appended, and a refusal for anyone but an auditor.
+func TestSearch(t *testing.T) {
+	env := newEnv(t, 3)
+	all := dbRecords(t, env)
+	last := all[len(all)-1] // the third case's open_case
+	before := head(t, env)
+	var got []int64
+	err := env.Auditor.Search(t.Context(), auditorActor, audit.Filter{CaseID: last.CaseID},
+		func(r audit.Record) error { got = append(got, r.Seq); return nil })
+	if err != nil {
+		t.Fatalf("Search: %v", err)
+	}
+	if last.CaseID == "" || !slices.Equal(got, []int64{last.Seq}) {
+		t.Fatalf("got seqs %v, want [%d] (case %q)", got, last.Seq, last.CaseID)
+	}
+	if h := head(t, env); h != before {
+		t.Fatalf("search appended: head %d, want %d", h, before)
+	}
+	err = env.Auditor.Search(t.Context(), worker, audit.Filter{}, func(audit.Record) error { return nil })
+	if apperr.KindOf(err) != apperr.Forbidden {
+		t.Fatalf("caseworker: got %v, want forbidden", err)
+	}
+}

@@ -82,7 +82,7 @@ func (q Query) check(withScope bool) (audit.Format, error) {
 	}
 	ft, err := audit.ParseFormat(format)
 	if err != nil {
-		f.Add("format", "unknown format %q: want json, ndjson or csv", q.Format)
+		f.AddCode("format", apperr.CodeUnknownValue, "unknown format %q: want json, ndjson or csv", q.Format)
 	}
 	from, fromOK := checkDate(&f, "from", q.From)
 	to, toOK := checkDate(&f, "to", q.To)
@@ -108,7 +108,7 @@ func checkDate(f *apperr.Fields, name, v string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil || t.Format(time.DateOnly) != v {
-		f.Add(name, "want a date as YYYY-MM-DD")
+		f.AddCode(name, apperr.CodeDate, "want a date as YYYY-MM-DD")
 		return time.Time{}, false
 	}
 	return t, true

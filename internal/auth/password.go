@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
 )
 
 // Argon2id settings and limits. The minimums are the production floor from
@@ -195,6 +197,18 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Has
 	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen), nil
 }
 
+// errPasswordShort starts the message of a password under the minimum
+// length; passwordCode gives it its apperr code.
+var errPasswordShort = errors.New("password is too short")
+
+// passwordCode is the apperr code of a ValidatePassword error.
+func passwordCode(err error) string {
+	if errors.Is(err, errPasswordShort) {
+		return apperr.CodePasswordShort
+	}
+	return ""
+}
+
 //go:embed common-passwords.txt
 var commonPasswordsFile string
 
@@ -235,7 +249,7 @@ func ValidatePassword(pw string) error {
 	}
 	n := NormalizePassword(pw)
 	if c := utf8.RuneCountInString(n); c < passwordMinRunes {
-		return fmt.Errorf("password is too short: use at least %d characters (it has %d)", passwordMinRunes, c)
+		return fmt.Errorf("%w: use at least %d characters (it has %d)", errPasswordShort, passwordMinRunes, c)
 	}
 	if strings.TrimSpace(n) == "" {
 		return errors.New("password is only spaces: choose a passphrase of several words")

@@ -350,7 +350,7 @@ var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
 func (s *Service) checkShelter(tx *gorm.DB, role Role, shelter string, f *apperr.Fields) error {
 	if role.NeedsShelter() {
 		if shelter == "" {
-			f.Add("shelter", "required for the role %s: give the id of an existing shelter", role)
+			f.AddCode("shelter", apperr.CodeRequired, "required for the role %s: give the id of an existing shelter", role)
 			return nil
 		}
 		var n int64
@@ -358,7 +358,7 @@ func (s *Service) checkShelter(tx *gorm.DB, role Role, shelter string, f *apperr
 			return fmt.Errorf("auth: check shelter: %w", err)
 		}
 		if n == 0 {
-			f.Add("shelter", "unknown shelter %q", shelter)
+			f.AddCode("shelter", apperr.CodeUnknownValue, "unknown shelter %q", shelter)
 		}
 	} else if shelter != "" && role.Valid() {
 		f.Add("shelter", "must be empty for the role %s (auditors and admins belong to no shelter)", role)
@@ -379,10 +379,10 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, er
 		f.Add("username", "use 2 to 63 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	if !nu.Role.Valid() {
-		f.Add("role", "want one of caseworker, supervisor, auditor, admin")
+		f.AddCode("role", apperr.CodeUnknownValue, "want one of caseworker, supervisor, auditor, admin")
 	}
 	if err := ValidatePassword(nu.Password); err != nil {
-		f.Add("password", "%s", err.Error())
+		f.AddCode("password", passwordCode(err), "%s", err.Error())
 	}
 	hash := ""
 	if len(f) == 0 {
@@ -405,7 +405,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, er
 		}
 		if n > 0 {
 			return &apperr.Error{Kind: apperr.Conflict, Message: "username already taken",
-				Fields: []apperr.FieldError{{Field: "username", Message: "already taken; choose another"}}}
+				Fields: []apperr.FieldError{{Field: "username", Message: "already taken; choose another", Code: apperr.CodeTaken}}}
 		}
 		now := s.now().UTC()
 		u = User{Username: nu.Username, Role: nu.Role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
@@ -461,7 +461,7 @@ func (s *Service) ChangeUser(ctx context.Context, a Actor, username string, p Us
 	}
 	var f apperr.Fields
 	if p.Role != nil && !p.Role.Valid() {
-		f.Add("role", "want one of caseworker, supervisor, auditor, admin")
+		f.AddCode("role", apperr.CodeUnknownValue, "want one of caseworker, supervisor, auditor, admin")
 	}
 	if a.Is(RoleAdmin) && p.Password != nil {
 		f.Add("password", "administrators cannot set a password: issue a reset code (POST /api/v1/users/{username}/password-reset) and hand it to the user")
@@ -470,7 +470,7 @@ func (s *Service) ChangeUser(ctx context.Context, a Actor, username string, p Us
 	hash := ""
 	if p.Password != nil {
 		if err := ValidatePassword(*p.Password); err != nil {
-			f.Add("password", "%s", err.Error())
+			f.AddCode("password", passwordCode(err), "%s", err.Error())
 		} else {
 			var err error
 			if hash, err = s.hasher.Hash(ctx, *p.Password); err != nil {

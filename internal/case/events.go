@@ -107,7 +107,7 @@ func normalizeData(def *eventDef, raw map[string]any) (map[string]any, error) {
 		if !present || v == nil {
 			switch {
 			case fd.required:
-				f.Add(key, "required for %s%s", def.typ, enumHint(fd))
+				f.AddCode(key, apperr.CodeRequired, "required for %s%s", def.typ, enumHint(fd))
 			case fd.kind == "bool":
 				out[fd.name] = false
 			case fd.def != "":
@@ -119,21 +119,21 @@ func normalizeData(def *eventDef, raw map[string]any) (map[string]any, error) {
 		case "bool":
 			b, ok := v.(bool)
 			if !ok {
-				f.Add(key, "want true or false")
+				f.AddCode(key, apperr.CodeUnknownValue, "want true or false")
 				continue
 			}
 			out[fd.name] = b
 		case "enum":
 			s, ok := v.(string)
 			if !ok || !contains(fd.values, s) {
-				f.Add(key, "want one of %s", strings.Join(fd.values, ", "))
+				f.AddCode(key, apperr.CodeUnknownValue, "want one of %s", strings.Join(fd.values, ", "))
 				continue
 			}
 			out[fd.name] = s
 		case "amount":
 			s, ok := v.(string)
 			if !ok || !amountPattern.MatchString(s) || strings.Trim(s, "0.") == "" {
-				f.Add(key, "want a positive amount in euros as a string with two decimals, such as \"111227.00\"")
+				f.AddCode(key, apperr.CodeAmount, "want a positive amount in euros as a string with two decimals, such as \"111227.00\"")
 				continue
 			}
 			out[fd.name] = s
@@ -150,7 +150,7 @@ func normalizeData(def *eventDef, raw map[string]any) (map[string]any, error) {
 		if len(def.data) == 0 {
 			f.Add("data."+k, "%s takes no data; remove this field", def.typ)
 		} else {
-			f.Add("data."+k, "unknown field for %s; accepted: %s", def.typ, dataNames(def))
+			f.AddCode("data."+k, apperr.CodeUnknownValue, "unknown field for %s; accepted: %s", def.typ, dataNames(def))
 		}
 	}
 	if err := f.Err(); err != nil {

@@ -44,7 +44,7 @@ const maxNameLength = 200
 func checkName(f *apperr.Fields, field, v string, required bool) {
 	switch {
 	case required && vault.NormalizeName(v) == "":
-		f.Add(field, "required and must not be blank (letters, not only spaces or invisible characters)")
+		f.AddCode(field, apperr.CodeRequired, "required and must not be blank (letters, not only spaces or invisible characters)")
 	case !utf8.ValidString(v):
 		f.Add(field, "must be valid UTF-8 text")
 	case utf8.RuneCountInString(v) > maxNameLength:
@@ -88,11 +88,11 @@ func parseDate(f *apperr.Fields, field, v string, today Date) Date {
 	}
 	d, err := eligibility.ParseDate(v)
 	if err != nil {
-		f.Add(field, "want a date as YYYY-MM-DD: %v", err)
+		f.AddCode(field, apperr.CodeDate, "want a date as YYYY-MM-DD: %v", err)
 		return Date{}
 	}
 	if d.After(today) {
-		f.Add(field, "%s is in the future (today is %s in Brussels)", d, today)
+		f.AddCode(field, apperr.CodeFuture, "%s is in the future (today is %s in Brussels)", d, today)
 		return Date{}
 	}
 	return d
@@ -100,12 +100,12 @@ func parseDate(f *apperr.Fields, field, v string, today Date) Date {
 
 func checkExploitation(f *apperr.Fields, in []string) {
 	if len(in) == 0 {
-		f.Add("exploitation", "give one or more of %s", strings.Join(ExploitationTypes, ", "))
+		f.AddCode("exploitation", apperr.CodeChooseOne, "give one or more of %s", strings.Join(ExploitationTypes, ", "))
 		return
 	}
 	for _, t := range in {
 		if !contains(ExploitationTypes, t) {
-			f.Add("exploitation", "unknown type %q: want one or more of %s", t, strings.Join(ExploitationTypes, ", "))
+			f.AddCode("exploitation", apperr.CodeUnknownValue, "unknown type %q: want one or more of %s", t, strings.Join(ExploitationTypes, ", "))
 		}
 	}
 }
@@ -123,18 +123,18 @@ func (in NewCase) validate(today Date) (validCase, error) {
 	if v.gender == "" {
 		v.gender = "unknown"
 	} else if !contains(Genders, v.gender) {
-		f.Add("victim.gender", "want one of %s", strings.Join(Genders, ", "))
+		f.AddCode("victim.gender", apperr.CodeUnknownValue, "want one of %s", strings.Join(Genders, ", "))
 	}
 	v.nationality = in.Victim.Nationality
 	if v.nationality == "" {
-		f.Add("victim.nationality", "required: an ISO 3166-1 alpha-2 code such as NG, or XX when unknown")
+		f.AddCode("victim.nationality", apperr.CodeRequired, "required: an ISO 3166-1 alpha-2 code such as NG, or XX when unknown")
 	} else if !ValidNationality(v.nationality) {
-		f.Add("victim.nationality", "unknown code %q: want an upper-case ISO 3166-1 alpha-2 code such as NG, or XX when unknown", v.nationality)
+		f.AddCode("victim.nationality", apperr.CodeUnknownValue, "unknown code %q: want an upper-case ISO 3166-1 alpha-2 code such as NG, or XX when unknown", v.nationality)
 	}
 	checkExploitation(&f, in.Exploitation)
 	v.exploitation = in.Exploitation
 	if in.IdentifiedOn == "" {
-		f.Add("identified_on", "required: the date the victim was identified, as YYYY-MM-DD")
+		f.AddCode("identified_on", apperr.CodeRequired, "required: the date the victim was identified, as YYYY-MM-DD")
 	} else {
 		v.identifiedOn = parseDate(&f, "identified_on", in.IdentifiedOn, today)
 		dob := v.identity.DateOfBirth
@@ -145,9 +145,9 @@ func (in NewCase) validate(today Date) (validCase, error) {
 	checkMinorAtIdentification(&f, v.unaccompaniedMinor, v.identity.DateOfBirth, v.identifiedOn)
 	v.identifiedBy = in.IdentifiedBy
 	if v.identifiedBy == "" {
-		f.Add("identified_by", "required: one of %s", strings.Join(IdentifiedBy, ", "))
+		f.AddCode("identified_by", apperr.CodeRequired, "required: one of %s", strings.Join(IdentifiedBy, ", "))
 	} else if !contains(IdentifiedBy, v.identifiedBy) {
-		f.Add("identified_by", "want one of %s", strings.Join(IdentifiedBy, ", "))
+		f.AddCode("identified_by", apperr.CodeUnknownValue, "want one of %s", strings.Join(IdentifiedBy, ", "))
 	}
 	return v, f.Err()
 }
@@ -201,7 +201,7 @@ func (p CasePatch) apply(r *row, id *identity, n nrmCase, today Date) ([]string,
 	}
 	if p.Gender != nil {
 		if !contains(Genders, *p.Gender) {
-			f.Add("victim.gender", "want one of %s", strings.Join(Genders, ", "))
+			f.AddCode("victim.gender", apperr.CodeUnknownValue, "want one of %s", strings.Join(Genders, ", "))
 		} else if *p.Gender != r.Gender {
 			r.Gender = *p.Gender
 			changed = append(changed, "gender")
@@ -210,7 +210,7 @@ func (p CasePatch) apply(r *row, id *identity, n nrmCase, today Date) ([]string,
 	if p.Nationality != nil && *p.Nationality != r.Nationality {
 		switch {
 		case !ValidNationality(*p.Nationality):
-			f.Add("victim.nationality", "unknown code %q: want an upper-case ISO 3166-1 alpha-2 code such as NG, or XX when unknown", *p.Nationality)
+			f.AddCode("victim.nationality", apperr.CodeUnknownValue, "unknown code %q: want an upper-case ISO 3166-1 alpha-2 code such as NG, or XX when unknown", *p.Nationality)
 		case n.State != eligibility.StateIdentified:
 			f.Add("victim.nationality", "can be corrected only while the case is identified (it is %s): it decides which path the case is on", n.State)
 		default:
@@ -234,7 +234,7 @@ func (p CasePatch) apply(r *row, id *identity, n nrmCase, today Date) ([]string,
 	}
 	if p.IdentifiedBy != nil {
 		if !contains(IdentifiedBy, *p.IdentifiedBy) {
-			f.Add("identified_by", "want one of %s", strings.Join(IdentifiedBy, ", "))
+			f.AddCode("identified_by", apperr.CodeUnknownValue, "want one of %s", strings.Join(IdentifiedBy, ", "))
 		} else if *p.IdentifiedBy != r.IdentifiedBy {
 			r.IdentifiedBy = *p.IdentifiedBy
 			changed = append(changed, "identified_by")

@@ -80,7 +80,7 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 	}
 	var f apperr.Fields
 	if q.State != "" && !isOneOf(State(q.State), eligibility.States()...) {
-		f.Add("state", "unknown state %q", q.State)
+		f.AddCode("state", apperr.CodeUnknownValue, "unknown state %q", q.State)
 	}
 	if q.Proceedings != "" {
 		ok := false
@@ -88,14 +88,14 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 			ok = ok || string(p) == q.Proceedings
 		}
 		if !ok {
-			f.Add("proceedings", "unknown proceedings state %q", q.Proceedings)
+			f.AddCode("proceedings", apperr.CodeUnknownValue, "unknown proceedings state %q", q.Proceedings)
 		}
 	}
 	if q.Rule != "" && !rulePattern.MatchString(q.Rule) {
 		f.Add("rule", "want a rule id R01 to R25")
 	}
 	if q.Severity != "" && !contains([]string{"critical", "high", "medium", "info"}, q.Severity) {
-		f.Add("severity", "want critical, high, medium or info")
+		f.AddCode("severity", apperr.CodeUnknownValue, "want critical, high, medium or info")
 	}
 	if len(q.Q) > 400 {
 		f.Add("q", "at most 400 characters")

@@ -227,7 +227,7 @@ func allowedEvents(n nrmCase, on Date, set eligibility.Settings) []string {
 func apply(ctx context.Context, n *nrmCase, t EventType, on Date, data map[string]any, set eligibility.Settings) error {
 	d, ok := lookup(t)
 	if !ok {
-		return apperr.Field("type", "unknown event %q: want %s", t, describeEvents())
+		return apperr.FieldCode("type", apperr.CodeUnknownValue, "unknown event %q: want %s", t, describeEvents())
 	}
 	refuse := func(why string) error {
 		if n.State == closed {

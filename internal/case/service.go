@@ -574,26 +574,26 @@ func checkEventInput(in EventInput, n nrmCase, erased bool, today Date, future b
 	var f apperr.Fields
 	def, ok := lookup(EventType(in.Type))
 	if in.Type == "" {
-		f.Add("type", "required: the event to record, %s", describeEvents())
+		f.AddCode("type", apperr.CodeRequired, "required: the event to record, %s", describeEvents())
 	} else if !ok {
-		f.Add("type", "unknown event %q: want %s", in.Type, describeEvents())
+		f.AddCode("type", apperr.CodeUnknownValue, "unknown event %q: want %s", in.Type, describeEvents())
 	}
 	var on Date
 	if in.OccurredOn == "" {
-		f.Add("occurred_on", "required: the date the event happened, as YYYY-MM-DD")
+		f.AddCode("occurred_on", apperr.CodeRequired, "required: the date the event happened, as YYYY-MM-DD")
 	} else if d, err := eligibility.ParseDate(in.OccurredOn); err != nil {
-		f.Add("occurred_on", "want a date as YYYY-MM-DD: %v", err)
+		f.AddCode("occurred_on", apperr.CodeDate, "want a date as YYYY-MM-DD: %v", err)
 	} else {
 		on = d
 		if !future && on.After(today) {
-			f.Add("occurred_on", "%s is in the future (today is %s in Brussels)", on, today)
+			f.AddCode("occurred_on", apperr.CodeFuture, "%s is in the future (today is %s in Brussels)", on, today)
 		}
 		floor := n.LastEventOn
 		if floor.Before(n.IdentifiedOn) {
 			floor = n.IdentifiedOn
 		}
 		if on.Before(floor) {
-			f.Add("occurred_on", "%s is before the case's latest event (%s): events are recorded in order", on, floor)
+			f.AddCode("occurred_on", apperr.CodeBeforeLatest, "%s is before the case's latest event (%s): events are recorded in order", on, floor)
 		}
 	}
 	if len(in.Note) > maxNoteLength {

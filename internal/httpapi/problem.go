@@ -28,19 +28,6 @@ type Problem struct {
 	RequestID    string  `json:"request_id,omitempty"`
 }
 
-var kindStatus = map[apperr.Kind]int{
-	apperr.Unauthorized:      http.StatusUnauthorized,
-	apperr.Forbidden:         http.StatusForbidden,
-	apperr.NotFound:          http.StatusNotFound,
-	apperr.TooLarge:          http.StatusRequestEntityTooLarge,
-	apperr.Malformed:         http.StatusBadRequest,
-	apperr.Invalid:           http.StatusUnprocessableEntity,
-	apperr.Conflict:          http.StatusConflict,
-	apperr.InvalidTransition: http.StatusConflict,
-	apperr.TooManyRequests:   http.StatusTooManyRequests,
-	apperr.Internal:          http.StatusInternalServerError,
-}
-
 var kindType = map[apperr.Kind]string{
 	apperr.Unauthorized:      "unauthorized",
 	apperr.Forbidden:         "forbidden",
@@ -79,7 +66,7 @@ func problemFor(err error) Problem {
 		return p
 	}
 	kind := apperr.KindOf(err)
-	status := kindStatus[kind]
+	status := kind.HTTPStatus()
 	p := Problem{Type: "urn:casemgr:problem:" + kindType[kind], Title: http.StatusText(status), Status: status,
 		Errors: []apperr.FieldError{}}
 	if e, ok := apperr.As(err); ok && kind != apperr.Internal {

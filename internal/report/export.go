@@ -52,7 +52,7 @@ func checkFormat(format string, allowed []string) error {
 			return nil
 		}
 	}
-	return apperr.Field("format", "want one of %s", strings.Join(allowed, ", "))
+	return apperr.FieldCode("format", apperr.CodeUnknownValue, "want one of %s", strings.Join(allowed, ", "))
 }
 
 // ExportAnnual computes the annual report, protects it when it leaves the

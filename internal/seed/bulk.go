@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/casemgr/casemgr/internal/audit"
 	cases "github.com/casemgr/casemgr/internal/case"
@@ -49,7 +50,6 @@ type Stats struct {
 }
 
 type shelterInfo struct {
-	prefix   string
 	official bool
 }
 
@@ -73,20 +73,6 @@ var caseColumns = []string{"id", "reference", "shelter_id", "version", "state", 
 	"date_of_birth_enc", "name_index", "name_index_rev", "erased_at", "gender", "nationality",
 	"unaccompanied_minor", "age_band", "ctdc_age_band", "exploitation", "facts", "demo", "created_at", "updated_at"}
 
-var recordColumns = []string{"seq", "recorded_at", "occurred_on", "case_id", "case_ref", "shelter", "actor",
-	"actor_role", "event", "from_state", "to_state", "from_proceedings", "to_proceedings", "data",
-	"note_digest", "rules_version", "prev_hash", "hash"}
-
-// Field names of the encrypted columns: the associated data of each
-// ciphertext (internal/case model.go).
-const (
-	fieldGivenName   = "given_name"
-	fieldFamilyName  = "family_name"
-	fieldAlias       = "alias"
-	fieldDateOfBirth = "date_of_birth"
-	fieldNote        = "note"
-)
-
 // build does the CPU work of one case: keys, encryption, the replay of its
 // events, facts, flags, deadlines and the audit records' contents. The
 // case and its events go through cases.Draft, which validates and applies
@@ -103,21 +89,9 @@ func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time
 	if err != nil {
 		return builtCase{}, fmt.Errorf("seed: new data key: %w", err)
 	}
-	v := d.Victim()
-	given, family, alias := v.GivenName, v.FamilyName, v.Alias
-	var sealErr error
-	seal := func(field, s string) []byte {
-		if sealErr != nil {
-			return nil
-		}
-		var out []byte
-		out, sealErr = dk.Seal(id, field, []byte(s))
-		return out
-	}
-	givenEnc, familyEnc, aliasEnc := seal(fieldGivenName, given), seal(fieldFamilyName, family), seal(fieldAlias, alias)
-	dobEnc := seal(fieldDateOfBirth, v.DateOfBirth.String())
-	if sealErr != nil {
-		return builtCase{}, fmt.Errorf("seed: encrypt identity: %w", sealErr)
+	sealed, err := cases.SealIdentity(b.Keys, dk, id, d.Victim())
+	if err != nil {
+		return builtCase{}, fmt.Errorf("seed: %w", err)
 	}
 	actor := Actor(p.Shelter)
 	// rec is the audit record of an event that moved the case from
@@ -175,8 +149,8 @@ func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time
 	}
 	created := now.UTC()
 	bc.cols = []any{p.Shelter, 1 + len(p.Events), string(d.State()), string(d.Proceedings()), d.IdentifiedOn().String(),
-		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, givenEnc, familyEnc, aliasEnc, dobEnc,
-		b.Keys.BlindIndex(given + " " + family), b.Keys.BlindIndex(family + " " + given), nil,
+		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, sealed.GivenName, sealed.FamilyName, sealed.Alias,
+		sealed.DateOfBirth, sealed.NameIndex, sealed.NameIndexRev, nil,
 		d.Gender(), d.Nationality(), d.UnaccompaniedMinor(), d.AgeBand(), d.CTDCAgeBand(),
 		d.Exploitation(), facts, false, created, created}
 	return bc, nil
@@ -288,7 +262,7 @@ func (b *Bulk) Write(ctx context.Context, n int, next func() (Plan, error)) (Sta
 		if bt.err != nil {
 			return st, bt.err
 		}
-		if err := b.commit(ctx, sqlDB, shelters, bt.built, &st); err != nil {
+		if err := b.commit(ctx, bt.built, &st); err != nil {
 			return st, err
 		}
 		st.Batches++
@@ -302,131 +276,92 @@ func (b *Bulk) Write(ctx context.Context, n int, next func() (Plan, error)) (Sta
 func (b *Bulk) shelters(ctx context.Context) (map[string]shelterInfo, error) {
 	var rows []struct {
 		ID          string
-		RefPrefix   string
 		OfficialNRM bool
 	}
-	if err := b.DB.Read.WithContext(ctx).Table("shelters").Select("id, ref_prefix, official_nrm").Scan(&rows).Error; err != nil {
+	if err := b.DB.Read.WithContext(ctx).Table("shelters").Select("id, official_nrm").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("seed: read shelters: %w", err)
 	}
 	out := make(map[string]shelterInfo, len(rows))
 	for _, r := range rows {
-		out[r.ID] = shelterInfo{prefix: r.RefPrefix, official: r.OfficialNRM}
+		out[r.ID] = shelterInfo{official: r.OfficialNRM}
 	}
 	return out, nil
 }
 
-// commit writes one batch in one IMMEDIATE transaction: it takes the
-// references from reference_counters, chains the records from the
-// audit_head it reads, inserts every row and moves the head.
-func (b *Bulk) commit(ctx context.Context, db *sql.DB, shelters map[string]shelterInfo, built []builtCase, st *Stats) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("seed: begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	var headSeq int64
-	var headHash string
-	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, &headHash); err != nil {
-		return fmt.Errorf("seed: read audit_head: %w", err)
-	}
-	// References: reserve a block per shelter and year, in plan order.
-	type key struct {
-		shelter string
-		year    int
-	}
-	counts := map[key]int{}
-	var order []key
-	for i := range built {
-		k := key{built[i].shelter, built[i].year}
-		if counts[k] == 0 {
-			order = append(order, k)
-		}
-		counts[k]++
-	}
-	nextNum := map[key]int{}
-	for _, k := range order {
-		var last int
-		err := tx.QueryRowContext(ctx, `INSERT INTO reference_counters (shelter_id, year, last) VALUES (?, ?, ?)
-			ON CONFLICT (shelter_id, year) DO UPDATE SET last = reference_counters.last + excluded.last
-			RETURNING last`, k.shelter, k.year, counts[k]).Scan(&last)
-		if err != nil {
-			return fmt.Errorf("seed: reference counter: %w", err)
-		}
-		nextNum[k] = last - counts[k] + 1
-	}
-
-	ins := func(table string, cols []string) *inserter { return newInserter(ctx, tx, table, cols) }
-	casesIns := ins("cases", caseColumns)
-	flagsIns := ins("case_flags", []string{"case_id", "rule", "severity", "kind"})
-	deadlinesIns := ins("case_deadlines", []string{"case_id", "shelter_id", "kind", "due_on"})
-	recordsIns := ins("audit_log", recordColumns)
-	notesIns := ins("case_notes", []string{"seq", "case_id", "note_enc"})
-	seq, prev := headSeq, headHash
-	for i := range built {
-		c := &built[i]
-		k := key{c.shelter, c.year}
-		ref := fmt.Sprintf("%s-%d-%04d", shelters[c.shelter].prefix, c.year, nextNum[k])
-		nextNum[k]++
-		if err := casesIns.add(append([]any{c.id, ref}, c.cols...)...); err != nil {
-			return err
-		}
-		for _, f := range c.flags {
-			if err := flagsIns.add(c.id, f[0], f[1], f[2]); err != nil {
+// commit writes one batch in one transaction (store.DB.Tx, as the
+// service's changes): the references from internal/case's counter code,
+// every row, and the records through audit.AppendBatch, which chains them
+// from the head and moves it.
+func (b *Bulk) commit(ctx context.Context, built []builtCase, st *Stats) error {
+	var records, notes int64
+	err := b.DB.Tx(ctx, func(tx *gorm.DB) error {
+		records, notes = 0, 0
+		pool := tx.Statement.ConnPool
+		ins := func(table string, cols []string) *inserter { return newInserter(ctx, pool, table, cols) }
+		casesIns := ins("cases", caseColumns)
+		flagsIns := ins("case_flags", []string{"case_id", "rule", "severity", "kind"})
+		deadlinesIns := ins("case_deadlines", []string{"case_id", "shelter_id", "kind", "due_on"})
+		notesIns := ins("case_notes", []string{"seq", "case_id", "note_enc"})
+		var recs []audit.Record
+		for i := range built {
+			c := &built[i]
+			ref, err := cases.NextReference(tx, c.shelter, c.year)
+			if err != nil {
+				return fmt.Errorf("seed: %w", err)
+			}
+			if err := casesIns.add(append([]any{c.id, ref}, c.cols...)...); err != nil {
 				return err
 			}
-		}
-		for _, d := range c.deadlines {
-			if err := deadlinesIns.add(c.id, c.shelter, d[0], d[1]); err != nil {
-				return err
-			}
-		}
-		for j := range c.records {
-			r := &c.records[j]
-			seq++
-			r.Seq, r.PrevHash, r.CaseRef = seq, prev, ref
-			if r.Hash, err = audit.ComputeHash(*r); err != nil {
-				return fmt.Errorf("seed: hash seq %d: %w", seq, err)
-			}
-			prev = r.Hash
-			if err := recordsIns.add(r.Seq, r.RecordedAt, r.OccurredOn, r.CaseID, r.CaseRef, r.Shelter, r.Actor,
-				r.ActorRole, r.Event, r.FromState, r.ToState, r.FromProceedings, r.ToProceedings, r.Data,
-				r.NoteDigest, r.RulesVersion, r.PrevHash, r.Hash); err != nil {
-				return err
-			}
-			if note := c.notes[j]; note != "" {
-				ct, err := c.dk.Seal(c.id, fmt.Sprintf("%s/%d", fieldNote, seq), []byte(note))
-				if err != nil {
-					return fmt.Errorf("seed: encrypt note: %w", err)
-				}
-				if err := notesIns.add(seq, c.id, ct); err != nil {
+			for _, f := range c.flags {
+				if err := flagsIns.add(c.id, f[0], f[1], f[2]); err != nil {
 					return err
 				}
-				st.Notes++
+			}
+			for _, d := range c.deadlines {
+				if err := deadlinesIns.add(c.id, c.shelter, d[0], d[1]); err != nil {
+					return err
+				}
+			}
+			for j := range c.records {
+				c.records[j].CaseRef = ref
+			}
+			recs = append(recs, c.records...)
+		}
+		// Parents before children: cases, then what references them.
+		for _, in := range []*inserter{casesIns, flagsIns, deadlinesIns} {
+			if err := in.flush(); err != nil {
+				return err
 			}
 		}
-	}
-	// Parents before children: cases, then what references them.
-	for _, in := range []*inserter{casesIns, flagsIns, deadlinesIns, recordsIns, notesIns} {
-		if err := in.flush(); err != nil {
-			return err
+		if err := audit.AppendBatch(tx, recs); err != nil {
+			return fmt.Errorf("seed: %w", err)
 		}
-	}
-	res, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?", seq, prev, headSeq)
+		k := 0
+		for i := range built {
+			c := &built[i]
+			for j := range c.records {
+				if note := c.notes[j]; note != "" {
+					ct, err := cases.SealNote(c.dk, c.id, recs[k].Seq, note)
+					if err != nil {
+						return fmt.Errorf("seed: %w", err)
+					}
+					if err := notesIns.add(recs[k].Seq, c.id, ct); err != nil {
+						return err
+					}
+					notes++
+				}
+				k++
+			}
+		}
+		records = int64(len(recs))
+		return notesIns.flush()
+	})
 	if err != nil {
-		return fmt.Errorf("seed: move audit_head: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("seed: audit_head moved during the batch (rows %d, %v)", n, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("seed: commit: %w", err)
+		return err
 	}
 	st.Cases += int64(len(built))
-	st.Records += seq - headSeq
+	st.Records += records
+	st.Notes += notes
 	return nil
 }
 
@@ -435,14 +370,14 @@ func (b *Bulk) commit(ctx context.Context, db *sql.DB, shelters map[string]shelt
 // a table's rows go after the rows they reference.
 type inserter struct {
 	ctx     context.Context
-	tx      *sql.Tx
+	tx      gorm.ConnPool
 	table   string
 	cols    []string
 	perStmt int
 	rows    [][]any
 }
 
-func newInserter(ctx context.Context, tx *sql.Tx, table string, cols []string) *inserter {
+func newInserter(ctx context.Context, tx gorm.ConnPool, table string, cols []string) *inserter {
 	// SQLite accepts at most 32766 parameters per statement.
 	return &inserter{ctx: ctx, tx: tx, table: table, cols: cols, perStmt: min(500, 32766/len(cols))}
 }

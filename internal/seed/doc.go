@@ -19,8 +19,12 @@
 //
 // Bulk writes plans in large transactions, with the CPU work (data keys,
 // encryption, blind indexes, facts, flags, deadlines, canonical audit data)
-// spread over worker goroutines and one writer that assigns references,
-// computes the hash chain in seq order and inserts multi-row statements.
+// spread over worker goroutines and one writer that inserts multi-row
+// statements in one transaction per batch. What the writer shares with the
+// service it takes from the service's own code: the references from
+// cases.NextReference, the encryption of identities and notes from
+// cases.SealIdentity and cases.SealNote, and the hash chain from
+// audit.AppendBatch (audit.Append for many records at once).
 // Each worker replays a plan on a cases.Draft (Create's validation, then
 // RecordEvent's checks and transitions for every event), which gives the
 // states before and after each event, the normalised event data, the facts,
@@ -28,8 +32,8 @@
 // identical in form to the service's: the same per-case data key and field
 // encryption, the same facts JSON, the same case_flags and case_deadlines
 // rows as of today, the same audit records (event, dates, states, canonical
-// data, note digest) chained from the audit_head it reads inside each
-// transaction, and encrypted notes in case_notes. seed_test.go checks this
+// data, note digest) chained by audit.AppendBatch, and encrypted notes in
+// case_notes. seed_test.go checks this
 // against ServicePath case by case.
 //
 // The package is for tests and the `casemgr seed-data` command; the server

@@ -106,7 +106,7 @@ var (
 
 func validate(sh Shelter, f *apperr.Fields) {
 	if strings.TrimSpace(sh.Name) == "" {
-		f.Add("name", "required: the shelter's name")
+		f.AddCode("name", apperr.CodeRequired, "required: the shelter's name")
 	} else if len(sh.Name) > 200 {
 		f.Add("name", "at most 200 characters")
 	}
@@ -146,7 +146,7 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, sh Shelter) (Shelter
 		}
 		if n > 0 {
 			return &apperr.Error{Kind: apperr.Conflict, Message: "a shelter with this id or prefix exists",
-				Fields: []apperr.FieldError{{Field: "id", Message: "id or prefix already in use"}}}
+				Fields: []apperr.FieldError{{Field: "id", Message: "id or prefix already in use", Code: apperr.CodeTaken}}}
 		}
 		now := s.now().UTC()
 		sh.CreatedAt, sh.UpdatedAt = now, now
