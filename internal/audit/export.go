@@ -19,7 +19,7 @@ import (
 // Format is the encoding of an export: a JSON document, NDJSON or CSV.
 type Format string
 
-// The export formats of api.md.
+// The export formats of docs/audit.md "Exports".
 const (
 	// FormatJSON is one JSON document {"items":[…]}.
 	FormatJSON Format = "json"

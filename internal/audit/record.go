@@ -19,7 +19,7 @@ const ZeroHash = "00000000000000000000000000000000000000000000000000000000000000
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // Record is one entry of the chain; field order and names are those of
-// nrm.md ("Audit record"). Every field but Seq is a string. Data holds the
+// docs/audit.md ("Fields"). Every field but Seq is a string. Data holds the
 // event's data object as canonical JSON (JCS) text, "{}" when it has none.
 type Record struct {
 	Seq             int64  `gorm:"column:seq;primaryKey;autoIncrement:false"`
@@ -45,7 +45,7 @@ type Record struct {
 // TableName returns the table that holds the log, audit_log.
 func (Record) TableName() string { return "audit_log" }
 
-// Fields returns the 18 export field names in nrm.md order: the CSV header
+// Fields returns the 18 export field names in the order of docs/audit.md "Fields": the CSV header
 // and the NDJSON keys. Each call returns a new slice.
 func Fields() []string {
 	return []string{
@@ -63,7 +63,7 @@ type textField struct {
 }
 
 // textFields returns pointers to r's 16 plain string fields (every field but
-// seq and data), in nrm.md order.
+// seq and data), in the order of docs/audit.md "Fields".
 func (r *Record) textFields() []textField {
 	return []textField{
 		{"recorded_at", &r.RecordedAt}, {"occurred_on", &r.OccurredOn},

@@ -3,7 +3,7 @@ package auth
 // Role is what a user may do.
 type Role string
 
-// The roles of architecture.md.
+// The roles of docs/api.md "Roles and visibility".
 const (
 	RoleCaseworker Role = "caseworker"
 	RoleSupervisor Role = "supervisor"

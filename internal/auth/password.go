@@ -21,7 +21,7 @@ import (
 )
 
 // Argon2id settings and limits. The minimums are the production floor from
-// pitfalls.md (t=2, m=19 MiB, p=1); the maximums only catch typos and
+// docs/security.md (t=2, m=19 MiB, p=1); the maximums only catch typos and
 // tampered PHC strings that would otherwise allocate absurd amounts of memory.
 const (
 	argonMinTime      = 2

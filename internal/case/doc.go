@@ -1,5 +1,5 @@
 // Package cases owns victims' cases on the Belgian National Referral
-// Mechanism path: the Case and its victim, the two state machines of nrm.md
+// Mechanism path: the Case and its victim, the two state machines of docs/model.md
 // (the residence track `state` and the criminal `proceedings`, both driven
 // by github.com/looplab/fsm), the events and their guards, the deadlines,
 // and the case store.

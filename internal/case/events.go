@@ -9,10 +9,10 @@ import (
 	"github.com/casemgr/casemgr/internal/apperr"
 )
 
-// EventType names an event of nrm.md.
+// EventType names an event of docs/model.md "Events".
 type EventType string
 
-// The events of nrm.md, in the order of its table (allowed_events keeps
+// The events of docs/model.md "Events", in the order of its table (allowed_events keeps
 // this order).
 const (
 	StartReflection             EventType = "start_reflection"
@@ -57,7 +57,7 @@ const (
 	ReportFound                 EventType = "report_found"
 )
 
-// EventTypes returns every event, in the order of nrm.md's table.
+// EventTypes returns every event, in the order of the table of docs/model.md "Events".
 func EventTypes() []EventType {
 	out := make([]EventType, len(catalogue))
 	for i, d := range catalogue {
@@ -192,7 +192,7 @@ func describeEvents() string {
 	return fmt.Sprintf("one of %s", strings.Join(names, ", "))
 }
 
-// DataField describes one key of an event's data object (nrm.md
+// DataField describes one key of an event's data object (docs/model.md
 // "Events"), for forms and documentation: Kind is "enum" (one of Values),
 // "bool" (default false) or "amount" (a positive decimal string with two
 // places).

@@ -81,7 +81,7 @@ type Facts struct {
 }
 
 // newFacts returns the facts of a newly identified case: cooperating and
-// under guidance (the defaults of nrm.md), in its state since identifiedOn.
+// under guidance (the defaults of docs/model.md "Facts the rules read"), in its state since identifiedOn.
 func newFacts(identifiedOn Date) Facts {
 	return Facts{
 		StateSince:     identifiedOn,

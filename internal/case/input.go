@@ -21,7 +21,7 @@ type VictimInput struct {
 	UnaccompaniedMinor bool   `json:"unaccompanied_minor"`
 }
 
-// NewCase is the input of Create (api.md "Creating a case").
+// NewCase is the input of Create (docs/api.md "Cases").
 type NewCase struct {
 	Victim       VictimInput `json:"victim"`
 	Exploitation []string    `json:"exploitation"`

@@ -17,13 +17,13 @@ import (
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
-// Page limits of api.md.
+// Page limits of docs/api.md "Paging".
 const (
 	DefaultLimit = 50
 	MaxLimit     = 500
 )
 
-// ListQuery filters a case list (api.md GET /cases).
+// ListQuery filters a case list (GET /cases, docs/api.md "Cases").
 type ListQuery struct {
 	State       string
 	Proceedings string
@@ -170,7 +170,7 @@ func (s *Service) official(db *gorm.DB, shelterID string) (bool, error) {
 	return official, nil
 }
 
-// DeadlineItem is one row of the deadline board (api.md "Deadlines").
+// DeadlineItem is one row of the deadline board (docs/api.md "Deadlines").
 type DeadlineItem struct {
 	CaseID    string               `json:"case_id"`
 	Reference string               `json:"reference"`

@@ -11,11 +11,11 @@ import (
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
-// The expectations in this file are written from nrm.md's tables, not from
+// The expectations in this file are written from the tables of docs/model.md, not from
 // machine.go: the event order, the state edges of a non-EU adult, the
 // proceedings edges, and the EU-citizen differences.
 
-// Short names for the states and proceedings of nrm.md.
+// Short names for the states and proceedings of docs/model.md "Two tracks".
 const (
 	sIdentified  = eligibility.StateIdentified
 	sReflection  = eligibility.StateReflection
@@ -33,7 +33,7 @@ const (
 	// The proceedings names (pNone …) are shared with table.go.
 )
 
-// specEvents is the event column of nrm.md's table, in its order (the order
+// specEvents is the event column of docs/model.md "Events", in its order (the order
 // of allowed_events).
 var specEvents = []EventType{
 	"start_reflection", "file_complaint", "issue_provisional_permit", "extend_provisional_permit",
@@ -48,14 +48,14 @@ var specEvents = []EventType{
 	"grant_legal_aid", "join_as_civil_party", "report_missing", "report_found",
 }
 
-// specStates is nrm.md's state table, in order.
+// specStates is the state table of docs/model.md "The state track", in order.
 var specStates = []State{sIdentified, sReflection, sProvisional, sTemporary, sIndefinite, sEU, sDeclined,
 	sWithdrawn, sHumanitar, sReturned, sLeft, sClosed}
 
-// specProceedings is nrm.md's proceedings track.
+// specProceedings is docs/model.md "The proceedings track".
 var specProceedings = []Proceedings{pNone, pComplaint, pCharged, pConvicted, pAcquitted, pDismissed, pSettled, pImmunity}
 
-// factEvents are the "fact" rows of nrm.md: accepted in any state but
+// factEvents are the "fact" rows of docs/model.md "Events": accepted in any state but
 // closed, changing no state.
 var factEvents = []EventType{
 	"record_prosecutor_opinion", "record_contact_with_trafficker", "end_contact_with_trafficker",
@@ -80,7 +80,7 @@ var validData = map[EventType]map[string]any{
 	"award_compensation":        {"amount_eur": "111227.00"},
 }
 
-// stateEdgesNonEU is nrm.md's `state` column for a non-EU adult with
+// stateEdgesNonEU is the `state` column of docs/model.md "Events" for a non-EU adult with
 // proceedings `none` and no extension used: for each state, every accepted
 // event and the state it leads to. Every pair not listed is refused.
 // Fact events (accepted in any state but closed, unchanged) are added by
@@ -151,7 +151,7 @@ var stateEdgesEU = func() map[State]map[EventType]State {
 	return out
 }()
 
-// proceedingsEdges is nrm.md's `proceedings` track: for each proceedings
+// proceedingsEdges is the `proceedings` column of docs/model.md "Events": for each proceedings
 // state, the accepted events and the proceedings state they lead to.
 var proceedingsTable = map[Proceedings]map[EventType]Proceedings{
 	pNone:      {"file_complaint": pComplaint},
@@ -196,7 +196,7 @@ func caseIn(s State, p Proceedings) nrmCase {
 	return n
 }
 
-// expected is the outcome nrm.md gives for one (case, event) pair.
+// expected is the outcome docs/model.md gives for one (case, event) pair.
 type expected struct {
 	ok          bool
 	state       State
@@ -233,7 +233,7 @@ func expect(edges map[State]map[EventType]State, s State, p Proceedings, e Event
 	return expected{ok: true, state: to, proceedings: toP}
 }
 
-// wantAllowed lists, in nrm.md order, the events expect accepts.
+// wantAllowed lists, in the order of docs/model.md "Events", the events expect accepts.
 func wantAllowed(edges map[State]map[EventType]State, s State, p Proceedings) []string {
 	out := []string{}
 	for _, e := range specEvents {
@@ -300,7 +300,7 @@ func TestEventOrderIsNRMTable(t *testing.T) {
 		t.Fatalf("got %d events, want 40", len(got))
 	}
 	if !slices.Equal(got, specEvents) {
-		t.Errorf("got events %v, want nrm.md's order %v", got, specEvents)
+		t.Errorf("got events %v, want the order of docs/model.md %v", got, specEvents)
 	}
 	if gotS := eligibility.States(); !slices.Equal(gotS, specStates) {
 		t.Errorf("got states %v, want %v", gotS, specStates)
@@ -640,7 +640,7 @@ func TestMachineUnknownEvent(t *testing.T) {
 	}
 }
 
-// TestAllowedEventsOrder checks a full list against nrm.md's order, written
+// TestAllowedEventsOrder checks a full list against the order of docs/model.md "Events", written
 // out by hand.
 func TestAllowedEventsOrder(t *testing.T) {
 	facts := []string{"record_contact_with_trafficker", "end_contact_with_trafficker", "stop_cooperating",

@@ -10,7 +10,7 @@ import (
 	"github.com/casemgr/casemgr/internal/vault"
 )
 
-// Enumerations of api.md.
+// Enumerations of docs/api.md "Cases".
 var (
 	// Genders are the accepted values of victim.gender.
 	Genders = []string{"female", "male", "other", "unknown"}
@@ -237,7 +237,7 @@ type Victim struct {
 	UnaccompaniedMinor bool   `json:"unaccompanied_minor"`
 }
 
-// Case is a case as returned by the API (api.md), evaluated as of a date.
+// Case is a case as returned by the API (docs/api.md "Cases"), evaluated as of a date.
 type Case struct {
 	ID            string                 `json:"id"`
 	Reference     string                 `json:"reference"`

@@ -439,20 +439,14 @@ func (s *Service) create(ctx context.Context, a auth.Actor, v validCase, demo bo
 	return out, err
 }
 
-// Update changes the victim's identity and statistical attributes (api.md
+// Update changes the victim's identity and statistical attributes (docs/api.md "Cases",
 // PATCH). It is not an event: it does not move the latest event date. The
 // audit record lists the names of the changed fields, never their values.
 func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePatch) (Case, error) {
-	if err := forbidCaseFiles(a); err != nil {
-		return Case{}, err
-	}
 	today := s.Today()
 	var out Case
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		r, official, err := loadForUpdate(tx, a, id)
-		if err != nil {
-			return err
-		}
+	err := s.change(ctx, a, id, func(tx *gorm.DB, r *row, official bool) error {
+		var err error
 		orig := *r
 		if r.DataKey == nil && p.touchesIdentity() {
 			return apperr.Conflictf("the identity data of this case was erased and cannot be changed")
@@ -616,19 +610,45 @@ func checkEventInput(in EventInput, n nrmCase, erased bool, today Date, future b
 	return def, on, data, nil
 }
 
-// RecordEvent records an event on a case in one transaction and returns the
-// updated case as of today.
-func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in EventInput) (Case, error) {
+// change runs fn on a case in one transaction, with the row locked: the
+// shape of every change to a case file (an event, a correction, a void).
+// Only caseworkers and supervisors change case files; another shelter's
+// case is not found.
+func (s *Service) change(ctx context.Context, a auth.Actor, id string, fn func(tx *gorm.DB, r *row, official bool) error) error {
 	if err := forbidCaseFiles(a); err != nil {
-		return Case{}, err
+		return err
 	}
-	today := s.Today()
-	var out Case
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+	return s.db.Tx(ctx, func(tx *gorm.DB) error {
 		r, official, err := loadForUpdate(tx, a, id)
 		if err != nil {
 			return err
 		}
+		return fn(tx, r, official)
+	})
+}
+
+// saveTracks writes a case whose tracks and facts changed (an event, a
+// void): the row with its version moved on (only if nobody changed it
+// since orig was read), and the flags and deadlines derived from it.
+func (s *Service) saveTracks(tx *gorm.DB, orig, r *row, after nrmCase, today Date, now time.Time) error {
+	var err error
+	r.State, r.Proceedings, r.LastEventOn = string(after.State), string(after.Proceedings), after.LastEventOn.String()
+	if r.Facts, err = marshalFacts(after.Facts); err != nil {
+		return err
+	}
+	if err := saveRow(tx, orig, r, now); err != nil {
+		return err
+	}
+	return saveDerived(tx, r.ID, r.ShelterID, after, today, s.settings)
+}
+
+// RecordEvent records an event on a case in one transaction and returns the
+// updated case as of today.
+func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in EventInput) (Case, error) {
+	today := s.Today()
+	var out Case
+	err := s.change(ctx, a, id, func(tx *gorm.DB, r *row, official bool) error {
+		var err error
 		orig := *r
 		ident, dk, err := r.open(s.keys)
 		if err != nil {
@@ -650,15 +670,8 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 		if err := apply(ctx, &after, def.typ, on, data, s.settings); err != nil {
 			return err
 		}
-		r.State, r.Proceedings, r.LastEventOn = string(after.State), string(after.Proceedings), after.LastEventOn.String()
-		if r.Facts, err = marshalFacts(after.Facts); err != nil {
-			return err
-		}
 		now := s.now().UTC()
-		if err := saveRow(tx, &orig, r, now); err != nil {
-			return err
-		}
-		if err := saveDerived(tx, r.ID, r.ShelterID, after, today, s.settings); err != nil {
+		if err := s.saveTracks(tx, &orig, r, after, today, now); err != nil {
 			return err
 		}
 		digest := s.keys.NoteDigest(in.Note)
@@ -681,7 +694,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 	return out, err
 }
 
-// Simulation is the answer of a what-if (rules.md "What-if").
+// Simulation is the answer of a what-if (docs/rules.md "What-if").
 type Simulation struct {
 	AsOf              Date               `json:"as_of"`
 	StateBefore       State              `json:"state_before"`

@@ -192,7 +192,7 @@ func TestServiceCreate(t *testing.T) {
 			if got.Victim != wantV {
 				t.Errorf("got victim %+v, want %+v", got.Victim, wantV)
 			}
-			// sexual comes first in api.md's order of exploitation types.
+			// sexual comes first in the order of exploitation types in docs/api.md "Cases".
 			if !slices.Equal(got.Exploitation, []string{"sexual", "labour"}) {
 				t.Errorf("got exploitation %v, want [sexual labour]", got.Exploitation)
 			}
@@ -615,7 +615,7 @@ func TestServiceVisibility(t *testing.T) {
 	}
 }
 
-// TestServiceSimulateDismissal is rules.md's what-if example.
+// TestServiceSimulateDismissal is the example of docs/rules.md "What-if".
 func TestServiceSimulateDismissal(t *testing.T) {
 	f := setup(t)
 	c := f.create(f.cw, victim("Amara", "Okafor", "NG", "2024-08-01"))

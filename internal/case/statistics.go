@@ -33,7 +33,7 @@ type StatCase struct {
 
 // Majority returns adult, minor or unknown: the victim's majority at
 // identification. Without a date of birth, a case marked unaccompanied
-// minor counts as a minor (nrm.md).
+// minor counts as a minor (docs/model.md "Victim facts").
 func (c StatCase) Majority() string {
 	switch {
 	case c.AgeBand == "unknown" && c.UnaccompaniedMinor:
@@ -234,7 +234,7 @@ func (s *Service) BackfillStatistics(ctx context.Context) (int, error) {
 	}
 }
 
-// WithdrawReasons returns the reasons of withdraw_status, in nrm.md order.
+// WithdrawReasons returns the reasons of withdraw_status, in the order of docs/model.md "Events".
 func WithdrawReasons() []string { return append([]string(nil), withdrawReasons...) }
 
 // ctdcFromAgeBand maps the age bands that determine a CTDC band.

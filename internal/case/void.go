@@ -39,16 +39,10 @@ type VoidInput struct {
 // already voided, when the version is stale, or (with BlockingSeqs) when
 // later events would no longer be valid without it.
 func (s *Service) VoidEvent(ctx context.Context, a auth.Actor, id string, seq int64, in VoidInput) (Case, error) {
-	if err := forbidCaseFiles(a); err != nil {
-		return Case{}, err
-	}
 	today := s.Today()
 	var out Case
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		r, official, err := loadForUpdate(tx, a, id)
-		if err != nil {
-			return err
-		}
+	err := s.change(ctx, a, id, func(tx *gorm.DB, r *row, official bool) error {
+		var err error
 		recs, err := audit.ForCase(tx, r.ID)
 		if err != nil {
 			return fmt.Errorf("cases: void: read history: %w", err)
@@ -88,15 +82,8 @@ func (s *Service) VoidEvent(ctx context.Context, a auth.Actor, id string, seq in
 			return &apperr.Error{Kind: apperr.Conflict, BlockingSeqs: blocking,
 				Message: fmt.Sprintf("later events are no longer valid without seq %d: void them first (seqs %v)", seq, blocking)}
 		}
-		r.State, r.Proceedings, r.LastEventOn = string(after.State), string(after.Proceedings), after.LastEventOn.String()
-		if r.Facts, err = marshalFacts(after.Facts); err != nil {
-			return err
-		}
 		now := s.now().UTC()
-		if err := saveRow(tx, &orig, r, now); err != nil {
-			return err
-		}
-		if err := saveDerived(tx, r.ID, r.ShelterID, after, today, s.settings); err != nil {
+		if err := s.saveTracks(tx, &orig, r, after, today, now); err != nil {
 			return err
 		}
 		data := map[string]any{"voided_seq": seq, "reason": in.Reason}

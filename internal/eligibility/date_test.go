@@ -104,7 +104,7 @@ func TestMonthsBetween(t *testing.T) {
 		a, b string
 		want int
 	}{
-		{"rules.md example", "2024-09-01", "2025-06-01", 9},
+		{"docs/rules.md example", "2024-09-01", "2025-06-01", 9},
 		{"day before a full month", "2024-09-01", "2025-05-31", 8},
 		{"same day", "2025-01-01", "2025-01-01", 0},
 		{"less than a month", "2025-01-01", "2025-01-31", 0},

@@ -1,6 +1,6 @@
 package eligibility
 
-// Deadline is one dated deadline of a case (nrm.md "Deadlines").
+// Deadline is one dated deadline of a case (docs/model.md "Deadlines").
 type Deadline struct {
 	Kind     string   `json:"kind"`      // one of the Deadline* constants
 	DueOn    Date     `json:"due_on"`    // the last day of the period
@@ -9,7 +9,7 @@ type Deadline struct {
 }
 
 // Deadlines returns every deadline of the case listed on asOf, in the order
-// of the nrm.md table (reflection_end, provisional_permit_expiry,
+// of the table of docs/model.md "Deadlines" (reflection_end, provisional_permit_expiry,
 // temporary_permit_expiry, renewal_request, dismissal_window_end,
 // guardianship_notification, majority). A closed case has none. A deadline
 // whose date is unknown (a zero date in the snapshot) is left out. The result

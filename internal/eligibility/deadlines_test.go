@@ -20,7 +20,7 @@ func TestDeadlines(t *testing.T) {
 		want []Deadline
 	}{
 		{
-			name: "api.md example: temporary permit, charged",
+			name: "docs/api.md example: temporary permit, charged",
 			asOf: "2025-01-01",
 			mod: func(s *Snapshot) {
 				s.State, s.Proceedings = StateTemporaryPermit, ProceedingsCharged

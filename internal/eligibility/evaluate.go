@@ -9,7 +9,7 @@ type Source struct {
 	Quote    string `json:"quote"`    // copied exactly from the report
 }
 
-// Flag is the outcome of one rule for one case on one date (rules.md).
+// Flag is the outcome of one rule for one case on one date (docs/rules.md "Flags").
 type Flag struct {
 	Rule           string   `json:"rule"`           // R01 … R25
 	Name           string   `json:"name"`           // the rule's name
@@ -111,7 +111,7 @@ func Evaluate(s Snapshot, asOf Date, set Settings) []Flag {
 }
 
 // WouldLose lists the at_risk values that appear in critical risk flags of
-// after but in no critical risk flag of before (rules.md "What-if"), in the
+// after but in no critical risk flag of before (docs/rules.md "What-if"), in the
 // order residence, services, protection, compensation, child_protection.
 // The result is never nil.
 func WouldLose(before, after []Flag) []string {

@@ -184,7 +184,7 @@ func ruleCases() []ruleCase {
 				inReflection(s)
 				s.Proceedings, s.ComplaintOn = ProceedingsComplaintFiled, d("2025-05-10")
 			}},
-		{name: "R07 risk: the rules.md example", rule: "R07", fires: true, kind: KindRisk, sev: SeverityCritical, atRisk: resSvc,
+		{name: "R07 risk: the docs/rules.md example", rule: "R07", fires: true, kind: KindRisk, sev: SeverityCritical, atRisk: resSvc,
 			mod: func(s *Snapshot) {
 				inTemporary(s)
 				s.Proceedings, s.DismissedOn = ProceedingsDismissed, d("2025-06-01")
@@ -802,7 +802,7 @@ func TestFlagJSON(t *testing.T) {
 }
 
 func TestWhatIfDismissal(t *testing.T) {
-	// rules.md: a non-EU victim in temporary_permit, charged on 2024-09-01;
+	// docs/rules.md "What-if": a non-EU victim in temporary_permit, charged on 2024-09-01;
 	// dismiss_case on 2025-06-01.
 	before := quietSnapshot()
 	inTemporary(&before)

@@ -44,7 +44,7 @@ func TestQuotesAndRecommendationsAreInTheSeed(t *testing.T) {
 }
 
 // TestQuoteAndRecommendationMapping pins which passage and which
-// recommendation each rule cites (rules.md quotes table; the brief's
+// recommendation each rule cites (docs/rules.md "Quotes" and "Recommendations"; the brief's
 // recommendation groups).
 func TestQuoteAndRecommendationMapping(t *testing.T) {
 	quoteStart := map[string]string{

@@ -1,6 +1,6 @@
 package eligibility
 
-// The quotes of rules.md, copied exactly from the PROTECTION section of the
+// The quotes of docs/rules.md "Quotes", copied exactly from the PROTECTION section of the
 // seed report (a test checks each against docs/sources/tip-2025-belgium.md).
 const (
 	quoteConditions         = "The government conditioned its victim assistance services on three criteria: victims had to end contact with the trafficker, agree to counseling at a shelter, and assist in the prosecution of the trafficker."

@@ -19,7 +19,7 @@ func (g Gap) IsZero() bool {
 	return g == Gap{}
 }
 
-// Snapshot holds the facts of one case that the rules read (nrm.md "Facts
+// Snapshot holds the facts of one case that the rules read (docs/model.md "Facts
 // the rules read"). Build it with NewSnapshot, which sets the facts whose
 // default is true; a zero Snapshot{} reads as "not cooperating" and
 // "guidance ended" and raises R02 and R03 in a permit state.
@@ -78,7 +78,7 @@ type Snapshot struct {
 	Sentence                   string // "", or the conviction's sentence: custodial, partially_suspended, fully_suspended, unknown
 }
 
-// NewSnapshot returns a snapshot with the defaults of nrm.md: state
+// NewSnapshot returns a snapshot with the defaults of docs/model.md "Facts the rules read": state
 // identified, proceedings none, Cooperating and GuidanceActive true, every
 // other fact false and every date zero.
 func NewSnapshot() Snapshot {

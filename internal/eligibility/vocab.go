@@ -10,10 +10,10 @@ const SourceDocument = "2025 Trafficking in Persons Report: Belgium"
 // SourceSection is the section of SourceDocument that every quote comes from.
 const SourceSection = "PROTECTION"
 
-// State is a state of the residence and assistance track (nrm.md "state").
+// State is a state of the residence and assistance track (docs/model.md "The state track").
 type State string
 
-// The states of the residence and assistance track, in nrm.md table order.
+// The states of the residence and assistance track, in the order of docs/model.md "The state track".
 const (
 	// StateIdentified is the initial state: registered as a potential victim.
 	StateIdentified State = "identified"
@@ -41,7 +41,7 @@ const (
 	StateClosed State = "closed"
 )
 
-// States returns every state in nrm.md table order, in a new slice.
+// States returns every state in the order of docs/model.md "The state track", in a new slice.
 func States() []State {
 	return []State{
 		StateIdentified, StateReflection, StateProvisionalPermit, StateTemporaryPermit,
@@ -59,7 +59,7 @@ func (s State) InPermit() bool {
 // Proceedings is a state of the criminal case against the trafficker.
 type Proceedings string
 
-// The states of the criminal proceedings, in nrm.md order.
+// The states of the criminal proceedings, in the order of docs/model.md "The proceedings track".
 const (
 	// ProceedingsNone means no complaint has been filed.
 	ProceedingsNone Proceedings = "none"
@@ -79,7 +79,7 @@ const (
 	ProceedingsImmunity Proceedings = "immunity"
 )
 
-// AllProceedings returns every proceedings value in nrm.md order, in a new slice.
+// AllProceedings returns every proceedings value in the order of docs/model.md "The proceedings track", in a new slice.
 func AllProceedings() []Proceedings {
 	return []Proceedings{
 		ProceedingsNone, ProceedingsComplaintFiled, ProceedingsCharged, ProceedingsConvicted,
@@ -186,7 +186,7 @@ const (
 	AtRiskChildProtection = "child_protection"
 )
 
-// The deadline kinds of nrm.md, in table order.
+// The deadline kinds of docs/model.md "Deadlines", in table order.
 const (
 	// DeadlineReflectionEnd is the last day of the reflection period.
 	DeadlineReflectionEnd = "reflection_end"

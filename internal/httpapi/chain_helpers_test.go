@@ -13,7 +13,7 @@ import (
 )
 
 // This file is a second, independent implementation of the audit chain of
-// nrm.md ("Audit record"), written from the spec only, so that the test
+// docs/audit.md ("The hash"), written from the documentation only, so that the test
 // does not trust internal/audit to check itself.
 
 // jcs returns the RFC 8785 canonical form of v, for the value kinds that

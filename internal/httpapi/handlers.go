@@ -504,7 +504,7 @@ func asOfParam(c echo.Context) (eligibility.Date, error) {
 }
 
 // caseAnswer writes a changed case; with as_of, its deadlines and flags are
-// evaluated as of that date (api.md: every response carrying days_left or
+// evaluated as of that date (docs/api.md "Dates and as_of": every response carrying days_left or
 // flags accepts as_of).
 func (s *Server) caseAnswer(c echo.Context, status int, out cases.Case, asOf eligibility.Date) error {
 	if !asOf.IsZero() && asOf != out.AsOf {

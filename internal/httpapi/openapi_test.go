@@ -276,7 +276,7 @@ func TestOpenAPIRoutesMatchRouter(t *testing.T) {
 }
 
 // TestOpenAPIConventions checks the rules every operation of the document
-// follows (api.md "Conventions" and the order of checks of nrm.md).
+// follows (docs/api.md "Conventions" and docs/model.md "Order of checks").
 func TestOpenAPIConventions(t *testing.T) {
 	allRoles := []string{"caseworker", "supervisor", "auditor", "admin"}
 	seenIDs := map[string]string{}

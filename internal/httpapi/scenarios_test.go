@@ -293,7 +293,7 @@ func TestDisablingUserEndsSessions(t *testing.T) {
 // ---------------------------------------------------------------- cases
 
 // wantAllowedIdentifiedNonEU is allowed_events of a non-EU adult in
-// identified with no proceedings, in the order of nrm.md's table.
+// identified with no proceedings, in the order of the table of docs/model.md "Events".
 var wantAllowedIdentifiedNonEU = []string{
 	"start_reflection", "file_complaint", "record_prosecutor_opinion", "decline_cooperation",
 	"return_home", "lose_contact", "close_case",
@@ -753,7 +753,7 @@ func TestFlagsAsOf(t *testing.T) {
 
 // ---------------------------------------------------------------- simulate
 
-// chargedTemporaryCase builds rules.md's what-if example: a non-EU victim
+// chargedTemporaryCase builds the example of docs/rules.md "What-if": a non-EU victim
 // in temporary_permit, charged on 2024-09-01 (seven history records).
 func chargedTemporaryCase(w *world, user string) string {
 	w.t.Helper()
@@ -791,7 +791,7 @@ func TestSimulate(t *testing.T) {
 		return req{method: http.MethodPost, path: path, token: w.tok[uPayoke], body: body}
 	}
 	w.run(t, []scenario{
-		{name: "rules.md example", req: sim(map[string]any{"type": "dismiss_case", "occurred_on": "2025-06-01"}),
+		{name: "docs/rules.md example", req: sim(map[string]any{"type": "dismiss_case", "occurred_on": "2025-06-01"}),
 			status: http.StatusOK, checks: []check{
 				eq("state_before", "temporary_permit"), eq("state_after", "temporary_permit"),
 				eq("proceedings_before", "charged"), eq("proceedings_after", "dismissed"),
@@ -1176,7 +1176,7 @@ func TestHeaders(t *testing.T) {
 			if got := out.header.Get("X-Content-Type-Options"); got != "nosniff" {
 				t.Errorf("X-Content-Type-Options: got %q, want nosniff", got)
 			}
-			// pitfalls.md: echo's Secure() defaults leave these unset.
+			// echo's Secure() defaults leave these unset (docs/api.md "Headers").
 			for _, h := range []string{"Referrer-Policy", "Content-Security-Policy"} {
 				if out.header.Get(h) == "" {
 					t.Errorf("%s: got none, want it set explicitly", h)
@@ -1334,7 +1334,7 @@ func TestPermitChain(t *testing.T) {
 		}
 		return d["due_on"]
 	}
-	// 2023-11-30 + 3 months = 2024-02-29, + 3 more = 2024-05-29 (nrm.md).
+	// 2023-11-30 + 3 months = 2024-02-29, + 3 more = 2024-05-29 (docs/model.md "Dates").
 	r := w.event(uPayoke, id, "file_complaint", "2023-11-30", nil)
 	if got := due(r, "provisional_permit_expiry"); got != "2024-02-29" {
 		t.Errorf("provisional expiry: got %v, want 2024-02-29", got)
@@ -1451,7 +1451,7 @@ func TestErasure(t *testing.T) {
 		{name: "no note on an erased case", req: req{method: http.MethodPost, path: "/api/v1/cases/" + id + "/events", token: w.tok[uPayoke],
 			body: map[string]any{"type": "prove_identity", "occurred_on": "2025-06-03", "note": "x"}},
 			status: http.StatusUnprocessableEntity, checks: []check{onlyFieldErrs("note")}},
-		// nrm.md order: 422 (invalid values) before 409 (stale, transition).
+		// docs/model.md "Order of checks": 422 (invalid values) before 409 (stale, transition).
 		{name: "note on an erased case before stale version", req: req{method: http.MethodPost, path: "/api/v1/cases/" + id + "/events",
 			token: w.tok[uPayoke], body: map[string]any{"type": "prove_identity", "occurred_on": "2025-06-03", "note": "x", "version": 1}},
 			status: http.StatusUnprocessableEntity, checks: []check{onlyFieldErrs("note")}},

@@ -62,7 +62,7 @@ type Server struct {
 	log *slog.Logger
 }
 
-// New builds the router with every route of api.md.
+// New builds the router with every route of docs/api.md "Routes".
 func New(d Deps) *Server {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
@@ -234,7 +234,7 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 // transfer, whatever status line went out before.
 const statusClientClosedRequest = 499
 
-// securityHeaders sets the headers every answer carries (api.md
+// securityHeaders sets the headers every answer carries (docs/api.md
 // "Conventions"); API answers are never cached.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

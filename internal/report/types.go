@@ -68,7 +68,7 @@ type Victims struct {
 	Identified     Count  `json:"identified"`
 	ByGender       Margin `json:"by_gender"`       // female, male, other, unknown
 	ByAge          Margin `json:"by_age"`          // adult, minor, unknown (at identification)
-	ByCitizenship  Margin `json:"by_citizenship"`  // eu, non_eu (XX counts as non_eu, nrm.md)
+	ByCitizenship  Margin `json:"by_citizenship"`  // eu, non_eu (XX counts as non_eu, docs/model.md "Victim facts")
 	ByRegion       Margin `json:"by_region"`       // UN M49 region of nationality, or unknown
 	ByExploitation Margin `json:"by_exploitation"` // overlapping; Total = distinct victims
 }
@@ -122,7 +122,7 @@ type Annual struct {
 	Victims      Victims    `json:"victims"`
 	Permits      Permits    `json:"permits"`
 	// Withdrawals is a partition of the year's withdraw_status events by
-	// reason (nrm.md's ten reasons, in that order).
+	// reason (the ten reasons of withdraw_status in docs/model.md "Events", in that order).
 	Withdrawals Margin `json:"status_withdrawals"`
 	// Proceedings counts the cases whose criminal proceedings reached each
 	// outcome during the year: complaint_filed, charged, convicted,
@@ -147,7 +147,7 @@ type Person struct {
 	AgeBand      string   // CTDC band at identification: 0-8, 9-17, 18-20, 21-23, 24-26, 27-29, 30-38, 39-47, 48+, or unknown
 	Majority     string   // adult, minor or unknown at identification
 	Citizenship  string   // ISO 3166-1 alpha-2, or XX for unknown
-	Exploitation []string // exploitation types (api.md), in api.md order
+	Exploitation []string // exploitation types, in the order of docs/api.md "Cases"
 	State        string   // NRM state at the end of the year or at the cut-off, whichever is first
 	Proceedings  string   // proceedings at the same date
 }

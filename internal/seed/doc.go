@@ -6,7 +6,7 @@
 // ordered list of NRM events with their dates and data, spread over shelters,
 // states, nationalities and exploitation types in proportions taken from
 // the source report (docs/sources/tip-2025-belgium.md). Every plan is a
-// valid path through nrm.md's state machines as of the generator's "today":
+// valid path through the state machines of docs/model.md as of the generator's "today":
 // the generator applies each event it draws to a cases.Draft (the case
 // service's own validation, state machines, guards and fact updates, without
 // a database). A fact event the Draft refuses is drawn again; a refused step

@@ -116,7 +116,7 @@ func charges(r *rand.Rand) map[string]any {
 	return map[string]any{"retains_trafficking": r.IntN(10) < 7}
 }
 
-// scenario returns the main events of a case: the path along nrm.md that
+// scenario returns the main events of a case: the path along docs/model.md "Events" that
 // the case takes, before fact events are added and dates assigned.
 func (g *Generator) scenario(eu, umMinor bool, old bool) []step {
 	r := g.rnd
