@@ -6,5 +6,8 @@ func (db *DB) AsDialect(d Dialect) *DB {
 	c := *db
 	c.Dialect = d
 	c.closers = nil
+	if d != SQLite {
+		c.commits = nil // other engines do not group commits
+	}
 	return &c
 }

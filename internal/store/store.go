@@ -50,6 +50,8 @@ type DB struct {
 	Read    *gorm.DB
 	Dialect Dialect
 	closers []*sql.DB
+	// commits groups the changes of Tx on SQLite (groupcommit.go).
+	commits *committer
 }
 
 // Open opens (creating if needed) the database described by o. It does not
@@ -145,11 +147,14 @@ func openSQLite(o Options) (*DB, error) {
 	}
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	return &DB{Write: w, Read: r, Dialect: SQLite, closers: []*sql.DB{wdb, rdb}}, nil
+	return &DB{Write: w, Read: r, Dialect: SQLite, closers: []*sql.DB{wdb, rdb}, commits: newCommitter(w)}, nil
 }
 
-// Close closes both pools.
+// Close answers the changes still waiting, then closes both pools.
 func (db *DB) Close() error {
+	if db.commits != nil {
+		db.commits.close()
+	}
 	var first error
 	for _, c := range db.closers {
 		if err := c.Close(); err != nil && first == nil {
@@ -179,6 +184,9 @@ const MaxTxAttempts = 5
 // as an apperr.Conflict wrapping the database error; a unique violation is
 // returned as it is. On SQLite writers are serialized and fn runs once.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.commits != nil {
+		return db.commits.do(ctx, fn)
+	}
 	base := db.Write.WithContext(ctx)
 	for attempt := 1; ; attempt++ {
 		err := base.Transaction(fn)
