@@ -152,10 +152,11 @@ func (in *invocation) userAdd(nu auth.NewUser, fromStdin bool) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.Auth.CreateUser(in.ctx, auth.System, nu)
+	up, err := a.Auth.CreateUser(in.ctx, auth.System, nu)
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
+	u := up.User
 	fmt.Fprintf(in.stdout, "created user %s (%s%s)\n", u.Username, u.Role, shelterSuffix(u.Shelter()))
 	return nil
 }

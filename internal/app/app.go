@@ -110,6 +110,13 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 		Cases:    cases.NewService(db, keys, set, now),
 		Shelters: shelter.NewService(db, now),
 	}
+	required := make([]auth.Role, len(cfg.Auth.TOTPRequiredRoles))
+	for i, r := range cfg.Auth.TOTPRequiredRoles {
+		required[i] = auth.Role(r)
+	}
+	if err := a.Auth.SetSecondFactor(keys.TOTPKey(), required); err != nil {
+		return nil, err
+	}
 	if err := a.Shelters.EnsureDefaults(ctx); err != nil {
 		return nil, err
 	}

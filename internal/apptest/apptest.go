@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/casemgr/casemgr/internal/app"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/config"
@@ -64,6 +66,9 @@ func Config(dir string) config.Config {
 	cfg.Auth.LoginMaxFailures = 1000
 	cfg.Auth.LoginMaxFailuresIP = 1000
 	cfg.Auth.LoginMaxFailuresAccount = 1000
+	// Most tests log admins and auditors in with a password only; the
+	// tests of the second factor set the roles back.
+	cfg.Auth.TOTPRequiredRoles = []string{}
 	cfg.Metrics.Token = MetricsToken
 	return cfg
 }
@@ -174,4 +179,32 @@ func (e *Env) Login(t testing.TB, username string) string {
 		t.Fatalf("login %s: %v", username, err)
 	}
 	return p.AccessToken
+}
+
+// EnrolTOTP enrols and confirms a second factor for a, and returns its
+// secret (compute codes with TOTPCode) and recovery codes. It advances the
+// clock by one time step, so that the next code differs from the one used
+// to confirm.
+func (e *Env) EnrolTOTP(t testing.TB, a auth.Actor) (secret string, recovery []string) {
+	t.Helper()
+	en, err := e.Auth.EnrollTOTP(context.Background(), a)
+	if err != nil {
+		t.Fatalf("enrol TOTP of %s: %v", a.Username, err)
+	}
+	recovery, err = e.Auth.ConfirmTOTP(context.Background(), a, e.TOTPCode(t, en.Secret))
+	if err != nil {
+		t.Fatalf("confirm TOTP of %s: %v", a.Username, err)
+	}
+	e.Clock.Advance(30 * time.Second)
+	return en.Secret, recovery
+}
+
+// TOTPCode returns the code of secret at the clock's time.
+func (e *Env) TOTPCode(t testing.TB, secret string) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, e.Clock.Now())
+	if err != nil {
+		t.Fatalf("TOTP code: %v", err)
+	}
+	return code
 }

@@ -38,6 +38,10 @@ type Actor struct {
 	Shelter string
 	// Session is the login session the caller's token belongs to.
 	Session string
+	// MustEnrol is set for a user whose role needs a second factor and
+	// who has not confirmed one: he may only enrol, see who he is, and
+	// log out (docs/security.md "Second factor").
+	MustEnrol bool
 }
 
 // System is the actor of changes made by casemgr itself.

@@ -25,9 +25,11 @@ const PasswordResetTTL = 24 * time.Hour
 // UserChange is a change of a user's role or shelter that waits for a
 // second administrator's approval.
 type UserChange struct {
-	ID          string     `gorm:"column:id;primaryKey" json:"id"`
-	Username    string     `gorm:"column:username" json:"username"`
-	Kind        string     `gorm:"column:kind" json:"-"`
+	ID       string `gorm:"column:id;primaryKey" json:"id"`
+	Username string `gorm:"column:username" json:"username"`
+	// Kind is ChangeUpdate (a role or shelter) or ChangeCreate (a new
+	// user, created at the approval).
+	Kind        string     `gorm:"column:kind" json:"kind"`
 	Role        Role       `gorm:"column:role" json:"role"`
 	Shelter     string     `gorm:"column:shelter_id" json:"shelter"`
 	RequestedBy string     `gorm:"column:requested_by" json:"requested_by"`
@@ -35,12 +37,19 @@ type UserChange struct {
 	DecidedBy   *string    `gorm:"column:decided_by" json:"-"`
 	DecidedAt   *time.Time `gorm:"column:decided_at" json:"-"`
 	Status      string     `gorm:"column:status" json:"status"`
-	// PasswordHash is unused by role changes (kept for new users).
+	// PasswordHash is always "": a user created at the approval gets a
+	// reset code, never a password an admin chose.
 	PasswordHash string `gorm:"column:password_hash" json:"-"`
 }
 
 // TableName maps UserChange to user_changes.
 func (UserChange) TableName() string { return "user_changes" }
+
+// Kinds of a UserChange.
+const (
+	ChangeUpdate = "update"
+	ChangeCreate = "create"
+)
 
 // Statuses of a UserChange.
 const (
@@ -84,13 +93,7 @@ func (s *Service) IssuePasswordReset(ctx context.Context, a Actor, username stri
 	if !a.Is(RoleAdmin, RoleSystem) {
 		return PasswordResetCode{}, apperr.Forbiddenf("only admins manage users")
 	}
-	raw := make([]byte, 20)
-	if _, err := rand.Read(raw); err != nil {
-		return PasswordResetCode{}, fmt.Errorf("auth: random: %w", err)
-	}
-	code := resetCodeEncoding.EncodeToString(raw)
-	now := s.now().UTC()
-	out := PasswordResetCode{Code: code, ExpiresAt: now.Add(PasswordResetTTL)}
+	var out PasswordResetCode
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&User{}).Where("username = ?", username).Count(&n).Error; err != nil {
@@ -99,20 +102,35 @@ func (s *Service) IssuePasswordReset(ctx context.Context, a Actor, username stri
 		if n == 0 {
 			return apperr.NotFoundf("no user %q", username)
 		}
-		if err := tx.Where("username = ? AND used_at IS NULL", username).Delete(&passwordReset{}).Error; err != nil {
-			return fmt.Errorf("auth: drop earlier reset codes: %w", err)
-		}
-		if err := tx.Create(&passwordReset{CodeHash: hashToken(code), Username: username, IssuedBy: a.Username,
-			CreatedAt: now, ExpiresAt: out.ExpiresAt}).Error; err != nil {
-			return fmt.Errorf("auth: store reset code: %w", err)
-		}
-		return appendAdmin(tx, a, "issue_password_reset",
-			map[string]any{"username": username, "expires_at": out.ExpiresAt.Format(time.RFC3339)}, now)
+		var err error
+		out, err = issueReset(tx, a, username, s.now().UTC())
+		return err
 	})
 	if err != nil {
 		return PasswordResetCode{}, err
 	}
 	return out, nil
+}
+
+// issueReset stores a new reset code of username within tx, replacing
+// earlier unused ones, and appends issue_password_reset.
+func issueReset(tx *gorm.DB, a Actor, username string, now time.Time) (PasswordResetCode, error) {
+	raw := make([]byte, 20)
+	if _, err := rand.Read(raw); err != nil {
+		return PasswordResetCode{}, fmt.Errorf("auth: random: %w", err)
+	}
+	code := resetCodeEncoding.EncodeToString(raw)
+	out := PasswordResetCode{Code: code, ExpiresAt: now.Add(PasswordResetTTL)}
+	if err := tx.Where("username = ? AND used_at IS NULL", username).Delete(&passwordReset{}).Error; err != nil {
+		return PasswordResetCode{}, fmt.Errorf("auth: drop earlier reset codes: %w", err)
+	}
+	if err := tx.Create(&passwordReset{CodeHash: hashToken(code), Username: username, IssuedBy: a.Username,
+		CreatedAt: now, ExpiresAt: out.ExpiresAt}).Error; err != nil {
+		return PasswordResetCode{}, fmt.Errorf("auth: store reset code: %w", err)
+	}
+	err := appendAdmin(tx, a, "issue_password_reset",
+		map[string]any{"username": username, "expires_at": out.ExpiresAt.Format(time.RFC3339)}, now)
+	return out, err
 }
 
 var errBadReset = &apperr.Error{Kind: apperr.Unauthorized, Message: "invalid or expired reset code"}
@@ -192,7 +210,7 @@ func (s *Service) requestChange(tx *gorm.DB, a Actor, username string, role Role
 		Updates(map[string]any{"status": ChangeSuperseded, "decided_by": a.Username, "decided_at": now}).Error; err != nil {
 		return nil, fmt.Errorf("auth: supersede pending change: %w", err)
 	}
-	c := UserChange{ID: randomHex(16), Username: username, Kind: "update", Role: role, Shelter: shelter,
+	c := UserChange{ID: randomHex(16), Username: username, Kind: ChangeUpdate, Role: role, Shelter: shelter,
 		RequestedBy: a.Username, RequestedAt: now, Status: ChangePending}
 	if err := tx.Create(&c).Error; err != nil {
 		return nil, fmt.Errorf("auth: store pending change: %w", err)
@@ -215,16 +233,33 @@ func (s *Service) PendingChanges(ctx context.Context, a Actor) ([]UserChange, er
 	return cs, nil
 }
 
+// Approval is the result of ApproveUserChange: the user as changed or
+// created and, for a creation, the one-time reset code with which the new
+// user chooses his password (shown once; the approving admin hands it
+// over).
+type Approval struct {
+	User      User
+	ResetCode *PasswordResetCode
+}
+
 // ApproveUserChange applies a pending change. The approver must be an
 // administrator other than the one who asked for it and than the user it
 // changes (403 otherwise). The user's sessions end, as for every change of
-// role or shelter.
-func (s *Service) ApproveUserChange(ctx context.Context, a Actor, id string) (User, error) {
+// role or shelter. A pending creation makes the user with a password no
+// one knows and issues him a reset code.
+func (s *Service) ApproveUserChange(ctx context.Context, a Actor, id string) (Approval, error) {
 	if !a.Is(RoleAdmin) {
-		return User{}, apperr.Forbiddenf("only admins manage users")
+		return Approval{}, apperr.Forbiddenf("only admins manage users")
 	}
-	var u User
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+	// The password of a created user: 256 random bits, hashed, never
+	// shown; the user sets his own with the reset code.
+	placeholder, err := s.hasher.Hash(ctx, randomHex(32))
+	if err != nil {
+		return Approval{}, fmt.Errorf("auth: hash password: %w", err)
+	}
+	var out Approval
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		out = Approval{}
 		var c UserChange
 		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("id = ?", id).Take(&c).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -241,10 +276,6 @@ func (s *Service) ApproveUserChange(ctx context.Context, a Actor, id string) (Us
 		if c.Username == a.Username {
 			return apperr.Forbiddenf("you cannot approve a change of your own account")
 		}
-		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
-			Where("username = ?", c.Username).Take(&u).Error; err != nil {
-			return fmt.Errorf("auth: load user: %w", err)
-		}
 		var f apperr.Fields
 		if err := s.checkShelter(tx, c.Role, c.Shelter, &f); err != nil {
 			return err
@@ -253,22 +284,49 @@ func (s *Service) ApproveUserChange(ctx context.Context, a Actor, id string) (Us
 			return err
 		}
 		now := s.now().UTC()
-		u.Role = c.Role
-		sh := c.Shelter
-		u.ShelterID = &sh
-		u.UpdatedAt = now
-		if err := tx.Select("role", "shelter_id", "updated_at").Save(&u).Error; err != nil {
-			return fmt.Errorf("auth: update user: %w", err)
-		}
 		if err := tx.Model(&UserChange{}).Where("id = ?", c.ID).
 			Updates(map[string]any{"status": ChangeApproved, "decided_by": a.Username, "decided_at": now}).Error; err != nil {
 			return fmt.Errorf("auth: approve change: %w", err)
 		}
+		data := map[string]any{"username": c.Username, "change": c.ID,
+			"requested_by": c.RequestedBy, "role": string(c.Role), "shelter": c.Shelter}
+		if c.Kind == ChangeCreate {
+			var n int64
+			if err := tx.Model(&User{}).Where("username = ?", c.Username).Count(&n).Error; err != nil {
+				return fmt.Errorf("auth: check username: %w", err)
+			}
+			if n > 0 {
+				return apperr.Conflictf("a user %q exists already", c.Username)
+			}
+			sh := c.Shelter
+			out.User = User{Username: c.Username, Role: c.Role, ShelterID: &sh, PasswordHash: placeholder, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&out.User).Error; err != nil {
+				return fmt.Errorf("auth: create user: %w", err)
+			}
+			data["kind"] = ChangeCreate
+			if err := appendAdmin(tx, a, "approve_user_change", data, now); err != nil {
+				return err
+			}
+			code, err := issueReset(tx, a, c.Username, now)
+			out.ResetCode = &code
+			return err
+		}
+		u := &out.User
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+			Where("username = ?", c.Username).Take(u).Error; err != nil {
+			return fmt.Errorf("auth: load user: %w", err)
+		}
+		u.Role = c.Role
+		sh := c.Shelter
+		u.ShelterID = &sh
+		u.UpdatedAt = now
+		if err := tx.Select("role", "shelter_id", "updated_at").Save(u).Error; err != nil {
+			return fmt.Errorf("auth: update user: %w", err)
+		}
 		if err := endSessions(tx, u.Username, now); err != nil {
 			return err
 		}
-		return appendAdmin(tx, a, "approve_user_change", map[string]any{"username": u.Username, "change": c.ID,
-			"requested_by": c.RequestedBy, "role": string(c.Role), "shelter": c.Shelter}, now)
+		return appendAdmin(tx, a, "approve_user_change", data, now)
 	})
-	return u, err
+	return out, err
 }

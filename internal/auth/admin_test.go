@@ -60,7 +60,8 @@ func TestAdminCannotReadCases(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != up.Pending.ID {
 		t.Fatalf("pending changes: got %+v (%v), want the one asked", list, err)
 	}
-	u, err := env.Auth.ApproveUserChange(ctx, other, up.Pending.ID)
+	ap, err := env.Auth.ApproveUserChange(ctx, other, up.Pending.ID)
+	u := ap.User
 	if err != nil || u.Role != auth.RoleCaseworker || u.Shelter() != "payoke" {
 		t.Fatalf("approval by a second admin: got %+v (%v), want a caseworker of payoke", u, err)
 	}

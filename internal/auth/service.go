@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -81,6 +82,11 @@ type Service struct {
 	throttle   *Throttle
 	refreshTTL time.Duration
 	now        func() time.Time
+
+	// totpAEAD seals TOTP secrets; totpRequired are the roles that must
+	// have a second factor (SetSecondFactor).
+	totpAEAD     cipher.AEAD
+	totpRequired []Role
 }
 
 // NewService returns a Service. now is the injected clock.
@@ -131,12 +137,31 @@ func checkLoginInput(username, password string) error {
 	return f.Err()
 }
 
-// Login checks a username and password and opens a session. The attempt
-// is counted by the throttle before the password is hashed (and given back
-// if it succeeds); the error never says which of username or password was
-// wrong.
+// Credentials are what a login presents: the password, and for a user
+// with a second factor a TOTP code or one of his recovery codes.
+type Credentials struct {
+	Username     string
+	Password     string
+	TOTPCode     string
+	RecoveryCode string
+}
+
+func (cr Credentials) hasSecondFactor() bool { return cr.TOTPCode != "" || cr.RecoveryCode != "" }
+
+// Login checks a username and password and opens a session; it is
+// LoginWith without a second factor.
 func (s *Service) Login(ctx context.Context, username, password, clientIP string) (TokenPair, error) {
-	u, err := s.checkCredentials(ctx, username, password, clientIP)
+	return s.LoginWith(ctx, Credentials{Username: username, Password: password}, clientIP)
+}
+
+// LoginWith checks the credentials and opens a session. The attempt is
+// counted by the throttle before the password is hashed (and given back
+// if it succeeds); the error never says which of username or password was
+// wrong. A user with a second factor also needs a right code: without one
+// the answer is Unauthorized with ErrSecondFactorRequired as its cause
+// (the attempt stays counted: it tells that the password was right).
+func (s *Service) LoginWith(ctx context.Context, cr Credentials, clientIP string) (TokenPair, error) {
+	u, err := s.checkCredentials(ctx, cr, clientIP, true)
 	if err != nil {
 		return TokenPair{}, err
 	}
@@ -155,30 +180,86 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 }
 
 // checkCredentials bounds the input, reserves the attempt with the
-// throttle, and checks the password of an enabled user. An unknown user
-// costs the same hash as a known one.
-func (s *Service) checkCredentials(ctx context.Context, username, password, clientIP string) (User, error) {
-	if err := checkLoginInput(username, password); err != nil {
+// throttle, and checks the password of an enabled user, then, when
+// secondFactor is set and the user has one, the code (used once). An
+// unknown user costs the same hash as a known one.
+func (s *Service) checkCredentials(ctx context.Context, cr Credentials, clientIP string, secondFactor bool) (User, error) {
+	if err := checkLoginInput(cr.Username, cr.Password); err != nil {
+		return User{}, err
+	}
+	if !secondFactor {
+		cr.TOTPCode, cr.RecoveryCode = "", ""
+	}
+	var f apperr.Fields
+	if len(cr.TOTPCode) > codeMaxBytes {
+		f.Add("totp_code", "too long: at most %d bytes", codeMaxBytes)
+	}
+	if len(cr.RecoveryCode) > codeMaxBytes {
+		f.Add("recovery_code", "too long: at most %d bytes", codeMaxBytes)
+	}
+	if err := f.Err(); err != nil {
 		return User{}, err
 	}
 	var att *attempt
 	if s.throttle != nil {
 		var err error
-		if att, err = s.throttle.reserve(ctx, username, clientIP, false); err != nil {
+		if att, err = s.throttle.reserve(ctx, cr.Username, clientIP, cr.hasSecondFactor()); err != nil {
 			return User{}, err
 		}
 	}
-	u, ok, err := s.verifyPassword(ctx, username, password)
+	u, err := s.verifyCredentials(ctx, cr, att, secondFactor)
 	if att != nil {
-		if endErr := att.end(ctx, ok && err == nil); endErr != nil && err == nil {
+		if endErr := att.end(ctx, err == nil); endErr != nil && err == nil {
 			err = endErr
 		}
 	}
 	if err != nil {
 		return User{}, err
 	}
+	return u, nil
+}
+
+// verifyCredentials is checkCredentials after the throttle.
+func (s *Service) verifyCredentials(ctx context.Context, cr Credentials, att *attempt, secondFactor bool) (User, error) {
+	if att != nil && att.pastCeiling > 0 {
+		// Past the account ceiling only a right second factor is tried,
+		// and it is checked before any password is hashed.
+		ok, err := s.peekSecondFactor(ctx, cr.Username, cr.TOTPCode, cr.RecoveryCode)
+		if err != nil {
+			return User{}, err
+		}
+		if !ok {
+			return User{}, throttled(att.pastCeiling)
+		}
+	}
+	u, ok, err := s.verifyPassword(ctx, cr.Username, cr.Password)
+	if err != nil {
+		return User{}, err
+	}
 	if !ok {
+		if cr.hasSecondFactor() {
+			return User{}, errBadSecondFactor
+		}
 		return User{}, errBadLogin
+	}
+	if !secondFactor {
+		return u, nil
+	}
+	var enrolled bool
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		enrolled, ok, err = s.useSecondFactor(tx, Actor{Username: u.Username, Role: u.Role}, cr.TOTPCode, cr.RecoveryCode)
+		return err
+	})
+	switch {
+	case err != nil:
+		return User{}, err
+	case !enrolled:
+		return u, nil
+	case !cr.hasSecondFactor():
+		return User{}, errTOTPRequired
+	case !ok:
+		return User{}, errBadSecondFactor
 	}
 	return u, nil
 }
@@ -310,15 +391,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 		return Actor{}, errBadToken
 	}
 	var row struct {
-		Role      Role
-		ShelterID *string
-		Disabled  bool
-		RevokedAt *time.Time
-		ExpiresAt time.Time
+		Role            Role
+		ShelterID       *string
+		Disabled        bool
+		RevokedAt       *time.Time
+		ExpiresAt       time.Time
+		TOTPConfirmedAt *time.Time
 	}
 	err = s.db.Read.WithContext(ctx).Table("users").
-		Select("users.role, users.shelter_id, users.disabled, auth_sessions.revoked_at, auth_sessions.expires_at").
+		Select("users.role, users.shelter_id, users.disabled, auth_sessions.revoked_at, auth_sessions.expires_at, "+
+			"user_totp.confirmed_at AS totp_confirmed_at").
 		Joins("JOIN auth_sessions ON auth_sessions.username = users.username").
+		Joins("LEFT JOIN user_totp ON user_totp.username = users.username").
 		Where("users.username = ? AND auth_sessions.id = ?", c.Subject, c.Session).
 		Take(&row).Error
 	if err != nil {
@@ -330,7 +414,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 	if row.Disabled || row.RevokedAt != nil || !s.now().Before(row.ExpiresAt) {
 		return Actor{}, errBadToken
 	}
-	a := Actor{Username: c.Subject, Role: row.Role, Session: c.Session}
+	a := Actor{Username: c.Subject, Role: row.Role, Session: c.Session,
+		MustEnrol: row.TOTPConfirmedAt == nil && s.TOTPRequired(row.Role)}
 	if row.ShelterID != nil {
 		a.Shelter = *row.ShelterID
 	}
@@ -367,11 +452,17 @@ func (s *Service) checkShelter(tx *gorm.DB, role Role, shelter string, f *apperr
 }
 
 // CreateUser adds a user (admins only, or the system) and records it in
-// the audit chain.
-func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, error) {
+// the audit chain. A caseworker or supervisor created by an admin is not
+// created at once: the answer's Pending is the creation waiting for a
+// second admin (ApproveUserChange), and the admin gives no password (the
+// user gets a one-time reset code at the approval), so that no single
+// admin can make an account that reads case files (docs/security.md
+// "Administrators"). The system actor creates directly.
+func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (UserUpdate, error) {
 	if !a.Is(RoleAdmin, RoleSystem) {
-		return User{}, apperr.Forbiddenf("only admins manage users")
+		return UserUpdate{}, apperr.Forbiddenf("only admins manage users")
 	}
+	pending := a.Is(RoleAdmin) && nu.Role.NeedsShelter()
 	var f apperr.Fields
 	if !utf8.ValidString(nu.Username) || strings.IndexFunc(nu.Username, badUsernameRune) >= 0 {
 		f.Add("username", "contains invalid UTF-8, a control character or a bidirectional formatting character")
@@ -381,34 +472,45 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, er
 	if !nu.Role.Valid() {
 		f.AddCode("role", apperr.CodeUnknownValue, "want one of caseworker, supervisor, auditor, admin")
 	}
-	if err := ValidatePassword(nu.Password); err != nil {
+	if pending {
+		if nu.Password != "" {
+			f.Add("password", "leave it out: administrators cannot set the password of a caseworker or supervisor; "+
+				"the user gets a one-time reset code when a second administrator approves the creation")
+		}
+	} else if err := ValidatePassword(nu.Password); err != nil {
 		f.AddCode("password", passwordCode(err), "%s", err.Error())
 	}
 	hash := ""
-	if len(f) == 0 {
+	if len(f) == 0 && !pending {
 		var err error
 		if hash, err = s.hasher.Hash(ctx, nu.Password); err != nil {
-			return User{}, fmt.Errorf("auth: hash password: %w", err)
+			return UserUpdate{}, fmt.Errorf("auth: hash password: %w", err)
 		}
 	}
-	var u User
+	var out UserUpdate
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		out = UserUpdate{}
 		if err := s.checkShelter(tx, nu.Role, nu.Shelter, &f); err != nil {
 			return err
 		}
 		if err := f.Err(); err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.Model(&User{}).Where("username = ?", nu.Username).Count(&n).Error; err != nil {
-			return fmt.Errorf("auth: check username: %w", err)
-		}
-		if n > 0 {
-			return &apperr.Error{Kind: apperr.Conflict, Message: "username already taken",
-				Fields: []apperr.FieldError{{Field: "username", Message: "already taken; choose another", Code: apperr.CodeTaken}}}
+		if err := checkUsernameFree(tx, nu.Username); err != nil {
+			return err
 		}
 		now := s.now().UTC()
-		u = User{Username: nu.Username, Role: nu.Role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+		if pending {
+			c := UserChange{ID: randomHex(16), Username: nu.Username, Kind: ChangeCreate, Role: nu.Role, Shelter: nu.Shelter,
+				RequestedBy: a.Username, RequestedAt: now, Status: ChangePending}
+			if err := tx.Create(&c).Error; err != nil {
+				return fmt.Errorf("auth: store pending creation: %w", err)
+			}
+			out.Pending = &c
+			return appendAdmin(tx, a, "request_user_change", map[string]any{"username": c.Username, "change": c.ID,
+				"kind": ChangeCreate, "role": string(c.Role), "shelter": c.Shelter}, now)
+		}
+		u := User{Username: nu.Username, Role: nu.Role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 		if nu.Shelter != "" {
 			sh := nu.Shelter
 			u.ShelterID = &sh
@@ -416,10 +518,29 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (User, er
 		if err := tx.Create(&u).Error; err != nil {
 			return fmt.Errorf("auth: create user: %w", err)
 		}
+		out.User = u
 		data := map[string]any{"username": u.Username, "role": string(u.Role), "shelter": u.Shelter()}
 		return appendAdmin(tx, a, "create_user", data, now)
 	})
-	return u, err
+	return out, err
+}
+
+// checkUsernameFree refuses (Conflict) a username that a user has, or
+// that a pending creation holds.
+func checkUsernameFree(tx *gorm.DB, username string) error {
+	var n, p int64
+	if err := tx.Model(&User{}).Where("username = ?", username).Count(&n).Error; err != nil {
+		return fmt.Errorf("auth: check username: %w", err)
+	}
+	if err := tx.Model(&UserChange{}).Where("username = ? AND kind = ? AND status = ?", username, ChangeCreate, ChangePending).
+		Count(&p).Error; err != nil {
+		return fmt.Errorf("auth: check pending creations: %w", err)
+	}
+	if n > 0 || p > 0 {
+		return &apperr.Error{Kind: apperr.Conflict, Message: "username already taken",
+			Fields: []apperr.FieldError{{Field: "username", Message: "already taken; choose another", Code: apperr.CodeTaken}}}
+	}
+	return nil
 }
 
 // UserPatch is the input of UpdateUser; nil fields stay unchanged.

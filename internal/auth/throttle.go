@@ -138,6 +138,11 @@ type attempt struct {
 	t       *Throttle
 	keys    [3]string // pair, account, address
 	release func()
+	// pastCeiling is set when the attempt carries a second factor and was
+	// let past the account ceiling: the wait the ceiling imposes on
+	// attempts without one. The caller then checks the code first and
+	// answers throttled(pastCeiling) when it is wrong.
+	pastCeiling time.Duration
 }
 
 // reserve counts an attempt for username from ip if the limits allow it,
@@ -174,8 +179,13 @@ func (t *Throttle) reserve(ctx context.Context, username, ip string, secondFacto
 		if pair.BlockedUntil != nil && now.Before(*pair.BlockedUntil) {
 			wait = max(wait, pair.BlockedUntil.Sub(now))
 		}
-		if account.Failures >= t.c.PerAccount && !secondFactor {
-			wait = max(wait, account.WindowStart.Add(t.c.Window).Sub(now))
+		a.pastCeiling = 0
+		if account.Failures >= t.c.PerAccount {
+			if !secondFactor {
+				wait = max(wait, account.WindowStart.Add(t.c.Window).Sub(now))
+			} else {
+				a.pastCeiling = max(account.WindowStart.Add(t.c.Window).Sub(now), time.Second)
+			}
 		}
 		if address.Failures >= t.c.PerAddress {
 			wait = max(wait, address.WindowStart.Add(t.c.Window).Sub(now))

@@ -78,7 +78,12 @@ func randomToken() (string, error) {
 // throttling, same generic error) and opens a web session on the new login
 // session.
 func (s *Service) LoginWeb(ctx context.Context, username, password, clientIP string) (WebSession, error) {
-	pair, err := s.Login(ctx, username, password, clientIP)
+	return s.LoginWebWith(ctx, Credentials{Username: username, Password: password}, clientIP)
+}
+
+// LoginWebWith is LoginWeb with a second factor (see LoginWith).
+func (s *Service) LoginWebWith(ctx context.Context, cr Credentials, clientIP string) (WebSession, error) {
+	pair, err := s.LoginWith(ctx, cr, clientIP)
 	if err != nil {
 		return WebSession{}, err
 	}
@@ -114,8 +119,14 @@ func (s *Service) LoginWeb(ctx context.Context, username, password, clientIP str
 		if err := tx.Create(&ws).Error; err != nil {
 			return fmt.Errorf("auth: create web session: %w", err)
 		}
+		var confirmed int64
+		if err := tx.Model(&userTOTP{}).Where("username = ? AND confirmed_at IS NOT NULL", u.Username).
+			Count(&confirmed).Error; err != nil {
+			return fmt.Errorf("auth: load TOTP: %w", err)
+		}
 		out = WebSession{Token: token, CSRF: csrf, ExpiresAt: sess.ExpiresAt,
-			Actor: Actor{Username: u.Username, Role: u.Role, Shelter: u.Shelter(), Session: sess.ID}}
+			Actor: Actor{Username: u.Username, Role: u.Role, Shelter: u.Shelter(), Session: sess.ID,
+				MustEnrol: confirmed == 0 && s.TOTPRequired(u.Role)}}
 		return nil
 	})
 	if err != nil {
@@ -143,12 +154,15 @@ func (s *Service) AuthenticateWeb(ctx context.Context, token string) (Actor, str
 		Role       Role
 		ShelterID  *string
 		Disabled   bool
+		// TOTPConfirmedAt is NULL for a user without a second factor.
+		TOTPConfirmedAt *time.Time
 	}
 	err := s.db.Read.WithContext(ctx).Table("web_sessions AS w").
 		Select("w.session_id, w.csrf_token, w.last_seen_at, s.username, s.revoked_at, s.expires_at, "+
-			"u.role, u.shelter_id, u.disabled").
+			"u.role, u.shelter_id, u.disabled, t.confirmed_at AS totp_confirmed_at").
 		Joins("JOIN auth_sessions s ON s.id = w.session_id").
 		Joins("JOIN users u ON u.username = s.username").
+		Joins("LEFT JOIN user_totp t ON t.username = u.username").
 		Where("w.token_hash = ?", hashToken(token)).
 		Take(&row).Error
 	if err != nil {
@@ -178,7 +192,8 @@ func (s *Service) AuthenticateWeb(ctx context.Context, token string) (Actor, str
 			return Actor{}, "", fmt.Errorf("auth: touch web session: %w", err)
 		}
 	}
-	a := Actor{Username: row.Username, Role: row.Role, Session: row.SessionID}
+	a := Actor{Username: row.Username, Role: row.Role, Session: row.SessionID,
+		MustEnrol: row.TOTPConfirmedAt == nil && s.TOTPRequired(row.Role)}
 	if row.ShelterID != nil {
 		a.Shelter = *row.ShelterID
 	}
@@ -212,7 +227,7 @@ func (s *Service) LogoutWeb(ctx context.Context, token string) error {
 // before a sensitive act such as a bulk export. A wrong password counts as
 // a failed login for throttling, and the error is Unauthorized.
 func (s *Service) Reauthenticate(ctx context.Context, a Actor, password, clientIP string) error {
-	_, err := s.checkCredentials(ctx, a.Username, password, clientIP)
+	_, err := s.checkCredentials(ctx, Credentials{Username: a.Username, Password: password}, clientIP, false)
 	if apperr.KindOf(err) == apperr.Unauthorized {
 		return &apperr.Error{Kind: apperr.Unauthorized, Message: "wrong password"}
 	}

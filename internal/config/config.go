@@ -88,6 +88,9 @@ type Auth struct {
 	// LoginMaxFailuresAccount is the ceiling of attempts for one account
 	// from all addresses (LoginMaxFailures is per account and address).
 	LoginMaxFailuresAccount int `yaml:"login_max_failures_per_account"`
+	// TOTPRequiredRoles are the roles whose users must have a second
+	// factor before they can do anything but enrol one.
+	TOTPRequiredRoles []string `yaml:"totp_required_roles"`
 }
 
 // Security holds where the encryption keys come from.
@@ -127,6 +130,7 @@ func Default() Config {
 			LoginMaxFailuresIP:      50,
 			LoginFailureWindow:      15 * time.Minute,
 			LoginMaxFailuresAccount: 100,
+			TOTPRequiredRoles:       []string{"admin", "auditor"},
 		},
 		NRM:     eligibility.DefaultSettings(),
 		Reports: Reports{SmallCellThreshold: 5, K: 11},
@@ -339,6 +343,13 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.LoginFailureWindow <= 0 {
 		bad("auth.login_failure_window", "must be positive")
+	}
+	for _, r := range c.Auth.TOTPRequiredRoles {
+		switch r {
+		case "caseworker", "supervisor", "auditor", "admin":
+		default:
+			bad("auth.totp_required_roles", "want roles among caseworker, supervisor, auditor, admin, got %q", r)
+		}
 	}
 	for _, p := range c.NRM.Problems() {
 		bad("nrm."+p.Key, "%s", p.Message)

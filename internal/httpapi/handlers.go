@@ -45,11 +45,12 @@ func (s *Server) body(c echo.Context, allowed ...string) (object, *apperr.Fields
 
 // login answers POST /api/v1/auth/login.
 func (s *Server) login(c echo.Context) error {
-	o, f, err := s.body(c, "username", "password")
+	o, f, err := s.body(c, "username", "password", "totp_code", "recovery_code")
 	if err != nil {
 		return err
 	}
 	username, password := o.str("username"), o.str("password")
+	cr := auth.Credentials{Username: username, Password: password, TOTPCode: o.str("totp_code"), RecoveryCode: o.str("recovery_code")}
 	if username == "" {
 		f.Add("username", "required")
 	}
@@ -59,7 +60,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	pair, err := s.Auth.Login(c.Request().Context(), username, password, c.RealIP())
+	pair, err := s.Auth.LoginWith(c.Request().Context(), cr, c.RealIP())
 	if err != nil {
 		return withRetryAfter(c, err)
 	}
@@ -178,11 +179,16 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	u, err := s.Auth.CreateUser(c.Request().Context(), a, nu)
+	up, err := s.Auth.CreateUser(c.Request().Context(), a, nu)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusCreated, viewUser(u))
+	if up.Pending != nil {
+		// A caseworker or supervisor created by an admin waits for a
+		// second admin (docs/security.md "Administrators").
+		return writeJSON(c, http.StatusAccepted, up.Pending)
+	}
+	return writeJSON(c, http.StatusCreated, viewUser(up.User))
 }
 
 // updateUser answers PATCH /api/v1/users/{username}.

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
 )
 
 // Problem is an RFC 9457 problem details body.
@@ -25,7 +26,10 @@ type Problem struct {
 	// BlockingSeqs is present on a refused void: the later events that
 	// need the voided one.
 	BlockingSeqs []int64 `json:"blocking_seqs,omitempty"`
-	RequestID    string  `json:"request_id,omitempty"`
+	// TOTPRequired is true on the 401 of a login whose password was
+	// right but that carried no second-factor code.
+	TOTPRequired bool   `json:"totp_required,omitempty"`
+	RequestID    string `json:"request_id,omitempty"`
 }
 
 var kindType = map[apperr.Kind]string{
@@ -82,6 +86,7 @@ func problemFor(err error) Problem {
 			p.AllowedEvents = &allowed
 		}
 		p.BlockingSeqs = e.BlockingSeqs
+		p.TOTPRequired = errors.Is(err, auth.ErrSecondFactorRequired)
 		if kind == apperr.Invalid && len(e.Fields) > 0 {
 			p.Detail = e.Error()
 		}

@@ -109,10 +109,18 @@ func (s *Server) routes() {
 	work := []auth.Role{auth.RoleCaseworker, auth.RoleSupervisor}
 	admin := []auth.Role{auth.RoleAdmin}
 	route := func(method, path string, h echo.HandlerFunc, roles []auth.Role) {
-		e.Add(method, v1+path, h, s.authenticate, requireRoles(roles...))
+		e.Add(method, v1+path, h, s.authenticate, requireRoles(roles...), requireSecondFactor)
 	}
-	route(http.MethodPost, "/auth/logout", s.logout, anyone)
-	route(http.MethodGet, "/me", s.me, anyone)
+	// Open to a user who must still enrol a second factor.
+	enrolling := func(method, path string, h echo.HandlerFunc) {
+		e.Add(method, v1+path, h, s.authenticate, requireRoles(anyone...))
+	}
+	enrolling(http.MethodPost, "/auth/logout", s.logout)
+	enrolling(http.MethodGet, "/me", s.me)
+	enrolling(http.MethodGet, "/auth/totp", s.totpState)
+	enrolling(http.MethodPost, "/auth/totp/enroll", s.totpEnroll)
+	enrolling(http.MethodPost, "/auth/totp/confirm", s.totpConfirm)
+	enrolling(http.MethodPost, "/auth/totp/disable", s.totpDisable)
 
 	route(http.MethodGet, "/users", s.listUsers, admin)
 	route(http.MethodPost, "/users", s.createUser, admin)

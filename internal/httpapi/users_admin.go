@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/casemgr/casemgr/internal/auth"
 )
 
 // issuePasswordReset answers POST /api/v1/users/{username}/password-reset:
@@ -52,12 +54,21 @@ func (s *Server) listUserChanges(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, map[string]any{"items": cs})
 }
 
-// approveUserChange answers POST /api/v1/user-changes/{id}/approve.
+// approvalView is a user as approved, with the reset code of a user the
+// approval created.
+type approvalView struct {
+	userView
+	ResetCode *auth.PasswordResetCode `json:"reset_code,omitempty"`
+}
+
+// approveUserChange answers POST /api/v1/user-changes/{id}/approve: the
+// user as changed or, for a creation, as created with his one-time reset
+// code (shown once).
 func (s *Server) approveUserChange(c echo.Context) error {
 	a, _ := actorOf(c)
-	u, err := s.Auth.ApproveUserChange(c.Request().Context(), a, c.Param("id"))
+	ap, err := s.Auth.ApproveUserChange(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, viewUser(u))
+	return writeJSON(c, http.StatusOK, approvalView{userView: viewUser(ap.User), ResetCode: ap.ResetCode})
 }

@@ -44,6 +44,7 @@ const (
 	// HKDF info strings: one per purpose, versioned.
 	infoIndex   = "casemgr name index v1"
 	infoKEKWrap = "casemgr kek wrap v1"
+	infoTOTP    = "casemgr totp secret v1"
 
 	ringHeader = "# casemgr key-encryption keys, one \"<id> <base64>\" per line; the last one is current.\n" +
 		"# Managed by casemgr: rotate and retire keys with the CLI, never by hand.\n"
@@ -74,6 +75,7 @@ type Keys struct {
 	jwt        []byte
 	noteDigest []byte
 	index      []byte // HMAC key derived from index.key with HKDF
+	totp       []byte // AES-256 key of second-factor secrets, derived from index.key with HKDF
 	fromEnv    bool
 
 	mu       sync.RWMutex
@@ -126,6 +128,11 @@ func Open(o Options) (k *Keys, created []string, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("vault: derive name index key: %w", err)
 	}
+	// index.key, not the KEK ring: it is never rotated (the blind index
+	// depends on it), so a sealed TOTP secret never needs re-sealing.
+	if k.totp, err = hkdf.Key(sha256.New, k.index, nil, infoTOTP, keySize); err != nil {
+		return nil, nil, fmt.Errorf("vault: derive second-factor key: %w", err)
+	}
 	k.index = idx
 
 	if o.KEKBase64 != "" {
@@ -155,6 +162,10 @@ func Open(o Options) (k *Keys, created []string, err error) {
 
 // JWTKey returns a copy of the HMAC key that signs access tokens.
 func (k *Keys) JWTKey() []byte { return bytes.Clone(k.jwt) }
+
+// TOTPKey returns a copy of the AES-256 key that seals users' TOTP
+// secrets: HKDF-SHA-256 of index.key, info "casemgr totp secret v1".
+func (k *Keys) TOTPKey() []byte { return bytes.Clone(k.totp) }
 
 // NoteDigestKey returns a copy of the HMAC key used for the audit record's
 // note_digest (see NoteDigest).
