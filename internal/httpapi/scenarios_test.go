@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/casemgr/casemgr/internal/apptest"
+	"github.com/casemgr/casemgr/internal/auth"
 )
 
 // ---------------------------------------------------------------- auth
@@ -1043,24 +1044,35 @@ func TestUsersAndShelters(t *testing.T) {
 	w := newWorld(t)
 	admin := w.tok[uAdmin]
 	user := func(name, pw, role, shelter string) map[string]any {
-		return map[string]any{"username": name, "password": pw, "role": role, "shelter": shelter}
+		u := map[string]any{"username": name, "role": role, "shelter": shelter}
+		if pw != "" {
+			u["password"] = pw
+		}
+		return u
 	}
 	post := func(body any) req {
 		return req{method: http.MethodPost, path: "/api/v1/users", token: admin, body: body}
 	}
 	const pw = "a long enough passphrase 42"
+	var change string
 	w.run(t, []scenario{
-		{name: "create caseworker", req: post(user("cara", pw, "caseworker", "payoke")), status: http.StatusCreated, checks: []check{
-			eq("username", "cara"), eq("role", "caseworker"), eq("shelter", "payoke"), eq("disabled", false),
-			absent("password"), absent("password_hash")}},
+		// A user who reads case files waits for a second admin, and the
+		// creating admin gives no password (docs/security.md "Administrators").
+		{name: "create caseworker", req: post(user("cara", "", "caseworker", "payoke")), status: http.StatusAccepted, checks: []check{
+			eq("username", "cara"), eq("kind", "create"), eq("role", "caseworker"), eq("shelter", "payoke"),
+			eq("status", "pending"), eq("requested_by", uAdmin), absent("password"), absent("password_hash"),
+			func(t *testing.T, r *response) { change = r.str(t, "id") }}},
+		{name: "caseworker with a password", req: post(user("dina", pw, "caseworker", "payoke")), status: http.StatusUnprocessableEntity,
+			checks: []check{onlyFieldErrs("password")}},
 		{name: "create auditor", req: post(user("otto", pw, "auditor", "")), status: http.StatusCreated, checks: []check{
 			eq("role", "auditor"), eq("shelter", "")}},
-		{name: "duplicate", req: post(user("cara", pw, "caseworker", "payoke")), status: http.StatusConflict},
-		{name: "weak password", req: post(user("dina", "short", "caseworker", "payoke")), status: http.StatusUnprocessableEntity,
+		{name: "duplicate of a pending creation", req: post(user("cara", "", "caseworker", "payoke")), status: http.StatusConflict},
+		{name: "duplicate", req: post(user("otto", pw, "auditor", "")), status: http.StatusConflict},
+		{name: "weak password", req: post(user("dina", "short", "auditor", "")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("password")}},
-		{name: "caseworker without shelter", req: post(user("dina", pw, "caseworker", "")), status: http.StatusUnprocessableEntity,
+		{name: "caseworker without shelter", req: post(user("dina", "", "caseworker", "")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("shelter")}},
-		{name: "unknown shelter", req: post(user("dina", pw, "supervisor", "nowhere")), status: http.StatusUnprocessableEntity,
+		{name: "unknown shelter", req: post(user("dina", "", "supervisor", "nowhere")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("shelter")}},
 		{name: "auditor with a shelter", req: post(user("dina", pw, "auditor", "payoke")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("shelter")}},
@@ -1071,8 +1083,19 @@ func TestUsersAndShelters(t *testing.T) {
 		{name: "unknown field", req: post(map[string]any{"username": "dina", "password": pw, "role": "auditor", "disabled": true}),
 			status: http.StatusUnprocessableEntity, checks: []check{onlyFieldErrs("disabled")}},
 	})
-	t.Run("list and login", func(t *testing.T) {
+	t.Run("approve, list and login", func(t *testing.T) {
 		r := w.must(req{method: http.MethodGet, path: "/api/v1/users", token: admin}, http.StatusOK)
+		if findByKey(t, r, "items", "username", "cara") != nil {
+			t.Fatalf("cara exists before a second admin approved: %s", r)
+		}
+		w.env.AddUser(t, "second-admin", auth.RoleAdmin, "")
+		second := w.env.Login(t, "second-admin")
+		ap := w.must(req{method: http.MethodPost, path: "/api/v1/user-changes/" + change + "/approve", token: second}, http.StatusOK)
+		code := ap.str(t, "reset_code.code")
+		if ap.str(t, "username") != "cara" || ap.str(t, "role") != "caseworker" || code == "" {
+			t.Fatalf("approval of the creation: got %s, want cara with a reset code", ap)
+		}
+		r = w.must(req{method: http.MethodGet, path: "/api/v1/users", token: admin}, http.StatusOK)
 		cara := findByKey(t, r, "items", "username", "cara")
 		if cara == nil || cara["shelter"] != "payoke" || cara["role"] != "caseworker" {
 			t.Errorf("cara in GET /users: got %v, want caseworker of payoke", cara)
@@ -1080,6 +1103,8 @@ func TestUsersAndShelters(t *testing.T) {
 		if strings.Contains(string(r.raw), "argon2") || strings.Contains(string(r.raw), "password") {
 			t.Errorf("GET /users: body mentions password hashes: %s", r)
 		}
+		w.must(req{method: http.MethodPost, path: "/api/v1/auth/password-reset",
+			body: map[string]string{"username": "cara", "code": code, "password": pw}}, http.StatusNoContent)
 		if got := w.login("cara", pw).status; got != http.StatusOK {
 			t.Errorf("login of the new user: got %d, want 200", got)
 		}

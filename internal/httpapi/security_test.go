@@ -658,7 +658,7 @@ func TestAuditChainRecomputed(t *testing.T) {
 	w.must(req{method: http.MethodPatch, path: "/api/v1/shelters/new-shelter", token: admin,
 		body: map[string]any{"official_nrm": true}}, http.StatusOK)
 	w.must(req{method: http.MethodPost, path: "/api/v1/users", token: admin,
-		body: map[string]any{"username": "kim", "password": "a long enough passphrase 42", "role": "caseworker", "shelter": "new-shelter"}}, http.StatusCreated)
+		body: map[string]any{"username": "kim", "password": "a long enough passphrase 42", "role": "auditor", "shelter": ""}}, http.StatusCreated)
 	// A change of role that needs no second admin (issue 20: a role that
 	// reads case files waits for one, tested in TestAdminChangesNeedASecondAdmin).
 	w.must(req{method: http.MethodPatch, path: "/api/v1/users/kim", token: admin, body: map[string]any{"disabled": true}}, http.StatusOK)

@@ -21,9 +21,10 @@ func TestListUsersPages(t *testing.T) {
 	env.AddUser(t, uAdmin, auth.RoleAdmin, "")
 	w := &world{t: t, env: env, tok: map[string]string{uAdmin: env.Login(t, uAdmin)}}
 	const pw = "a long enough passphrase 42"
+	// Case-reading users made by the system: an admin's wait for a second admin.
+	env.AddUser(t, "emma", auth.RoleSupervisor, "pag-asa")
+	env.AddUser(t, "carla", auth.RoleCaseworker, "payoke")
 	for _, u := range []map[string]any{
-		{"username": "emma", "password": pw, "role": "supervisor", "shelter": "pag-asa"},
-		{"username": "carla", "password": pw, "role": "caseworker", "shelter": "payoke"},
 		{"username": "dirk", "password": pw, "role": "auditor", "shelter": ""},
 	} {
 		w.must(req{method: http.MethodPost, path: "/api/v1/users", token: w.tok[uAdmin], body: u}, http.StatusCreated)
