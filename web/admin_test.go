@@ -23,14 +23,22 @@ func TestAdminUsers(t *testing.T) {
 		check    func(t *testing.T)
 		keptUser string
 	}{
-		{"create", url.Values{"action": {"create"}, "username": {"eve"}, "password": {"a long enough password"},
+		// Issue 20: a case-reading user waits for a second admin, and the
+		// creating admin gives no password.
+		{"create", url.Values{"action": {"create"}, "username": {"eve"}, "password": {""},
 			"role": {"supervisor"}, "shelter": {"surya"}}, http.StatusSeeOther, "",
 			func(t *testing.T) {
-				u, err := e.Auth.GetUser(t.Context(), "eve")
-				if err != nil || u.Role != auth.RoleSupervisor || u.Shelter() != "surya" {
-					t.Fatalf("eve: got %+v (%v), want a supervisor of surya", u, err)
+				if _, err := e.Auth.GetUser(t.Context(), "eve"); err == nil {
+					t.Fatalf("eve exists before a second admin approved")
+				}
+				cs, err := e.Auth.PendingChanges(t.Context(), e.actors["adm"])
+				if err != nil || len(cs) != 1 || cs[0].Username != "eve" || cs[0].Kind != auth.ChangeCreate {
+					t.Fatalf("pending changes: got %+v (%v), want the creation of eve", cs, err)
 				}
 			}, ""},
+		{"create with a password", url.Values{"action": {"create"}, "username": {"eva"}, "password": {"a long enough password"},
+			"role": {"caseworker"}, "shelter": {"surya"}}, http.StatusUnprocessableEntity,
+			`<p class="field-error" id="nu-password-err">leave it out`, nil, "eva"},
 		{"short password", url.Values{"action": {"create"}, "username": {"fay"}, "password": {"short"},
 			"role": {"auditor"}}, http.StatusUnprocessableEntity,
 			`<p class="field-error" id="nu-password-err">Too short: use at least 12 characters.</p>`, nil, "fay"},
@@ -79,6 +87,21 @@ func TestAdminUsers(t *testing.T) {
 				tt.check(t)
 			}
 		})
+	}
+	// A second admin approves the creation of eve and is shown her reset code once.
+	e.AddUser(t, "adm2", auth.RoleAdmin, "")
+	b2 := e.loggedIn(t, "adm2")
+	cs, err := e.Auth.PendingChanges(t.Context(), e.actors["adm"])
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("pending changes: got %+v (%v), want one", cs, err)
+	}
+	b2.get("/admin/users")
+	r := b2.post("/admin/users", url.Values{"action": {"approve"}, "change": {cs[0].ID}})
+	if r.Code != http.StatusOK || !strings.Contains(r.Body, `id="reset-code"`) || !strings.Contains(r.Body, "<strong>eve</strong>") {
+		t.Fatalf("approval of eve: got %d, want 200 with her reset code; body:\n%s", r.Code, r.Body)
+	}
+	if u, err := e.Auth.GetUser(t.Context(), "eve"); err != nil || u.Role != auth.RoleSupervisor || u.Shelter() != "surya" {
+		t.Fatalf("eve: got %+v (%v), want a supervisor of surya", u, err)
 	}
 	if body := b.get("/admin/users").Body; strings.Contains(body, `name="username" value="adm">`+"\n            "+`<input type="hidden" name="action" value="disable">`) {
 		t.Fatalf("the admin is offered to disable their own account")

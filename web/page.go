@@ -46,7 +46,7 @@ func (u *UI) newPage(c echo.Context, titleKey string) *page {
 		p.Langs = append(p.Langs, option{Value: l, Label: u.tr.text(l, "lang.name"), Selected: l == st.lang})
 	}
 	if st.loggedIn {
-		for _, n := range navFor(st.actor.Role) {
+		for _, n := range append(navFor(st.actor.Role), [2]string{"/account/totp", "nav.second_factor"}) {
 			p.Nav = append(p.Nav, navItem{Href: n[0], Label: p.T(n[1]),
 				Current: p.Path == n[0] || (n[0] == "/cases" && strings.HasPrefix(p.Path, "/cases/") && p.Path != "/cases/new")})
 		}

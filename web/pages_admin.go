@@ -103,9 +103,13 @@ func (u *UI) usersSubmit(c echo.Context) error {
 	notice := ""
 	switch form.Get("action") {
 	case "create":
-		_, err = u.d.Auth.CreateUser(ctx, a, auth.NewUser{Username: username, Password: form.Get("password"),
+		var up auth.UserUpdate
+		up, err = u.d.Auth.CreateUser(ctx, a, auth.NewUser{Username: username, Password: form.Get("password"),
 			Role: auth.Role(form.Get("role")), Shelter: form.Get("shelter")})
 		notice = "user_created"
+		if up.Pending != nil {
+			notice = "user_requested"
+		}
 		if err != nil {
 			f.Values.Del("password")
 			if !p.setError(f, err, "username", "password", "role", "shelter") {
@@ -126,7 +130,12 @@ func (u *UI) usersSubmit(c echo.Context) error {
 			return u.showUsersWith(c, http.StatusOK, newForm(nil), "", nil, &issuedReset{Username: username, PasswordResetCode: code})
 		}
 	case "approve":
-		_, err = u.d.Auth.ApproveUserChange(ctx, a, form.Get("change"))
+		var ap auth.Approval
+		ap, err = u.d.Auth.ApproveUserChange(ctx, a, form.Get("change"))
+		if err == nil && ap.ResetCode != nil {
+			// A created user: his reset code, shown on this answer only.
+			return u.showUsersWith(c, http.StatusOK, newForm(nil), "", nil, &issuedReset{Username: ap.User.Username, PasswordResetCode: *ap.ResetCode})
+		}
 		notice = "change_approved"
 	default:
 		return u.fail(c, http.StatusBadRequest, "error.bad_form")

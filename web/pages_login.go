@@ -1,11 +1,14 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
 )
 
 // root answers GET /: the home page of the logged-in user's role, or the
@@ -19,6 +22,10 @@ func (u *UI) root(c echo.Context) error {
 
 type loginView struct {
 	Form *formState
+	// NeedCode is set once the password was right for an account with a
+	// second factor: the page asks for the code, carrying the username
+	// and password in hidden fields (the page is never cached).
+	NeedCode bool
 }
 
 // loginPage answers GET /login. A user who is logged in already goes to
@@ -31,10 +38,17 @@ func (u *UI) loginPage(c echo.Context) error {
 }
 
 func (u *UI) renderLogin(c echo.Context, status int, f *formState) error {
+	return u.renderLoginStep(c, status, f, false)
+}
+
+func (u *UI) renderLoginStep(c echo.Context, status int, f *formState, needCode bool) error {
 	p := u.newPage(c, "login.title")
 	p.CSRF = u.loginCSRF(c)
-	f.Values.Del("password")
-	p.Data = loginView{Form: f}
+	if !needCode {
+		f.Values.Del("password")
+	}
+	f.Values.Del("code")
+	p.Data = loginView{Form: f, NeedCode: needCode}
 	return u.render(c, status, "login", p)
 }
 
@@ -63,10 +77,24 @@ func (u *UI) loginSubmit(c echo.Context) error {
 	if f.HasErrors() {
 		return u.renderLogin(c, http.StatusUnprocessableEntity, f)
 	}
-	ws, err := u.d.Auth.LoginWeb(req.Context(), username, password, c.RealIP())
+	cr := auth.Credentials{Username: username, Password: password}
+	code := strings.TrimSpace(f.V("code"))
+	if len(code) == 6 && strings.Trim(code, "0123456789") == "" {
+		cr.TOTPCode = code
+	} else {
+		cr.RecoveryCode = code
+	}
+	ws, err := u.d.Auth.LoginWebWith(req.Context(), cr, c.RealIP())
 	if err != nil {
 		switch apperr.KindOf(err) {
 		case apperr.Unauthorized:
+			if errors.Is(err, auth.ErrSecondFactorRequired) {
+				return u.renderLoginStep(c, http.StatusUnauthorized, f, true)
+			}
+			if code != "" {
+				f.Error = p.T("login.code_failed")
+				return u.renderLoginStep(c, http.StatusUnauthorized, f, true)
+			}
 			f.Error = p.T("login.failed")
 			return u.renderLogin(c, http.StatusUnauthorized, f)
 		case apperr.TooManyRequests:
@@ -77,6 +105,9 @@ func (u *UI) loginSubmit(c echo.Context) error {
 	}
 	u.setSessionCookie(c, ws.Token, ws.ExpiresAt)
 	u.clearCookie(c, cookieLoginCSRF)
+	if ws.Actor.MustEnrol {
+		return c.Redirect(http.StatusSeeOther, withNotice("/account/totp", "enrol_first"))
+	}
 	return c.Redirect(http.StatusSeeOther, homeOf(ws.Actor.Role))
 }
 

@@ -100,6 +100,11 @@ func (u *UI) auth(roles []auth.Role) echo.MiddlewareFunc {
 				u.clearCookie(c, cookieSession)
 				return c.Redirect(http.StatusSeeOther, "/login")
 			}
+			if st.actor.MustEnrol && c.Path() != "/account/totp" && c.Path() != "/logout" {
+				// Until he enrols a second factor his role requires,
+				// the user may only do that (docs/security.md "Second factor").
+				return c.Redirect(http.StatusSeeOther, withNotice("/account/totp", "enrol_first"))
+			}
 			if roles != nil && !st.actor.Is(roles...) {
 				return u.fail(c, http.StatusForbidden, "error.forbidden")
 			}

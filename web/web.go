@@ -61,7 +61,7 @@ type UI struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
-	"login", "reset", "logout", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
+	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -125,6 +125,8 @@ func (u *UI) Register(e *echo.Echo) {
 	e.POST("/reset", u.resetSubmit, pub...)
 	e.GET("/logout", u.logoutPage, u.base, u.auth(nil))
 	e.POST("/logout", u.logoutSubmit, u.base, u.auth(nil))
+	e.GET("/account/totp", u.totpPage, u.base, u.auth(nil))
+	e.POST("/account/totp", u.totpSubmit, u.base, u.auth(nil))
 
 	work := []echo.MiddlewareFunc{u.base, u.auth(rolesWork)}
 	e.GET("/cases", u.casesPage, work...)
