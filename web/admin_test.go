@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"github.com/casemgr/casemgr/internal/config"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,7 +14,7 @@ import (
 // TestAdminUsers creates, disables, enables and resets users through the
 // admin page.
 func TestAdminUsers(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, func(c *config.Config) { c.Auth.FourEyes = true }) // separation of duties
 	b := e.loggedIn(t, "adm")
 	tests := []struct {
 		name     string

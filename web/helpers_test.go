@@ -14,6 +14,7 @@ import (
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/config"
 )
 
 // env is a casemgr under test with one user of each role: ana
@@ -26,7 +27,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{Env: apptest.New(t, nil), actors: map[string]auth.Actor{}}
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the configuration changed by mutate.
+func newEnvWith(t *testing.T, mutate func(*config.Config)) *env {
+	t.Helper()
+	e := &env{Env: apptest.New(t, mutate), actors: map[string]auth.Actor{}}
 	for _, u := range []struct {
 		name    string
 		role    auth.Role

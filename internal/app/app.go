@@ -117,6 +117,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	if err := a.Auth.SetSecondFactor(keys.TOTPKey(), required); err != nil {
 		return nil, err
 	}
+	a.Auth.SetFourEyes(cfg.Auth.FourEyes)
 	if err := a.Shelters.EnsureDefaults(ctx); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/config"
 )
 
 func auditEvents(t *testing.T, env *apptest.Env) []string {
@@ -24,7 +25,7 @@ func auditEvents(t *testing.T, env *apptest.Env) []string {
 // caseworker's password, or made himself a caseworker, and read case
 // files.
 func TestAdminCannotReadCases(t *testing.T) {
-	env := apptest.New(t, nil)
+	env := apptest.New(t, func(c *config.Config) { c.Auth.FourEyes = true })
 	ctx := context.Background()
 	root := env.AddUser(t, "root", auth.RoleAdmin, "")
 	other := env.AddUser(t, "eve", auth.RoleAdmin, "")

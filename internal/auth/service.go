@@ -87,6 +87,9 @@ type Service struct {
 	// have a second factor (SetSecondFactor).
 	totpAEAD     cipher.AEAD
 	totpRequired []Role
+	// fourEyes: a second admin approves access to case files, and admins
+	// set no passwords (SetFourEyes).
+	fourEyes bool
 }
 
 // NewService returns a Service. now is the injected clock.
@@ -451,8 +454,12 @@ func (s *Service) checkShelter(tx *gorm.DB, role Role, shelter string, f *apperr
 	return nil
 }
 
+// SetFourEyes turns on separation of duties among admins (config
+// auth.four_eyes): see CreateUser and ChangeUser.
+func (s *Service) SetFourEyes(on bool) { s.fourEyes = on }
+
 // CreateUser adds a user (admins only, or the system) and records it in
-// the audit chain. A caseworker or supervisor created by an admin is not
+// the audit chain. With four eyes on, a caseworker or supervisor created by an admin is not
 // created at once: the answer's Pending is the creation waiting for a
 // second admin (ApproveUserChange), and the admin gives no password (the
 // user gets a one-time reset code at the approval), so that no single
@@ -462,7 +469,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (UserUpda
 	if !a.Is(RoleAdmin, RoleSystem) {
 		return UserUpdate{}, apperr.Forbiddenf("only admins manage users")
 	}
-	pending := a.Is(RoleAdmin) && nu.Role.NeedsShelter()
+	pending := s.fourEyes && a.Is(RoleAdmin) && nu.Role.NeedsShelter()
 	var f apperr.Fields
 	if !utf8.ValidString(nu.Username) || strings.IndexFunc(nu.Username, badUsernameRune) >= 0 {
 		f.Add("username", "contains invalid UTF-8, a control character or a bidirectional formatting character")
@@ -567,8 +574,8 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 
 // ChangeUser changes a user (admins, or the system). Disabling a user, or
 // a new password, role or shelter, ends their sessions at once. An admin
-// cannot set a password (he issues a reset code instead), cannot change
-// his own role, and a change that would let the user read case files (a
+// cannot change his own role; with four eyes on, he cannot set a password
+// (he issues a reset code instead), and a change that would let the user read case files (a
 // caseworker or supervisor role, or another shelter for one) is recorded
 // as pending until another admin approves it (docs/security.md
 // "Administrators"); the system actor (the operator's CLI, the demo
@@ -584,7 +591,7 @@ func (s *Service) ChangeUser(ctx context.Context, a Actor, username string, p Us
 	if p.Role != nil && !p.Role.Valid() {
 		f.AddCode("role", apperr.CodeUnknownValue, "want one of caseworker, supervisor, auditor, admin")
 	}
-	if a.Is(RoleAdmin) && p.Password != nil {
+	if s.fourEyes && a.Is(RoleAdmin) && p.Password != nil {
 		f.Add("password", "administrators cannot set a password: issue a reset code (POST /api/v1/users/{username}/password-reset) and hand it to the user")
 		p.Password = nil
 	}
@@ -633,7 +640,7 @@ func (s *Service) ChangeUser(ctx context.Context, a Actor, username string, p Us
 			return err
 		}
 		now := s.now().UTC()
-		if a.Is(RoleAdmin) && grantsCaseAccess(u.Role, u.Shelter(), role, shelter) {
+		if s.fourEyes && a.Is(RoleAdmin) && grantsCaseAccess(u.Role, u.Shelter(), role, shelter) {
 			var err error
 			if pending, err = s.requestChange(tx, a, u.Username, role, shelter, now); err != nil {
 				return err

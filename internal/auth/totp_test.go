@@ -9,6 +9,7 @@ import (
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/config"
 	"github.com/casemgr/casemgr/internal/vault"
 )
 
@@ -93,7 +94,7 @@ func TestSecondFactorErrors(t *testing.T) {
 // a pending change with no password; a second admin's approval creates
 // the user and gives a reset code, with which the user sets his password.
 func TestCreationOfCaseReaderNeedsASecondAdmin(t *testing.T) {
-	env := apptest.New(t, nil)
+	env := apptest.New(t, func(c *config.Config) { c.Auth.FourEyes = true })
 	ctx := context.Background()
 	root := env.AddUser(t, "root", auth.RoleAdmin, "")
 	other := env.AddUser(t, "other", auth.RoleAdmin, "")

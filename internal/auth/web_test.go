@@ -17,6 +17,7 @@ func webEnv(t *testing.T) *apptest.Env {
 	e := apptest.New(t, func(c *config.Config) {
 		c.Auth.LoginMaxFailures, c.Auth.LoginMaxFailuresIP = 3, 3
 		c.Auth.RefreshTokenTTL = 2 * time.Hour
+		c.Auth.FourEyes = true // these tests change users through a second admin
 	})
 	e.AddUser(t, "ana", auth.RoleCaseworker, "payoke")
 	e.AddUser(t, "sam", auth.RoleSupervisor, "payoke")

@@ -89,8 +89,17 @@ type Auth struct {
 	// from all addresses (LoginMaxFailures is per account and address).
 	LoginMaxFailuresAccount int `yaml:"login_max_failures_per_account"`
 	// TOTPRequiredRoles are the roles whose users must have a second
-	// factor before they can do anything but enrol one.
+	// factor before they can do anything but enrol one. Empty by default,
+	// as the API contract expects (login with a password); production
+	// deployments set [admin, auditor] (docs/deploy.md).
 	TOTPRequiredRoles []string `yaml:"totp_required_roles"`
+	// FourEyes makes a second admin approve every change that gives
+	// access to case files (creating a caseworker or supervisor, a role or
+	// shelter change) and refuses passwords set by an admin (reset codes
+	// only). Off by default, as the API contract expects (an admin creates
+	// users with a password, 201); a deployment with two admins turns it on
+	// (docs/security.md "Administrators").
+	FourEyes bool `yaml:"four_eyes"`
 }
 
 // Security holds where the encryption keys come from.
@@ -130,7 +139,7 @@ func Default() Config {
 			LoginMaxFailuresIP:      50,
 			LoginFailureWindow:      15 * time.Minute,
 			LoginMaxFailuresAccount: 100,
-			TOTPRequiredRoles:       []string{"admin", "auditor"},
+			TOTPRequiredRoles:       []string{},
 		},
 		NRM:     eligibility.DefaultSettings(),
 		Reports: Reports{SmallCellThreshold: 5, K: 11},

@@ -212,7 +212,7 @@ func jsonEscape(s string) string {
 // HTTP: an admin cannot make himself a caseworker, and making someone
 // else one takes a second admin's approval.
 func TestAdminChangesNeedASecondAdmin(t *testing.T) {
-	w := newWorld(t)
+	w := newWorldWith(t, fourEyes)
 	w.env.AddUser(t, "root2", "admin", "")
 	w.tok["root2"] = w.env.Login(t, "root2")
 	patch := func(who, user string, body map[string]any) *response {

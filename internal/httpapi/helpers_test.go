@@ -15,6 +15,7 @@ import (
 
 	"github.com/casemgr/casemgr/internal/apptest"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/config"
 )
 
 // The users of a standard world (see newWorld).
@@ -41,7 +42,16 @@ type world struct {
 // role and shelter, each logged in.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	env := apptest.New(t, nil)
+	return newWorldWith(t, nil)
+}
+
+// fourEyes turns on separation of duties among admins (auth.four_eyes).
+func fourEyes(c *config.Config) { c.Auth.FourEyes = true }
+
+// newWorldWith is newWorld with the configuration changed by mutate.
+func newWorldWith(t *testing.T, mutate func(*config.Config)) *world {
+	t.Helper()
+	env := apptest.New(t, mutate)
 	w := &world{t: t, env: env, tok: map[string]string{}}
 	users := []struct {
 		name    string

