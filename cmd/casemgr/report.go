@@ -108,9 +108,11 @@ var cmdReportAnonymized = &Command{
 	UsageLine: "report anonymized --year Y [--k N] [--format csv|ndjson] [--cutoff SEQ] [--as-of D] [--out FILE]",
 	Short:     "k-anonymous record-level export (CTDC columns); recorded in the chain",
 	Long: `Report anonymized writes one row per victim registered in the year, in the
-coarse columns of the Counter Trafficking Data Collaborative (CTDC); a row
-whose values are shared by fewer than k rows is dropped (suppressed), and
-the count of those is printed. Auditors get the same over HTTP.`,
+coarse columns of the Counter Trafficking Data Collaborative (CTDC),
+k-anonymous over its quasi-identifiers: values of rare rows are replaced
+by -99 (local suppression) or generalised (citizenship to its region, age
+to a broader band); a row that no suppression can hide is dropped. The
+rows dropped and the values suppressed per column are printed. Auditors get the same over HTTP.`,
 	Flags: func(fs *flag.FlagSet) func(*invocation) error {
 		var r reportFlags
 		r.declare(fs, "year of registration (required)", "csv or ndjson", "csv",
@@ -135,8 +137,10 @@ func (in *invocation) reportAnonymized(r reportFlags, k int) error {
 	if err := in.writeOut(x.Body, r.out); err != nil {
 		return fmt.Errorf("report anonymized: %w", err)
 	}
-	fmt.Fprintf(in.stderr, "anonymized export %d: %d rows, %d suppressed (k=%d), audit seq %d, rules %s\n",
-		x.Meta.Year, x.Meta.Rows, x.Meta.Suppressed, x.Meta.K, x.Cutoff.Seq, x.Meta.RulesVersion)
+	fmt.Fprintf(in.stderr, "anonymized export %d: %d rows, %d suppressed (k=%d), audit seq %d, rules %s\n"+
+		"values suppressed: %s\nvalues generalised: %s\n",
+		x.Meta.Year, x.Meta.Rows, x.Meta.Suppressed, x.Meta.K, x.Cutoff.Seq, x.Meta.RulesVersion,
+		report.FormatColumnCounts(x.Meta.SuppressedValues), report.FormatColumnCounts(x.Meta.GeneralisedValues))
 	return nil
 }
 

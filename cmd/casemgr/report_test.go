@@ -76,7 +76,8 @@ func TestReportCommands(t *testing.T) {
 	if !slices.Equal(strings.Split(header, ","), report.CTDCColumns) {
 		t.Errorf("anonymized header: got %q, want %v", header, report.CTDCColumns)
 	}
-	if !regexp.MustCompile(`^anonymized export \d{4}: \d+ rows, \d+ suppressed \(k=2\), audit seq \d+, rules \S+\n$`).MatchString(errOut) {
+	if !regexp.MustCompile(`^anonymized export \d{4}: \d+ rows, \d+ suppressed \(k=2\), audit seq \d+, rules \S+\n` +
+		`values suppressed: yearOfRegistration=\d+,gender=\d+(,\w+=\d+)+\nvalues generalised: yearOfRegistration=\d+(,\w+=\d+)+\n$`).MatchString(errOut) {
 		t.Errorf("report anonymized stderr: got %q", errOut)
 	}
 

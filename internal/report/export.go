@@ -129,6 +129,7 @@ func (s *Service) ExportAnonymized(ctx context.Context, a auth.Actor, q Anonymiz
 	}
 	params := map[string]any{
 		"year": meta.Year, "k": meta.K, "format": format, "rows": meta.Rows, "suppressed": meta.Suppressed,
+		"suppressed_values": FormatColumnCounts(meta.SuppressedValues), "generalised_values": FormatColumnCounts(meta.GeneralisedValues),
 		"cutoff_seq": cut.Seq, "as_of": cut.AsOf,
 	}
 	if err := s.RecordExport(ctx, a, "export_anonymized", "", params, buf.Bytes()); err != nil {

@@ -136,10 +136,12 @@ func (s *Service) Anonymized(ctx context.Context, a auth.Actor, q AnonymizedQuer
 	if err != nil {
 		return AnonymizedMeta{}, nil, Cutoff{}, err
 	}
-	rows, suppressed := Anonymize(t.people, k)
-	meta := AnonymizedMeta{K: k, Rows: len(rows), Suppressed: suppressed, RulesVersion: eligibility.Version,
-		Year: q.Year, Columns: append([]string(nil), CTDCColumns...), AuditSeq: cut.Seq, AsOf: cut.AsOf}
-	return meta, rows, cut, nil
+	an := AnonymizeDetailed(t.people, k)
+	meta := AnonymizedMeta{K: k, Rows: len(an.Rows), Suppressed: an.Dropped, RulesVersion: eligibility.Version,
+		Year: q.Year, Columns: append([]string(nil), CTDCColumns...), AuditSeq: cut.Seq, AsOf: cut.AsOf,
+		RowsDropped: an.Dropped, SuppressedValues: an.Suppressed, GeneralisedValues: an.Generalised,
+		QuasiIdentifiers: append([]string(nil), QuasiIdentifiers...)}
+	return meta, an.Rows, cut, nil
 }
 
 // CheckK returns what is wrong with a k asked for ("" when it is valid):
