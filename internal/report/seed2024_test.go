@@ -1,9 +1,12 @@
 package report_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
@@ -103,8 +106,11 @@ func openSeed2024(t *testing.T, pop population, cw auth.Actor) {
 			dob := eligibility.NewDate(d.Year-seedAgeYears[band], d.Month, d.Day).AddDays(-100)
 			eu := eligibility.IsEUCitizen(nat)
 			minor := band == "9-17"
+			// Every victim is informed of their rights the day after
+			// identification (R27 would otherwise flag them all).
+			events := append([]cases.EventInput{ev("inform_of_rights", d.AddDays(1).String(), nil)}, seedPath(i, d, eu, minor)...)
 			pop.open(cw, person{nationality: nat, gender: gender, dob: dob.String(), uam: minor && !eu,
-				exploitation: g.types, identified: d.String(), events: seedPath(i, d, eu, minor)})
+				exploitation: g.types, identified: d.String(), events: events})
 			i++
 		}
 	}
@@ -173,4 +179,114 @@ func TestSeed2024Anonymized(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSeed2024Policy replays the seed's 2024 population under each change
+// of eligibility.PolicyChanges and checks the what-if's figures: who
+// would have kept their status (the paths of seedPath that the change
+// addresses), with the annual report's small-cell protection for
+// auditors.
+func TestSeed2024Policy(t *testing.T) {
+	env, pop := newEnv(t)
+	cw := env.AddUser(t, "cw", auth.RoleCaseworker, "pag-asa")
+	sup := env.AddUser(t, "sup", auth.RoleSupervisor, "pag-asa")
+	aud := env.AddUser(t, "aud", auth.RoleAuditor, "")
+	openSeed2024(t, pop, cw)
+	kept := func(p report.Policy, atRisk string) report.Count {
+		for _, o := range p.Outcomes {
+			if o.AtRisk == atRisk {
+				return o.Victims.Cells[0].Count
+			}
+		}
+		t.Fatalf("no outcome %s", atRisk)
+		return report.Count{}
+	}
+	results := map[string]report.Policy{}
+	for _, ch := range eligibility.PolicyChanges {
+		p, err := env.Reports.Policy(pop.ctx, sup, report.PolicyQuery{Year: 2024, Change: ch.ID})
+		if err != nil {
+			t.Fatalf("%s: %v", ch.ID, err)
+		}
+		results[ch.ID] = p
+		o := p.Outcomes[2]
+		t.Logf("%s: replayed %d; residence_or_services %v, fewer days %d, days %d → %d (kept %d)", ch.ID, p.VictimsReplayed.N,
+			shownCellsOf(o.Victims), o.VictimsFewerDays.N, o.DaysAtRisk.N, o.DaysAtRiskChanged.N, o.DaysKept.N)
+		if p.VictimsReplayed.N != 93 || p.ReplayFailures != 0 || p.Protection.Applied {
+			t.Errorf("%s: replayed %d, failures %d, protected %v; want 93, 0, exact", ch.ID, p.VictimsReplayed.N, p.ReplayFailures, p.Protection.Applied)
+		}
+		for _, o := range p.Outcomes {
+			// No change adds a day at risk here: the days under the change
+			// are the days now less the days kept.
+			if o.DaysAtRisk.N-o.DaysKept.N != o.DaysAtRiskChanged.N {
+				t.Errorf("%s %s: days %d - kept %d != days changed %d", ch.ID, o.AtRisk, o.DaysAtRisk.N, o.DaysKept.N, o.DaysAtRiskChanged.N)
+			}
+			if o.Victims.Cells[2].Count.N != 0 {
+				t.Errorf("%s %s: %d victims newly at risk, want 0 (every change removes a condition)", ch.ID, o.AtRisk, o.Victims.Cells[2].Count.N)
+			}
+		}
+	}
+	// Residence or services, for each change: victims who keep them all
+	// year (kept), who still lose them on some day, who have fewer days at
+	// risk, and the days at risk now and kept. 55 of the 93 are at risk on
+	// some day under the current rules (the EU citizens and the charged
+	// temporary permits are not). Paths 4 (dismissal within the window,
+	// then withdrawal) and 5 (settlement, then withdrawal) are the eight
+	// victims each of the first two changes spares entirely; immunity
+	// (path 6), children who stopped cooperating and reflection periods
+	// lose fewer days but still face a critical flag (the provisional
+	// permit or the reflection period lapsing, rules R05 and R04).
+	for _, tt := range []struct {
+		id                               string
+		kept, still, fewer, days, spared int
+	}{
+		{"no_dismissal_window", 8, 47, 8, 7514, 1000},
+		{"no_settlement_condition", 8, 47, 8, 7514, 1476},
+		{"no_immunity_condition", 0, 55, 6, 7514, 327},
+		{"no_child_cooperation", 0, 55, 2, 7514, 91},
+		{"reflection_90_days", 0, 55, 12, 7514, 188},
+	} {
+		o := results[tt.id].Outcomes[2]
+		v := o.Victims.Cells
+		if v[0].Count.N != tt.kept || v[1].Count.N != tt.still || o.VictimsFewerDays.N != tt.fewer ||
+			o.DaysAtRisk.N != tt.days || o.DaysKept.N != tt.spared {
+			t.Errorf("%s: got kept %d, still %d, fewer days %d, days %d, kept days %d; want %d, %d, %d, %d, %d", tt.id,
+				v[0].Count.N, v[1].Count.N, o.VictimsFewerDays.N, o.DaysAtRisk.N, o.DaysKept.N,
+				tt.kept, tt.still, tt.fewer, tt.days, tt.spared)
+		}
+	}
+	if got, want := kept(results["no_dismissal_window"], "services").N, kept(results["no_dismissal_window"], "residence").N; got != want {
+		t.Errorf("no_dismissal_window: kept services %d, residence %d: want the same victims (R07 and R23 put both at risk)", got, want)
+	}
+
+	// The auditor's what-if is protected; days over fewer than 5 victims
+	// are hidden.
+	p, err := env.Reports.Policy(pop.ctx, aud, report.PolicyQuery{Year: 2024, Change: "no_immunity_condition", Protect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := results["no_immunity_condition"].Outcomes[0]
+	o := p.Outcomes[0]
+	if !p.Protection.Applied || (exact.Victims.Cells[0].Count.N < 5) != (o.Victims.Cells[0].Count.Hidden != "") ||
+		(exact.VictimsFewerDays.N < 5) != (o.DaysKept.Hidden == "x") {
+		t.Errorf("protected: got %+v from exact %+v", o, exact)
+	}
+	if _, err := env.Reports.Policy(pop.ctx, sup, report.PolicyQuery{Year: 2024, Change: "no_such_change"}); !isField(err, "change") {
+		t.Errorf("unknown change: got %v, want a field error on change", err)
+	}
+}
+
+func shownCellsOf(m report.Margin) []string {
+	var s []string
+	for _, c := range m.Cells {
+		s = append(s, c.Key+"="+c.Count.Shown())
+	}
+	return s
+}
+
+func isField(err error, field string) bool {
+	var fe *apperr.Error
+	if !errors.As(err, &fe) {
+		return false
+	}
+	return strings.Contains(fmt.Sprint(fe), field)
 }
