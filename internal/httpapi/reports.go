@@ -4,11 +4,13 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/report"
 )
 
@@ -49,6 +51,34 @@ func (s *Server) annualReport(c echo.Context) error {
 	}
 	x, err := s.Reports.ExportAnnual(c.Request().Context(), a,
 		report.AnnualQuery{Year: year, Shelter: shelterID, Cutoff: cutoff, AsOf: asOf}, c.QueryParam("format"))
+	if err != nil {
+		return err
+	}
+	return sendExport(c, x, x.ContentType != "application/json")
+}
+
+// policyReport answers GET /api/v1/reports/policy: the caseload what-if
+// of a year under one change of the rules (eligibility.PolicyChanges), for
+// a supervisor's shelter or (auditors) one or all shelters, as json, csv
+// or csv-be, with the annual report's small-cell protection. Every answer
+// is recorded in the audit chain (export_policy_report).
+func (s *Server) policyReport(c echo.Context) error {
+	a, _ := actorOf(c)
+	var f apperr.Fields
+	year, cutoff, asOf := reportQuery(c, &f)
+	shelterID := c.QueryParam("shelter")
+	if a.Role == auth.RoleSupervisor && shelterID != "" && shelterID != a.Shelter {
+		f.Add("shelter", "supervisors report on their own shelter only; leave shelter out")
+	}
+	change := c.QueryParam("change")
+	if change == "" {
+		f.Add("change", "required: one of %s", strings.Join(eligibility.PolicyChangeIDs(), ", "))
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	x, err := s.Reports.ExportPolicy(c.Request().Context(), a,
+		report.PolicyQuery{Year: year, Shelter: shelterID, Change: change, Cutoff: cutoff, AsOf: asOf}, c.QueryParam("format"))
 	if err != nil {
 		return err
 	}

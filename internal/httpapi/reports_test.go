@@ -29,6 +29,7 @@ const (
 	reportYearEnd = "2024-12-31"
 	pathAnnual    = "/api/v1/reports/annual"
 	pathAnonym    = "/api/v1/reports/anonymized"
+	pathPolicy    = "/api/v1/reports/policy"
 	xlsxType      = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 
@@ -761,6 +762,9 @@ func TestReportExportsRecordedInChain(t *testing.T) {
 		{"supervisor json", uPayoke2, pathAnnual + "?year=" + reportYear, "export_annual_report", "payoke",
 			map[string]any{"year": 2024, "shelter": "payoke", "format": "json", "as_of": reportYearEnd,
 				"small_cell_protection": false, "threshold": 5}},
+		{"supervisor policy", uPayoke2, pathPolicy + "?year=" + reportYear + "&change=no_dismissal_window", "export_policy_report", "payoke",
+			map[string]any{"year": 2024, "shelter": "payoke", "change": "no_dismissal_window", "format": "json",
+				"small_cell_protection": false, "threshold": 5}},
 		{"supervisor csv", uPayoke2, pathAnnual + "?year=" + reportYear + "&format=csv", "export_annual_report", "payoke",
 			map[string]any{"year": 2024, "shelter": "payoke", "format": "csv", "small_cell_protection": false}},
 		{"supervisor xlsx is protected", uPayoke2, pathAnnual + "?year=" + reportYear + "&format=xlsx", "export_annual_report", "payoke",
@@ -770,9 +774,9 @@ func TestReportExportsRecordedInChain(t *testing.T) {
 		{"auditor one shelter", uAuditor, pathAnnual + "?year=2025&shelter=pag-asa", "export_annual_report", "pag-asa",
 			map[string]any{"year": 2025, "shelter": "pag-asa", "as_of": today}},
 		{"anonymized csv", uAuditor, pathAnonym + "?year=" + reportYear + "&k=2", "export_anonymized", "",
-			map[string]any{"year": 2024, "k": 2, "format": "csv", "rows": 2, "suppressed": 13, "as_of": reportYearEnd}},
+			map[string]any{"year": 2024, "k": 2, "format": "csv", "rows": 15, "suppressed": 0, "as_of": reportYearEnd}},
 		{"anonymized default k", uAuditor, pathAnonym + "?year=" + reportYear, "export_anonymized", "",
-			map[string]any{"year": 2024, "k": 11, "format": "csv", "rows": 0, "suppressed": 15}},
+			map[string]any{"year": 2024, "k": 11, "format": "csv", "rows": 15, "suppressed": 0}},
 	}
 	type sent struct {
 		digest string
@@ -795,7 +799,7 @@ func TestReportExportsRecordedInChain(t *testing.T) {
 	counts := map[string]int{}
 	for _, rec := range recs {
 		ev, _ := rec["event"].(string)
-		if ev != "export_annual_report" && ev != "export_anonymized" {
+		if ev != "export_annual_report" && ev != "export_anonymized" && ev != "export_policy_report" {
 			continue
 		}
 		counts[ev]++
@@ -803,8 +807,8 @@ func TestReportExportsRecordedInChain(t *testing.T) {
 		d, _ := data["sha256"].(string)
 		byDigest[d] = rec
 	}
-	if counts["export_annual_report"] != 5 || counts["export_anonymized"] != 2 {
-		t.Errorf("export records: got %v, want 5 export_annual_report and 2 export_anonymized (one per answer)", counts)
+	if counts["export_annual_report"] != 5 || counts["export_anonymized"] != 2 || counts["export_policy_report"] != 1 {
+		t.Errorf("export records: got %v, want 5 export_annual_report, 2 export_anonymized and 1 export_policy_report (one per answer)", counts)
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1161,4 +1165,93 @@ func TestReportErrors(t *testing.T) {
 			checks: []check{headerEq("Content-Type", "text/csv; charset=utf-8"), headerEq("X-Casemgr-Rows", "0"),
 				headerEq("X-Casemgr-Suppressed", "1"), startsWith(strings.Join(report.CTDCColumns, ",") + "\n")}},
 	})
+}
+
+// TestReportPolicy checks the caseload what-if route: roles and scope as
+// for the annual report, validation of change and year, protection for
+// auditors, and the csv-be rendering.
+func TestReportPolicy(t *testing.T) {
+	w := newWorld(t)
+	w.reportPopulation()
+	q := pathPolicy + "?year=" + reportYear + "&change="
+	w.must(req{method: http.MethodGet, path: q + "no_dismissal_window", token: w.tok[uPayoke]}, http.StatusForbidden)
+	w.must(req{method: http.MethodGet, path: q + "no_dismissal_window", token: w.tok[uAdmin]}, http.StatusForbidden)
+
+	sup := w.must(req{method: http.MethodGet, path: q + "no_dismissal_window", token: w.tok[uPayoke2]}, http.StatusOK)
+	eq("shelter", "payoke")(t, sup)
+	eq("change.id", "no_dismissal_window")(t, sup)
+	eq("small_cell_protection", map[string]any{"applied": false, "threshold": 5})(t, sup)
+	if outs := sup.arr(t, "outcomes"); len(outs) != 3 {
+		t.Errorf("outcomes: got %d, want residence, services, residence_or_services", len(outs))
+	}
+
+	aud := w.must(req{method: http.MethodGet, path: q + "reflection_90_days", token: w.tok[uAuditor]}, http.StatusOK)
+	eq("shelter", "")(t, aud)
+	eq("small_cell_protection", map[string]any{"applied": true, "threshold": 5})(t, aud)
+	audOne := w.must(req{method: http.MethodGet, path: q + "reflection_90_days&shelter=pag-asa", token: w.tok[uAuditor]}, http.StatusOK)
+	eq("shelter", "pag-asa")(t, audOne)
+
+	for _, tt := range []struct {
+		name, user, path, field string
+	}{
+		{"unknown change", uAuditor, q + "no_such_change", "change"},
+		{"missing change", uAuditor, pathPolicy + "?year=" + reportYear, "change"},
+		{"year too early", uAuditor, pathPolicy + "?year=1999&change=no_dismissal_window", "year"},
+		{"year missing", uPayoke2, pathPolicy + "?change=no_dismissal_window", "year"},
+		{"supervisor, another shelter", uPayoke2, q + "no_dismissal_window&shelter=pag-asa", "shelter"},
+		{"auditor, unknown shelter", uAuditor, q + "no_dismissal_window&shelter=nowhere", "shelter"},
+		{"unknown format", uAuditor, q + "no_dismissal_window&format=xlsx", "format"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := w.must(req{method: http.MethodGet, path: tt.path, token: w.tok[tt.user]}, http.StatusUnprocessableEntity)
+			if got := r.fieldNames(); !slices.Contains(got, tt.field) {
+				t.Errorf("fields: got %v, want %s", got, tt.field)
+			}
+		})
+	}
+
+	be := w.must(req{method: http.MethodGet, path: q + "no_settlement_condition&format=csv-be", token: w.tok[uPayoke2]}, http.StatusOK)
+	if !bytes.HasPrefix(be.raw, []byte("\ufeffsection;key;value\n")) {
+		t.Errorf("csv-be: got %q…, want a byte order mark and a ; header", be.raw[:min(30, len(be.raw))])
+	}
+	if cd := be.header.Get("Content-Disposition"); cd != "attachment; filename=casemgr-policy-2024-no_settlement_condition-payoke.csv" {
+		t.Errorf("Content-Disposition: got %q", cd)
+	}
+}
+
+// TestReportAnnualCSVBE checks the Belgian spreadsheet variant of the
+// annual report: byte order mark, semicolons, decimal comma; csv unchanged.
+func TestReportAnnualCSVBE(t *testing.T) {
+	w := newWorld(t)
+	w.reportPopulation()
+	csvr := w.must(req{method: http.MethodGet, path: pathAnnual + "?year=" + reportYear + "&format=csv", token: w.tok[uPayoke2]}, http.StatusOK)
+	be := w.must(req{method: http.MethodGet, path: pathAnnual + "?year=" + reportYear + "&format=csv-be", token: w.tok[uPayoke2]}, http.StatusOK)
+	if !bytes.HasPrefix(be.raw, []byte("\ufeffsection;key;value\n")) || bytes.HasPrefix(csvr.raw, []byte("\ufeff")) {
+		t.Errorf("csv-be: got %q…, csv %q…", be.raw[:min(30, len(be.raw))], csvr.raw[:min(30, len(csvr.raw))])
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(be.raw, []byte("\ufeff"))))
+	r.Comma = ';'
+	lines, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("parse csv-be: %v", err)
+	}
+	plain, err := csv.NewReader(bytes.NewReader(csvr.raw)).ReadAll()
+	if err != nil || len(plain) != len(lines) {
+		t.Fatalf("csv: %d lines (%v), csv-be %d", len(plain), err, len(lines))
+	}
+	for i := range lines {
+		want := plain[i][2]
+		if strings.Count(want, ".") == 1 && strings.Trim(want, "0123456789.") == "" {
+			want = strings.Replace(want, ".", ",", 1)
+		}
+		if lines[i][0] == "meta" {
+			continue // each answer is recorded: the cut-offs differ
+		}
+		if lines[i][0] != plain[i][0] || lines[i][1] != plain[i][1] || lines[i][2] != want {
+			t.Errorf("line %d: got %q, want %q with %q", i, lines[i], plain[i], want)
+		}
+		if lines[i][1] == "awarded_eur" && !strings.Contains(lines[i][2], ",") {
+			t.Errorf("awarded_eur: got %q, want a decimal comma", lines[i][2])
+		}
+	}
 }

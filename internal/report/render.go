@@ -125,17 +125,16 @@ func writeLongCSV(w io.Writer, lines [][3]string, sep rune, be bool) error {
 			return fmt.Errorf("write csv byte order mark: %w", err)
 		}
 	}
+	if be {
+		return writeSemicolonCSV(w, lines)
+	}
 	cw := csv.NewWriter(w)
 	cw.Comma = sep
 	if err := cw.Write([]string{"section", "key", "value"}); err != nil {
 		return fmt.Errorf("write csv header: %w", err)
 	}
 	for _, l := range lines {
-		v := l[2]
-		if be && csvPlainNumber(v) {
-			v = strings.Replace(v, ".", ",", 1)
-		}
-		rec := []string{csvNeutralise(l[0]), csvNeutralise(l[1]), csvNeutralise(v)}
+		rec := []string{csvNeutralise(l[0]), csvNeutralise(l[1]), csvNeutralise(l[2])}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv row %s,%s: %w", l[0], l[1], err)
 		}
@@ -143,6 +142,42 @@ func writeLongCSV(w io.Writer, lines [][3]string, sep rune, be bool) error {
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// writeSemicolonCSV writes the csv-be lines after the byte order mark:
+// fields separated by semicolons, a decimal comma in plain decimal numbers,
+// and every field holding a semicolon, a comma, a quote or a line break
+// quoted (so that a decimal comma reads as one field whatever separator a
+// reader assumes).
+func writeSemicolonCSV(w io.Writer, lines [][3]string) error {
+	var b strings.Builder
+	field := func(f string, last bool) {
+		if strings.ContainsAny(f, ";,\"\r\n") {
+			f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+		}
+		b.WriteString(f)
+		if last {
+			b.WriteByte('\n')
+		} else {
+			b.WriteByte(';')
+		}
+	}
+	field("section", false)
+	field("key", false)
+	field("value", true)
+	for _, l := range lines {
+		v := l[2]
+		if csvPlainNumber(v) {
+			v = strings.Replace(v, ".", ",", 1)
+		}
+		field(csvNeutralise(l[0]), false)
+		field(csvNeutralise(l[1]), false)
+		field(csvNeutralise(v), true)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write csv-be: %w", err)
 	}
 	return nil
 }
