@@ -76,8 +76,22 @@ func TestReportCommands(t *testing.T) {
 	if !slices.Equal(strings.Split(header, ","), report.CTDCColumns) {
 		t.Errorf("anonymized header: got %q, want %v", header, report.CTDCColumns)
 	}
-	if !regexp.MustCompile(`^anonymized export \d{4}: \d+ rows, \d+ suppressed \(k=2\), audit seq \d+, rules \S+\n$`).MatchString(errOut) {
+	if !regexp.MustCompile(`^anonymized export \d{4}: \d+ rows, \d+ suppressed \(k=2\), audit seq \d+, rules \S+\n` +
+		`values suppressed: yearOfRegistration=\d+,gender=\d+(,\w+=\d+)+\nvalues generalised: yearOfRegistration=\d+(,\w+=\d+)+\n$`).MatchString(errOut) {
 		t.Errorf("report anonymized stderr: got %q", errOut)
+	}
+
+	// The policy what-if, end to end, in the Belgian CSV variant.
+	out, errOut, err = casemgr(t, "report", "policy", "--data", dir, "--year", year, "--change", "no_dismissal_window", "--format", "csv-be")
+	if err != nil {
+		t.Fatalf("report policy: %v %s", err, errOut)
+	}
+	if !strings.HasPrefix(out, "\ufeffsection;key;value\n") || !strings.Contains(out, "meta;change;no_dismissal_window\n") ||
+		!strings.Contains(out, "outcome.residence;kept;") {
+		t.Errorf("report policy csv-be: got %q", out[:min(200, len(out))])
+	}
+	if !regexp.MustCompile(`^policy what-if \d{4}, no_dismissal_window: \S+ victims replayed, \S+ kept residence or services, \S+ days kept, audit seq \d+, rules \S+\n$`).MatchString(errOut) {
+		t.Errorf("report policy stderr: got %q", errOut)
 	}
 
 	// Each one is in the chain, which still verifies.
@@ -91,6 +105,9 @@ func TestReportCommands(t *testing.T) {
 	}
 	if n := strings.Count(string(b), `"event":"export_anonymized"`); n != 1 {
 		t.Errorf("export_anonymized records: got %d, want 1", n)
+	}
+	if n := strings.Count(string(b), `"event":"export_policy_report"`); n != 1 {
+		t.Errorf("export_policy_report records: got %d, want 1", n)
 	}
 	if out, _, err := casemgr(t, "audit", "verify", "--data", dir); err != nil {
 		t.Errorf("audit verify after the reports: %v %s", err, out)
@@ -108,6 +125,9 @@ func TestReportCommands(t *testing.T) {
 		{[]string{"report", "annual", "--data", dir, "--year", year, "--shelter", "nowhere"}, "shelter"},
 		{[]string{"report", "anonymized", "--data", dir, "--year", year, "--k", "1"}, "k"},
 		{[]string{"report", "anonymized", "--data", dir, "--year", year, "--as-of", "tomorrow"}, "--as-of"},
+		{[]string{"report", "policy", "--data", dir, "--year", year}, "--change is required"},
+		{[]string{"report", "policy", "--data", dir, "--year", year, "--change", "no_such_change"}, "change"},
+		{[]string{"report", "policy", "--data", dir, "--year", "1999", "--change", "reflection_90_days"}, "year"},
 		{[]string{"report"}, "usage"},
 	} {
 		if _, _, err := casemgr(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {

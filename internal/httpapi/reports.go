@@ -4,11 +4,13 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/report"
 )
 
@@ -55,6 +57,34 @@ func (s *Server) annualReport(c echo.Context) error {
 	return sendExport(c, x, x.ContentType != "application/json")
 }
 
+// policyReport answers GET /api/v1/reports/policy: the caseload what-if
+// of a year under one change of the rules (eligibility.PolicyChanges), for
+// a supervisor's shelter or (auditors) one or all shelters, as json, csv
+// or csv-be, with the annual report's small-cell protection. Every answer
+// is recorded in the audit chain (export_policy_report).
+func (s *Server) policyReport(c echo.Context) error {
+	a, _ := actorOf(c)
+	var f apperr.Fields
+	year, cutoff, asOf := reportQuery(c, &f)
+	shelterID := c.QueryParam("shelter")
+	if a.Role == auth.RoleSupervisor && shelterID != "" && shelterID != a.Shelter {
+		f.Add("shelter", "supervisors report on their own shelter only; leave shelter out")
+	}
+	change := c.QueryParam("change")
+	if change == "" {
+		f.Add("change", "required: one of %s", strings.Join(eligibility.PolicyChangeIDs(), ", "))
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	x, err := s.Reports.ExportPolicy(c.Request().Context(), a,
+		report.PolicyQuery{Year: year, Shelter: shelterID, Change: change, Cutoff: cutoff, AsOf: asOf}, c.QueryParam("format"))
+	if err != nil {
+		return err
+	}
+	return sendExport(c, x, x.ContentType != "application/json")
+}
+
 // anonymizedExport answers GET /api/v1/reports/anonymized (auditors): the
 // CTDC-compatible k-anonymous record-level export of a year, as csv (the
 // metadata in X-Casemgr-* headers) or ndjson (the metadata on the first
@@ -85,6 +115,9 @@ func (s *Server) anonymizedExport(c echo.Context) error {
 	h.Set("X-Casemgr-K", strconv.Itoa(x.Meta.K))
 	h.Set("X-Casemgr-Rows", strconv.Itoa(x.Meta.Rows))
 	h.Set("X-Casemgr-Suppressed", strconv.Itoa(x.Meta.Suppressed))
+	h.Set("X-Casemgr-Rows-Dropped", strconv.Itoa(x.Meta.RowsDropped))
+	h.Set("X-Casemgr-Suppressed-Values", report.FormatColumnCounts(x.Meta.SuppressedValues))
+	h.Set("X-Casemgr-Generalised-Values", report.FormatColumnCounts(x.Meta.GeneralisedValues))
 	h.Set("X-Casemgr-Rules-Version", x.Meta.RulesVersion)
 	h.Set("X-Casemgr-Audit-Seq", strconv.FormatInt(x.Cutoff.Seq, 10))
 	h.Set("X-Casemgr-As-Of", x.Cutoff.AsOf)

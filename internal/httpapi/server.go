@@ -154,6 +154,7 @@ func (s *Server) routes() {
 
 	route(http.MethodGet, "/reports/annual", s.annualReport, []auth.Role{auth.RoleSupervisor, auth.RoleAuditor})
 	route(http.MethodGet, "/reports/anonymized", s.anonymizedExport, auditors)
+	route(http.MethodGet, "/reports/policy", s.policyReport, []auth.Role{auth.RoleSupervisor, auth.RoleAuditor})
 }
 
 // ipExtractor trusts forwarded headers only from configured proxies.

@@ -50,6 +50,10 @@ type tally struct {
 	anonymized bool
 	// people are the victims identified in the year (anonymized only).
 	people []Person
+	// policy is the change of the rules of a policy what-if; the tally
+	// then counts only pol (policy.go).
+	policy *eligibility.PolicyChange
+	pol    policyTally
 }
 
 // Date is a civil date (Europe/Brussels).
@@ -67,7 +71,7 @@ func newTally(year int, asOf Date, set eligibility.Settings) *tally {
 // part returns an empty tally of the same year and settings, for a worker.
 func (t *tally) part() *tally {
 	p := newTally(t.year, t.last, t.set)
-	p.anonymized = t.anonymized
+	p.anonymized, p.policy = t.anonymized, t.policy
 	return p
 }
 
@@ -100,6 +104,7 @@ func (t *tally) merge(o *tally) {
 	}
 	t.replayFailing += o.replayFailing
 	t.people = append(t.people, o.people...)
+	t.pol.merge(&o.pol)
 }
 
 // event is one record of a case with its parsed occurred_on.
@@ -130,12 +135,16 @@ func (t *tally) addCase(c cases.StatCase, recs []audit.Record) error {
 			return fmt.Errorf("report: record %d: occurred_on: %w", r.Seq, err)
 		}
 		evs[i] = event{rec: r, on: on}
-		if on.Before(t.first) || on.After(t.last) {
+		if t.policy != nil || on.Before(t.first) || on.After(t.last) {
 			continue // counted in another year
 		}
 		if err := t.addRecord(c, r); err != nil {
 			return err
 		}
+	}
+	if t.policy != nil {
+		t.addPolicy(c, evs)
+		return nil
 	}
 	flagged, state, proceedings, err := t.replay(c, evs)
 	if err != nil {

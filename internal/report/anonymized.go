@@ -186,39 +186,26 @@ type AnonymizedMeta struct {
 	// the same pair reproduces the export.
 	AuditSeq int64  `json:"audit_seq"`
 	AsOf     string `json:"as_of"`
+	// The information lost to k-anonymity: RowsDropped is Suppressed
+	// (the people with no row) under a clearer name; SuppressedValues and
+	// GeneralisedValues count, by column, the values replaced by -99 or
+	// by a broader one in the rows kept (Anonymization).
+	RowsDropped       int            `json:"rows_dropped"`
+	SuppressedValues  map[string]int `json:"suppressed_values,omitempty"`
+	GeneralisedValues map[string]int `json:"generalised_values,omitempty"`
+	// QuasiIdentifiers are the columns over which every class has k rows.
+	QuasiIdentifiers []string `json:"quasi_identifiers,omitempty"`
 }
 
-// Anonymize builds the export rows of people with CTDCRow and enforces
-// k-anonymity over all columns: rows are grouped by their full content and
-// every row whose group (equivalence class) has fewer than k rows is
-// dropped. It returns the kept rows sorted lexicographically, column by
-// column (so the output does not depend on the order of people), and the
-// number of rows dropped.
+// Anonymize returns the rows of AnonymizeDetailed and the number of
+// people dropped.
 //
 // A k below 2 is the caller's error (k = 1 would publish unique rows); it
 // is treated as 2, so callers must validate k themselves and record the k
 // they actually asked for (at least 2) in AnonymizedMeta.
 func Anonymize(people []Person, k int) (rows [][]string, suppressed int) {
-	k = max(k, 2)
-	all := make([][]string, len(people))
-	for i, p := range people {
-		all[i] = CTDCRow(p)
-	}
-	slices.SortFunc(all, slices.Compare[[]string])
-	rows = make([][]string, 0, len(all))
-	for start := 0; start < len(all); {
-		end := start + 1
-		for end < len(all) && slices.Equal(all[end], all[start]) {
-			end++
-		}
-		if end-start >= k {
-			rows = append(rows, all[start:end]...)
-		} else {
-			suppressed += end - start
-		}
-		start = end
-	}
-	return rows, suppressed
+	a := AnonymizeDetailed(people, k)
+	return a.Rows, a.Dropped
 }
 
 // checkAnonymized verifies that meta and rows describe a k-anonymous

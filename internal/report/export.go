@@ -13,7 +13,7 @@ import (
 
 // Formats of the annual report and of the anonymized export.
 var (
-	AnnualFormats     = []string{"json", "csv", "xlsx"}
+	AnnualFormats     = []string{"json", "csv", "csv-be", "xlsx"}
 	AnonymizedFormats = []string{"csv", "ndjson"}
 )
 
@@ -21,6 +21,7 @@ var (
 var contentTypes = map[string]string{
 	"json":   "application/json",
 	"csv":    "text/csv; charset=utf-8",
+	"csv-be": "text/csv; charset=utf-8",
 	"ndjson": "application/x-ndjson",
 	"xlsx":   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -35,6 +36,8 @@ type Export struct {
 	Annual *Annual
 	// Meta describes an anonymized export.
 	Meta *AnonymizedMeta
+	// Policy is the what-if rendered (policy exports).
+	Policy *Policy
 	// Cutoff is the data cut-off of the export.
 	Cutoff Cutoff
 }
@@ -79,6 +82,8 @@ func (s *Service) ExportAnnual(ctx context.Context, a auth.Actor, q AnnualQuery,
 		err = enc.Encode(rep)
 	case "csv":
 		err = WriteAnnualCSV(&buf, rep)
+	case "csv-be":
+		err = WriteAnnualCSVBE(&buf, rep)
 	case "xlsx":
 		err = WriteAnnualXLSX(&buf, rep)
 	}
@@ -98,7 +103,7 @@ func (s *Service) ExportAnnual(ctx context.Context, a auth.Actor, q AnnualQuery,
 	}
 	return Export{
 		Body: buf.Bytes(), ContentType: contentTypes[format], Annual: &rep, Cutoff: rep.Cutoff,
-		Filename: fmt.Sprintf("casemgr-annual-%d-%s.%s", rep.Year, scope, format),
+		Filename: fmt.Sprintf("casemgr-annual-%d-%s.%s", rep.Year, scope, strings.TrimSuffix(format, "-be")),
 	}, nil
 }
 
@@ -129,6 +134,7 @@ func (s *Service) ExportAnonymized(ctx context.Context, a auth.Actor, q Anonymiz
 	}
 	params := map[string]any{
 		"year": meta.Year, "k": meta.K, "format": format, "rows": meta.Rows, "suppressed": meta.Suppressed,
+		"suppressed_values": FormatColumnCounts(meta.SuppressedValues), "generalised_values": FormatColumnCounts(meta.GeneralisedValues),
 		"cutoff_seq": cut.Seq, "as_of": cut.AsOf,
 	}
 	if err := s.RecordExport(ctx, a, "export_anonymized", "", params, buf.Bytes()); err != nil {

@@ -69,12 +69,10 @@ func FuzzAnonymize(f *testing.F) {
 			if n < k {
 				t.Fatalf("class %q: got %d rows, want at least k = %d", key, n, k)
 			}
-			if in[key] != n {
-				t.Fatalf("class %q: got %d rows, want all %d people of the class", key, n, in[key])
-			}
 		}
+		// A class of k identical people is kept whole (others may join it).
 		for key, n := range in {
-			if n >= k && out[key] != n {
+			if n >= k && out[key] < n {
 				t.Fatalf("class %q of %d people: got %d rows, want it kept", key, n, out[key])
 			}
 		}

@@ -20,7 +20,8 @@ import "strconv"
 //  3. The margins (the Victims.By* breakdowns and Withdrawals) also get
 //     complementary suppression and adjusted totals (ProtectMargin), so that
 //     a hidden cell cannot be recovered by subtracting the shown cells from
-//     a total published elsewhere.
+//     a total published elsewhere; the overlapping by_exploitation only
+//     where the arithmetic can pin a hidden cell (protectOverlapping).
 //  4. Every hidden count has N == 0: no suppressed value stays in memory
 //     for a renderer to leak.
 //
@@ -124,8 +125,9 @@ func ProtectCount(c *Count, threshold int) {
 // With a threshold of 1, "<1" is 0 by its marker alone and no complement is
 // added.
 //
-// For an overlapping margin (by_exploitation), T is taken as the sum of
-// the cells, treating them conservatively as a partition.
+// An overlapping margin (by_exploitation) is protected by
+// protectOverlapping: its cells do not add up to its total, so the
+// subtraction above does not apply.
 //
 // Residual case: when no cell is left to complement (every cell below the
 // threshold) the margin is left so; with threshold 5, cells 4 and 4 of a
@@ -157,6 +159,10 @@ func ProtectMargin(m *Margin, threshold int) {
 		}
 	}
 
+	if m.Overlapping {
+		protectOverlapping(m, threshold)
+		return
+	}
 	total := 0
 	for _, c := range m.Cells {
 		total += c.Count.N
@@ -186,6 +192,57 @@ func ProtectMargin(m *Margin, threshold int) {
 		m.Total = Count{N: shown}
 	}
 	m.TotalAdjusted = hidden > 0
+	ProtectCount(&m.Total, threshold)
+}
+
+// protectOverlapping protects a margin whose categories overlap: a person
+// counts in every category they belong to (a victim with several
+// exploitation types), and Total is the number of distinct people, T.
+//
+// What an attacker can derive: every person is in at least one category,
+// so T ≤ Σ cells, and no cell exceeds T. With the shown cells subtracted,
+// the hidden cells only satisfy Σ hidden ≥ L = T − Σ shown: a lower
+// bound, not their sum (the overlaps are unknown). Each hidden cell h_i,
+// in [0, u] with u = min(threshold−1, T), is then only known to be in
+// [max(0, L − (m−1)·u), u]. That interval is a single value exactly when
+// L ≥ m·u, that is when every hidden cell sits at its upper bound; in
+// every other case each hidden cell keeps at least two possible values,
+// so no complement is needed (unlike a partition, where a hidden cell of
+// 2 alone would be read as T − Σ shown).
+//
+// So one complement ("x", the last shown cell in category order, as in a
+// partition) is added only when L ≥ m·u with at least one hidden cell;
+// the x cell, somewhere in [threshold, T], then removes the lower bound.
+// The decision reads only published figures (T, the shown cells, m).
+//
+// The total is the number of distinct people, published anyway as the
+// population (victims identified): it is kept, with primary suppression,
+// and never adjusted (the cells do not add up to it whether hidden or
+// not). The residual case is the partition's: with every cell hidden
+// nothing is left to complement.
+func protectOverlapping(m *Margin, threshold int) {
+	total := m.Total.N
+	for i := range m.Cells {
+		ProtectCount(&m.Cells[i].Count, threshold)
+	}
+	hidden, shown := 0, 0
+	for _, c := range m.Cells {
+		if c.Count.Hidden != "" {
+			hidden++
+		} else {
+			shown += c.Count.N
+		}
+	}
+	upper := min(threshold-1, max(total, 0))
+	if threshold > 1 && hidden > 0 && total-shown >= hidden*upper {
+		for i := len(m.Cells) - 1; i >= 0; i-- {
+			if m.Cells[i].Count.Hidden == "" {
+				m.Cells[i].Count = Count{Hidden: HiddenComplement}
+				break
+			}
+		}
+	}
+	m.TotalAdjusted = false
 	ProtectCount(&m.Total, threshold)
 }
 

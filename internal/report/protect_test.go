@@ -66,6 +66,7 @@ func TestProtectMargin(t *testing.T) {
 		values      []int
 		overlapping bool
 		threshold   int
+		total       int // the distinct people of an overlapping margin; 0 = the sum
 		wantCells   []string
 		wantTotal   string
 		wantAdj     bool
@@ -162,11 +163,34 @@ func TestProtectMargin(t *testing.T) {
 			wantCells: []string{"40", "<10", "<10"}, wantTotal: "40", wantAdj: true,
 		},
 		{
-			// Overlapping cells are treated as a partition of their sum:
-			// 24 - 20 = 4 would pin the hidden cell.
-			name:   "overlapping margin gets a complement too",
+			// 24 victims, 20 in the shown cell: every victim being in a
+			// category, the hidden cell holds at least 4, so exactly 4.
+			name:   "overlapping margin whose hidden cell is at its bound gets a complement",
 			values: []int{20, 4}, overlapping: true, threshold: 5,
-			wantCells: []string{"x", "<5"}, wantTotal: "<5", wantAdj: true,
+			wantCells: []string{"x", "<5"}, wantTotal: "24", wantAdj: false,
+		},
+		{
+			// The seed's 2024 figures (93 victims; labour, sexual, forced
+			// criminality, forced begging, domestic servitude, unspecified,
+			// other): the hidden cells need only hold 93 - 103 < 0
+			// together, which says nothing; no complement.
+			name:   "overlapping seed 2024 exploitation: no complement",
+			values: []int{29, 61, 2, 0, 0, 13, 0}, overlapping: true, threshold: 5, total: 93,
+			wantCells: []string{"29", "61", "<5", "<5", "<5", "13", "<5"}, wantTotal: "93", wantAdj: false,
+		},
+		{
+			// 10 victims, 8 in the shown cell: the hidden cell holds 2 to
+			// 4, not pinned: no complement although a partition would get one.
+			name:   "overlapping margin with a lower bound below the cell's bound",
+			values: []int{8, 3}, overlapping: true, threshold: 5, total: 10,
+			wantCells: []string{"8", "<5"}, wantTotal: "10", wantAdj: false,
+		},
+		{
+			// 15 victims, 7 shown: the two hidden cells hold at least 8,
+			// both 4.
+			name:   "overlapping margin with every hidden cell at its bound",
+			values: []int{7, 4, 4}, overlapping: true, threshold: 5, total: 15,
+			wantCells: []string{"x", "<5", "<5"}, wantTotal: "15", wantAdj: false,
 		},
 		{
 			// "<1" is 0 by its marker alone: no complement can help.
@@ -188,6 +212,9 @@ func TestProtectMargin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMargin(tt.overlapping, tt.values...)
+			if tt.total > 0 {
+				m.Total.N = tt.total
+			}
 			report.ProtectMargin(&m, tt.threshold)
 			if got := shownCells(m); !slices.Equal(got, tt.wantCells) {
 				t.Errorf("cells: got %v, want %v", got, tt.wantCells)
@@ -241,6 +268,11 @@ func TestProtectMarginAlreadyProtected(t *testing.T) {
 // only branches that cannot reach the sum) and stops early once every cell
 // has two values, which is enough to show that none is recoverable.
 func feasible(lb, ub []int, s int) []map[int]bool {
+	return feasibleSum(lb, ub, s, s)
+}
+
+// feasibleSum is feasible for assignments whose sum is in [smin, smax].
+func feasibleSum(lb, ub []int, smin, smax int) []map[int]bool {
 	n := len(lb)
 	seen := make([]map[int]bool, n)
 	for i := range seen {
@@ -255,7 +287,7 @@ func feasible(lb, ub []int, s int) []map[int]bool {
 	var walk func(i, rem int) bool
 	walk = func(i, rem int) bool {
 		if i == n {
-			if rem != 0 {
+			if rem > 0 || rem < smin-smax {
 				return false
 			}
 			done := true
@@ -267,7 +299,7 @@ func feasible(lb, ub []int, s int) []map[int]bool {
 		}
 		for v := lb[i]; v <= ub[i]; v++ {
 			r := rem - v
-			if r < minRest[i+1] {
+			if r < minRest[i+1]-(smax-smin) {
 				break
 			}
 			if r > maxRest[i+1] {
@@ -280,7 +312,7 @@ func feasible(lb, ub []int, s int) []map[int]bool {
 		}
 		return false
 	}
-	walk(0, s)
+	walk(0, smin)
 	return seen
 }
 
@@ -340,7 +372,7 @@ func TestProtectMarginProperty(t *testing.T) {
 					values[i] = rng.IntN(31)
 				}
 			}
-			overlapping := rng.IntN(4) == 0
+			overlapping := false // overlapping margins: TestProtectOverlappingProperty
 			name := fmt.Sprintf("threshold %d trial %d %v", threshold, trial, values)
 			total := 0
 			for _, v := range values {
@@ -544,9 +576,11 @@ func TestProtectAnnual(t *testing.T) {
 				Total: n(20), TotalAdjusted: true,
 			},
 			ByExploitation: report.Margin{
-				// The hidden cells hold 4: labour is hidden too.
-				Cells: []report.Cell{c("sexual", n(20)), c("labour", x), c("forced_criminality", lt), c("begging", lt)},
-				Total: n(20), TotalAdjusted: true, Overlapping: true,
+				// Overlapping: 33 victims, 32 in the shown cells, so the
+				// hidden cells hold at least 1 together: neither is pinned,
+				// no complement, and the total of distinct victims stays.
+				Cells: []report.Cell{c("sexual", n(20)), c("labour", n(12)), c("forced_criminality", lt), c("begging", lt)},
+				Total: n(33), Overlapping: true,
 			},
 		},
 		Permits: report.Permits{
@@ -706,4 +740,132 @@ func TestProtectJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProtectOverlappingProperty checks the protection of overlapping
+// breakdowns by brute force on random populations: each person belongs to
+// one or more categories, a cell counts the people of its category and
+// the total counts distinct people. The attacker knows the true total T
+// and the markers' bounds ("<t" in [0, min(t-1, T)], "x" in [t, T]) and
+// that some population fits the figures: no cell above T and
+// T ≤ Σ cells (every person in at least one category). Every hidden cell
+// below the threshold must keep two possible values, or be 0, except when
+// every cell is hidden (the residual case); and a complement is added
+// exactly when the published figures would pin hidden cells (the rule of
+// protectOverlapping), never otherwise.
+func TestProtectOverlappingProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2025, 19))
+	const trials = 20000
+	complements, spared := 0, 0
+	for _, threshold := range []int{3, 5, 10} {
+		for trial := range trials {
+			cats := 2 + rng.IntN(4)
+			people := rng.IntN(60)
+			// Skewed category weights, so that small cells are frequent.
+			weight := make([]int, cats)
+			for i := range weight {
+				weight[i] = []int{1, 2, 10, 40, 90}[rng.IntN(5)]
+			}
+			values := make([]int, cats)
+			for range people {
+				in := false
+				for i := range cats {
+					if rng.IntN(100) < weight[i] {
+						values[i]++
+						in = true
+					}
+				}
+				if !in {
+					values[rng.IntN(cats)]++
+				}
+			}
+			name := fmt.Sprintf("threshold %d trial %d: %d people in %v", threshold, trial, people, values)
+			m := newMargin(true, values...)
+			m.Total.N = people
+			report.ProtectMargin(&m, threshold)
+
+			if m.TotalAdjusted || (people >= threshold && m.Total != (report.Count{N: people})) {
+				t.Fatalf("%s: total %+v adjusted %v, want %d, not adjusted", name, m.Total, m.TotalAdjusted, people)
+			}
+			upper := min(threshold-1, people)
+			allHidden, sumShown, primaries, lastShown, nx := true, 0, 0, -1, 0
+			var lb, ub, idx []int
+			for i, c := range m.Cells {
+				v := values[i]
+				if v < threshold {
+					primaries++
+				} else {
+					lastShown = i
+				}
+				switch c.Count.Hidden {
+				case "":
+					allHidden = false
+					sumShown += c.Count.N
+					if c.Count.N != v || v < threshold {
+						t.Fatalf("%s: cell %d shown as %d, want hidden or %d", name, i, c.Count.N, v)
+					}
+					continue
+				case report.HiddenComplement:
+					nx++
+					if v < threshold || i != lastShown {
+						t.Fatalf("%s: complement on cell %d (%d), want the last shown cell", name, i, v)
+					}
+					lb, ub = append(lb, threshold), append(ub, people)
+				default:
+					if v >= threshold || c.Count.N != 0 {
+						t.Fatalf("%s: cell %d (%d) hidden as %+v", name, i, v, c.Count)
+					}
+					lb, ub = append(lb, 0), append(ub, upper)
+				}
+				idx = append(idx, i)
+			}
+			// The attacker's feasible values of each hidden cell.
+			if len(idx) > 0 {
+				for k, f := range feasibleSum(lb, ub, people-sumShown, people*cats) {
+					i := idx[k]
+					// (The enumeration stops at two values per cell, so only
+					// a single value must be the truth.)
+					if len(f) == 0 || (len(f) == 1 && !f[values[i]]) {
+						t.Fatalf("%s: the true value of cell %d is not feasible: the attacker model is wrong", name, i)
+					}
+					if len(f) == 1 && values[i] != 0 && m.Cells[i].Count.Hidden != report.HiddenComplement && !allHidden {
+						t.Fatalf("%s: cell %d pinned to %d with %v shown", name, i, values[i], shownCells(m))
+					}
+				}
+			}
+			need := primaries > 0 && lastShown >= 0 && people-(sumShownBefore(values, threshold)) >= primaries*upper
+			if want := btoi(need); nx != want {
+				t.Fatalf("%s: got %d complements, want %d", name, nx, want)
+			}
+			if nx > 0 {
+				complements++
+			} else if primaries > 0 && lastShown >= 0 {
+				// A partition of the same cells would have had one.
+				s := 0
+				for _, v := range values {
+					if v < threshold {
+						s += v
+					}
+				}
+				if primaries == 1 || (s > 0 && s < threshold) {
+					spared++
+				}
+			}
+		}
+	}
+	if complements == 0 || spared == 0 {
+		t.Errorf("got %d complements and %d complements spared, want the generator to reach both", complements, spared)
+	}
+	t.Logf("%d overlapping margins: %d complements, %d a partition rule would have added in vain", 3*trials, complements, spared)
+}
+
+// sumShownBefore returns the sum of the cells at or above the threshold.
+func sumShownBefore(values []int, threshold int) int {
+	s := 0
+	for _, v := range values {
+		if v >= threshold {
+			s += v
+		}
+	}
+	return s
 }

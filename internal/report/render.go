@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -94,19 +95,89 @@ func permitItems(p Permits) []Cell {
 // that are not plain numbers and start with =, +, -, @, tab or carriage
 // return get a leading apostrophe (formula injection).
 func WriteAnnualCSV(w io.Writer, a Annual) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"section", "key", "value"}); err != nil {
-		return fmt.Errorf("write annual csv header: %w", err)
+	return writeLongCSV(w, annualLines(a), ',', false)
+}
+
+// WriteAnnualCSVBE writes the same lines as WriteAnnualCSV for
+// spreadsheets set up for Belgium (format csv-be): a UTF-8 byte order
+// mark, semicolons between fields and a decimal comma (awarded_eur
+// "1000,50").
+func WriteAnnualCSVBE(w io.Writer, a Annual) error {
+	return writeLongCSV(w, annualLines(a), ';', true)
+}
+
+func annualLines(a Annual) [][3]string {
+	rows := annualRows(a)
+	out := make([][3]string, len(rows))
+	for i, r := range rows {
+		out[i] = [3]string{r.section, r.key, r.value}
 	}
-	for _, r := range annualRows(a) {
-		rec := []string{csvNeutralise(r.section), csvNeutralise(r.key), csvNeutralise(r.value)}
+	return out
+}
+
+// writeLongCSV writes section,key,value lines with the given separator,
+// neutralising formula injection. be selects the Belgian spreadsheet
+// variant: a UTF-8 byte order mark first, and a decimal comma in plain
+// decimal numbers.
+func writeLongCSV(w io.Writer, lines [][3]string, sep rune, be bool) error {
+	if be {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return fmt.Errorf("write csv byte order mark: %w", err)
+		}
+	}
+	if be {
+		return writeSemicolonCSV(w, lines)
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma = sep
+	if err := cw.Write([]string{"section", "key", "value"}); err != nil {
+		return fmt.Errorf("write csv header: %w", err)
+	}
+	for _, l := range lines {
+		rec := []string{csvNeutralise(l[0]), csvNeutralise(l[1]), csvNeutralise(l[2])}
 		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("write annual csv row %s,%s: %w", r.section, r.key, err)
+			return fmt.Errorf("write csv row %s,%s: %w", l[0], l[1], err)
 		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write annual csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// writeSemicolonCSV writes the csv-be lines after the byte order mark:
+// fields separated by semicolons, a decimal comma in plain decimal numbers,
+// and every field holding a semicolon, a comma, a quote or a line break
+// quoted (so that a decimal comma reads as one field whatever separator a
+// reader assumes).
+func writeSemicolonCSV(w io.Writer, lines [][3]string) error {
+	var b strings.Builder
+	field := func(f string, last bool) {
+		if strings.ContainsAny(f, ";,\"\r\n") {
+			f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+		}
+		b.WriteString(f)
+		if last {
+			b.WriteByte('\n')
+		} else {
+			b.WriteByte(';')
+		}
+	}
+	field("section", false)
+	field("key", false)
+	field("value", true)
+	for _, l := range lines {
+		v := l[2]
+		if csvPlainNumber(v) {
+			v = strings.Replace(v, ".", ",", 1)
+		}
+		field(csvNeutralise(l[0]), false)
+		field(csvNeutralise(l[1]), false)
+		field(csvNeutralise(v), true)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write csv-be: %w", err)
 	}
 	return nil
 }

@@ -82,20 +82,11 @@ type AnnualQuery struct {
 // Annual computes the annual report. Supervisors get their shelter's,
 // auditors (and the system, for the CLI) any shelter's or all shelters'.
 func (s *Service) Annual(ctx context.Context, a auth.Actor, q AnnualQuery) (Annual, error) {
-	shelter, err := s.scope(a, q.Shelter, auth.RoleSupervisor, auth.RoleAuditor, auth.RoleSystem)
+	shelter, err := s.shelterScope(ctx, a, q.Shelter)
 	if err != nil {
 		return Annual{}, err
 	}
-	if shelter != "" && a.Role != auth.RoleSupervisor {
-		var n int64
-		if err := s.db.Read.WithContext(ctx).Table("shelters").Where("id = ?", shelter).Count(&n).Error; err != nil {
-			return Annual{}, fmt.Errorf("report: shelter: %w", err)
-		}
-		if n == 0 {
-			return Annual{}, apperr.Field("shelter", "no shelter %q", shelter)
-		}
-	}
-	t, cut, err := s.tally(ctx, a, q.Year, shelter, q.Cutoff, q.AsOf, false)
+	t, cut, err := s.tally(ctx, a, q.Year, shelter, q.Cutoff, q.AsOf, false, nil)
 	if err != nil {
 		return Annual{}, err
 	}
@@ -132,14 +123,16 @@ func (s *Service) Anonymized(ctx context.Context, a auth.Actor, q AnonymizedQuer
 	if msg := s.CheckK(k); msg != "" {
 		return AnonymizedMeta{}, nil, Cutoff{}, apperr.Field("k", "%s", msg)
 	}
-	t, cut, err := s.tally(ctx, a, q.Year, "", q.Cutoff, q.AsOf, true)
+	t, cut, err := s.tally(ctx, a, q.Year, "", q.Cutoff, q.AsOf, true, nil)
 	if err != nil {
 		return AnonymizedMeta{}, nil, Cutoff{}, err
 	}
-	rows, suppressed := Anonymize(t.people, k)
-	meta := AnonymizedMeta{K: k, Rows: len(rows), Suppressed: suppressed, RulesVersion: eligibility.Version,
-		Year: q.Year, Columns: append([]string(nil), CTDCColumns...), AuditSeq: cut.Seq, AsOf: cut.AsOf}
-	return meta, rows, cut, nil
+	an := AnonymizeDetailed(t.people, k)
+	meta := AnonymizedMeta{K: k, Rows: len(an.Rows), Suppressed: an.Dropped, RulesVersion: eligibility.Version,
+		Year: q.Year, Columns: append([]string(nil), CTDCColumns...), AuditSeq: cut.Seq, AsOf: cut.AsOf,
+		RowsDropped: an.Dropped, SuppressedValues: an.Suppressed, GeneralisedValues: an.Generalised,
+		QuasiIdentifiers: append([]string(nil), QuasiIdentifiers...)}
+	return meta, an.Rows, cut, nil
 }
 
 // CheckK returns what is wrong with a k asked for ("" when it is valid):
@@ -171,6 +164,26 @@ func (s *Service) RecordExport(ctx context.Context, a auth.Actor, event, shelter
 	return nil
 }
 
+// shelterScope returns the shelter a supervisor's or auditor's report
+// covers: a supervisor's own, or the auditor's choice ("" for all), which
+// must exist.
+func (s *Service) shelterScope(ctx context.Context, a auth.Actor, shelter string) (string, error) {
+	shelter, err := s.scope(a, shelter, auth.RoleSupervisor, auth.RoleAuditor, auth.RoleSystem)
+	if err != nil {
+		return "", err
+	}
+	if shelter != "" && a.Role != auth.RoleSupervisor {
+		var n int64
+		if err := s.db.Read.WithContext(ctx).Table("shelters").Where("id = ?", shelter).Count(&n).Error; err != nil {
+			return "", fmt.Errorf("report: shelter: %w", err)
+		}
+		if n == 0 {
+			return "", apperr.Field("shelter", "no shelter %q", shelter)
+		}
+	}
+	return shelter, nil
+}
+
 // scope checks the actor's role and returns the shelter the report covers.
 func (s *Service) scope(a auth.Actor, shelter string, roles ...auth.Role) (string, error) {
 	if !a.Is(roles...) {
@@ -183,7 +196,8 @@ func (s *Service) scope(a auth.Actor, shelter string, roles ...auth.Role) (strin
 }
 
 // tally reads the chain up to the cut-off and counts the year.
-func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter string, cutoff int64, asOf Date, anonymized bool) (*tally, Cutoff, error) {
+func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter string, cutoff int64, asOf Date, anonymized bool,
+	policy *eligibility.PolicyChange) (*tally, Cutoff, error) {
 	today := eligibility.Today(s.now())
 	if year < FirstYear || year > today.Year {
 		return nil, Cutoff{}, apperr.Field("year", "year must be a year from %d to %d", FirstYear, today.Year)
@@ -224,7 +238,7 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 		cut.Hash, cut.RecordedAt = rec.Hash, rec.RecordedAt
 	}
 	t := newTally(year, asOf, s.set)
-	t.anonymized = anonymized
+	t.anonymized, t.policy = anonymized, policy
 	// Records arrive grouped by case; cases are looked up 500 at a time.
 	type pending struct {
 		id   string
