@@ -30,6 +30,9 @@ const (
 type chartBar struct {
 	Label string
 	Count report.Count
+	// Alt draws the bar in the second colour, for charts that compare two
+	// series (the policy what-if: current rules and the change).
+	Alt bool
 }
 
 // barChart is a bar chart laid out for chartTemplate. Numbers are
@@ -49,6 +52,7 @@ type chartBarView struct {
 	Label  string
 	Value  string // the count as published: a number, or its hidden marker
 	Hidden bool   // the count is suppressed: the bar has zero length
+	Alt    bool   // the bar belongs to the second series
 	LabelY int
 	BarY   int
 	Height int
@@ -82,7 +86,7 @@ func newBarChart(id, title string, bars []chartBar) barChart {
 			length = max(1, float64(b.Count.N)*chartBarMax/float64(maxN))
 		}
 		v := chartBarView{
-			Label: b.Label, Value: b.Count.Shown(), Hidden: b.Count.Hidden != "",
+			Label: b.Label, Value: b.Count.Shown(), Hidden: b.Count.Hidden != "", Alt: b.Alt,
 			LabelY: top + chartLabelY, BarY: top + chartBarY, Height: chartBarHeight,
 			TickY1: top + chartBarY - 2, TickY2: top + chartBarY + chartBarHeight + 2,
 			Length: formatUnits(length), ValueX: formatUnits(chartPad + length + chartValueGap),
@@ -112,7 +116,7 @@ var chartTemplate = template.Must(template.New("chart").Parse(`<svg class="chart
 <g class="row{{if .Hidden}} row-hidden{{end}}">
 <text class="label" x="{{$.Pad}}" y="{{.LabelY}}">{{.Label}}</text>
 <line class="axis" x1="{{$.Pad}}" y1="{{.TickY1}}" x2="{{$.Pad}}" y2="{{.TickY2}}"></line>
-<rect class="bar{{if .Hidden}} bar-hidden{{end}}" x="{{$.Pad}}" y="{{.BarY}}" width="{{.Length}}" height="{{.Height}}"></rect>
+<rect class="bar{{if .Hidden}} bar-hidden{{else if .Alt}} bar-alt{{end}}" x="{{$.Pad}}" y="{{.BarY}}" width="{{.Length}}" height="{{.Height}}"></rect>
 <text class="value{{if .Hidden}} value-hidden{{end}}" x="{{.ValueX}}" y="{{.ValueY}}">{{.Value}}</text>
 </g>
 {{- end}}

@@ -66,9 +66,9 @@ func navFor(r auth.Role) [][2]string {
 		return [][2]string{{"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"}}
 	case auth.RoleSupervisor:
 		return [][2]string{{"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"},
-			{"/reports/annual", "nav.reports"}}
+			{"/reports/annual", "nav.reports"}, {"/reports/policy", "nav.policy"}}
 	case auth.RoleAuditor:
-		return [][2]string{{"/audit", "nav.audit"}, {"/reports/annual", "nav.reports"}}
+		return [][2]string{{"/audit", "nav.audit"}, {"/reports/annual", "nav.reports"}, {"/reports/policy", "nav.policy"}}
 	case auth.RoleAdmin:
 		return [][2]string{{"/admin/users", "nav.users"}, {"/admin/shelters", "nav.shelters"}}
 	}

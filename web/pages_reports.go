@@ -39,6 +39,8 @@ type reportsView struct {
 	PermitsChart      template.HTML
 	XLSXURL           string
 	CSVURL            string
+	CSVBEURL          string // csv-be: semicolons, BOM, decimal comma
+	PolicyURL         string // the what-if page for the same year and shelter
 	AnonymizedURL     string // auditors only
 }
 
@@ -127,6 +129,12 @@ func (u *UI) annualPage(c echo.Context) error {
 	}
 	v.XLSXURL = "/reports/annual.xlsx?" + link.Encode()
 	v.CSVURL = "/reports/annual.csv?" + link.Encode()
+	v.CSVBEURL = "/reports/annual-be.csv?" + link.Encode()
+	pol := url.Values{"year": {strconv.Itoa(q.Year)}}
+	if q.Shelter != "" {
+		pol.Set("shelter", q.Shelter)
+	}
+	v.PolicyURL = "/reports/policy?" + pol.Encode()
 	p.Data = v
 	return u.render(c, http.StatusOK, "reports", p)
 }
@@ -292,6 +300,8 @@ func (u *UI) reportError(c echo.Context, err error) error {
 			msgs = append(msgs, p.T("reports.err_year", report.FirstYear, u.thisYear()))
 		case "shelter":
 			msgs = append(msgs, p.T("reports.err_shelter"))
+		case "change":
+			msgs = append(msgs, p.T("policy.err_change"))
 		case "cutoff", "as_of":
 			msgs = append(msgs, p.T("reports.err_cutoff"))
 		default:
@@ -306,8 +316,8 @@ func (u *UI) reportError(c echo.Context, err error) error {
 	return u.render(c, status, "error", p)
 }
 
-// annualDownload answers GET /reports/annual.xlsx and /reports/annual.csv
-// (supervisors and auditors): the annual report as a file, with the same
+// annualDownload answers GET /reports/annual.xlsx, /reports/annual.csv and
+// /reports/annual-be.csv (csv-be; supervisors and auditors): the annual report as a file, with the same
 // parameters as the page plus the page's cut-off (cutoff and as_of), so
 // that the file holds what the page showed. The report service protects
 // it when it leaves the shelter (every XLSX file, every auditor's file)

@@ -62,6 +62,7 @@ type UI struct {
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
 	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
+	"policy",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -146,6 +147,10 @@ func (u *UI) Register(e *echo.Echo) {
 	e.GET("/reports/annual", u.annualPage, reports...)
 	e.GET("/reports/annual.xlsx", u.annualDownload("xlsx"), reports...)
 	e.GET("/reports/annual.csv", u.annualDownload("csv"), reports...)
+	e.GET("/reports/annual-be.csv", u.annualDownload("csv-be"), reports...)
+	e.GET("/reports/policy", u.policyPage, reports...)
+	e.GET("/reports/policy.csv", u.policyDownload("csv"), reports...)
+	e.GET("/reports/policy-be.csv", u.policyDownload("csv-be"), reports...)
 	e.GET("/reports/anonymized.csv", u.anonymizedDownload, audit...)
 
 	admin := []echo.MiddlewareFunc{u.base, u.auth(rolesAdmin)}
