@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -98,6 +100,8 @@ func TestReportsAnnualPage(t *testing.T) {
 				`<dd id="as-of">15/06/2025</dd>`, `<p id="protection">Exact figures`,
 				`href="/reports/annual.xlsx?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`,
 				`href="/reports/annual.csv?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`,
+				`href="/reports/annual-be.csv?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`,
+				`<a href="/reports/policy?year=2025" id="policy-link">`,
 			},
 			out: []string{`id="r-shelter"`, "anonymized.csv", "&lt;5", "Grace", "Zoé", "Ama"},
 			bars: []*regexp.Regexp{
@@ -129,6 +133,8 @@ func TestReportsAnnualPage(t *testing.T) {
 			name: "auditor, one shelter", user: "aud", path: "/reports/annual?year=2025&shelter=pag-asa",
 			in: []string{`<h2 id="about-h">2025 · PAG-ASA</h2>`, `<option value="pag-asa" selected>PAG-ASA</option>`,
 				`href="/reports/annual.xlsx?as_of=2025-06-15&amp;cutoff={head}&amp;shelter=pag-asa&amp;year=2025"`,
+				`href="/reports/annual-be.csv?as_of=2025-06-15&amp;cutoff={head}&amp;shelter=pag-asa&amp;year=2025"`,
+				`<a href="/reports/policy?shelter=pag-asa&amp;year=2025" id="policy-link">`,
 				`href="/reports/anonymized.csv?as_of=2025-06-15&amp;cutoff={head}&amp;year=2025"`},
 			hidden: 13,
 		},
@@ -571,6 +577,421 @@ func TestReportsDownloadCutoff(t *testing.T) {
 			}
 			if got := data["as_of"]; got != asOf {
 				t.Errorf("recorded as_of: got %v, want %s", got, asOf)
+			}
+		})
+	}
+}
+
+// policyEnv is a population for the caseload what-if, all identified on
+// 2025-06-01, the clock at 2025-06-15. At payoke: Grace has a provisional
+// permit (complaint on 10 June) and her case is dismissed on 12 June, so
+// R07 puts her residence and services at critical risk for 4 days (12 to
+// 15 June), which no_dismissal_window spares; Zoé's status is withdrawn
+// for contact with the trafficker on 5 June (R23 under both rules, 11
+// days). At pag-asa: Ama's case is dismissed on 6 June and her status
+// withdrawn for the dismissal on 8 June (R07 then R23, 10 days, all
+// spared).
+func policyEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t)
+	a := openCase(t, e, "ana", "Grace", "1998-04-17", "sexual")
+	b := openCase(t, e, "ana", "Zoé", "", "sexual", "labour")
+	c := openCase(t, e, "bob", "Ama", "", "labour")
+	for _, ev := range []struct {
+		user, id, typ, on, reason string
+	}{
+		{"ana", a.ID, "start_reflection", "2025-06-02", ""},
+		{"ana", a.ID, "file_complaint", "2025-06-10", ""},
+		{"ana", a.ID, "dismiss_case", "2025-06-12", ""},
+		{"ana", b.ID, "start_reflection", "2025-06-03", ""},
+		{"ana", b.ID, "withdraw_status", "2025-06-05", "contact_with_trafficker"},
+		{"bob", c.ID, "start_reflection", "2025-06-04", ""},
+		{"bob", c.ID, "file_complaint", "2025-06-05", ""},
+		{"bob", c.ID, "dismiss_case", "2025-06-06", ""},
+		{"bob", c.ID, "withdraw_status", "2025-06-08", "dismissal"},
+	} {
+		in := eventInput(ev.typ, ev.on)
+		if ev.reason != "" {
+			in.Data = map[string]any{"reason": ev.reason}
+		}
+		if _, err := e.Cases.RecordEvent(t.Context(), e.actors[ev.user], ev.id, in); err != nil {
+			t.Fatalf("record %s: %v", ev.typ, err)
+		}
+	}
+	return e
+}
+
+// policyRow is a row of a what-if table: its figure for residence,
+// services and either, as the page shows them.
+func policyRow(key, label string, values ...string) string {
+	kinds := []string{"residence", "services", "residence_or_services"}
+	s := `<tr data-key="` + key + `"><th scope="row">` + label + `</th>`
+	for i, v := range values {
+		class := "num"
+		if strings.HasPrefix(v, "&lt;") || strings.HasPrefix(v, "x") {
+			class = "num hidden-count"
+		}
+		s += `<td class="` + class + `" data-kind="` + kinds[i] + `">` + v + `</td>`
+	}
+	return s + `</tr>`
+}
+
+// TestPolicyPage checks the what-if page: the form alone until a change
+// is chosen (nothing recorded), then a supervisor's exact figures of
+// their shelter and an auditor's protected ones, the two charts, the
+// download links pinned to the page's cut-off, and the record of the
+// page in the audit chain with the digest of what was sent.
+func TestPolicyPage(t *testing.T) {
+	e := policyEnv(t)
+	tests := []struct {
+		name, user, path string
+		// shelter is the record's scope; "" when the page computes nothing.
+		shelter string
+		in, out []string
+		bars    []*regexp.Regexp
+	}{
+		{
+			name: "supervisor, the form", user: "sam", path: "/reports/policy",
+			in: []string{`<option value="" selected>Choose a change…</option>`, `<option value="reflection_90_days">The reflection period lasts 90 days instead of 45</option>`,
+				`<option value="2025" selected>2025</option>`, `<a href="/reports/annual?year=2025" id="annual-link">`},
+			out: []string{`id="report-about"`, `id="p-shelter"`, `<svg`, `error-summary`},
+		},
+		{
+			name: "supervisor, no_dismissal_window", user: "sam", path: "/reports/policy?year=2025&change=no_dismissal_window", shelter: "payoke",
+			in: []string{
+				`<h2 id="about-h">2025 · Payoke</h2>`, `<strong>A dismissal never ends victim status</strong>`,
+				`<option value="no_dismissal_window" selected>A dismissal never ends victim status</option>`,
+				`<dd id="replayed">2</dd>`, `<dd id="as-of">15/06/2025</dd>`, `<p id="protection">Exact figures`,
+				policyRow("kept", "would have kept it all year", "1", "1", "1"),
+				policyRow("still_at_risk", "still at risk", "1", "1", "1"),
+				policyRow("newly_at_risk", "newly at risk", "0", "0", "0"),
+				policyRow("total", "at risk under either rules", "2", "2", "2"),
+				policyRow("now", "at risk under the current rules", "2", "2", "2"),
+				policyRow("changed", "at risk under the change", "1", "1", "1"),
+				policyRow("victims_fewer_days", "with fewer days at risk", "1", "1", "1"),
+				policyRow("days_at_risk", "days at risk under the current rules", "15", "15", "15"),
+				policyRow("days_at_risk_changed", "days at risk under the change", "11", "11", "11"),
+				policyRow("days_kept", "days kept (at risk now, not under the change)", "4", "4", "4"),
+				`href="/reports/policy.csv?as_of=2025-06-15&amp;change=no_dismissal_window&amp;cutoff={head}&amp;year=2025"`,
+				`href="/reports/policy-be.csv?as_of=2025-06-15&amp;change=no_dismissal_window&amp;cutoff={head}&amp;year=2025"`,
+			},
+			out: []string{`id="p-shelter"`, "&lt;5", "Grace", "Zoé", "Ama", `error-summary`},
+			bars: []*regexp.Regexp{
+				bar("Residence, current rules", "bar", "560", "2"), bar("Residence, with the change", "bar bar-alt", "280", "1"),
+				bar("Either, current rules", "bar", "560", "15"), bar("Either, with the change", "bar bar-alt", "410.7", "11"),
+			},
+		},
+		{
+			name: "supervisor asking for another shelter gets their own", user: "sam",
+			path: "/reports/policy?year=2025&change=no_dismissal_window&shelter=pag-asa", shelter: "payoke",
+			in:  []string{`<h2 id="about-h">2025 · Payoke</h2>`, policyRow("kept", "would have kept it all year", "1", "1", "1")},
+			out: []string{"PAG-ASA"},
+		},
+		{
+			name: "auditor, all shelters", user: "aud", path: "/reports/policy?year=2025&change=no_dismissal_window", shelter: "all",
+			in: []string{
+				`<h2 id="about-h">2025 · all shelters</h2>`, `<option value="" selected>all shelters</option>`, `<dd id="replayed">&lt;5</dd>`,
+				policyRow("kept", "would have kept it all year", "&lt;5", "&lt;5", "&lt;5"),
+				policyRow("now", "at risk under the current rules", "x", "x", "x"),
+				policyRow("days_kept", "days kept (at risk now, not under the change)", "x", "x", "x"),
+				`<div id="protection">`, `<dd>fewer than 5</dd>`, `or it sums the days of fewer than 5 victims`,
+				`href="/reports/policy.csv?as_of=2025-06-15&amp;change=no_dismissal_window&amp;cutoff={head}&amp;year=2025"`,
+			},
+			out:  []string{`data-kind="residence">1</td>`, `data-kind="residence">2</td>`, `>15</td>`},
+			bars: []*regexp.Regexp{bar("Residence, current rules", "bar bar-hidden", "0", "x"), bar("Services, with the change", "bar bar-hidden", "0", "x")},
+		},
+		{
+			name: "auditor, one shelter", user: "aud", path: "/reports/policy?year=2025&change=reflection_90_days&shelter=pag-asa", shelter: "pag-asa",
+			in: []string{`<h2 id="about-h">2025 · PAG-ASA</h2>`, `<option value="pag-asa" selected>PAG-ASA</option>`,
+				`<strong>The reflection period lasts 90 days instead of 45</strong>`,
+				`href="/reports/policy-be.csv?as_of=2025-06-15&amp;change=reflection_90_days&amp;cutoff={head}&amp;shelter=pag-asa&amp;year=2025"`,
+				`<a href="/reports/annual?shelter=pag-asa&amp;year=2025" id="annual-link">`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.loggedIn(t, tt.user)
+			before := auditHead(t, e)
+			r := b.get(tt.path)
+			if r.Code != http.StatusOK {
+				t.Fatalf("got %d, want 200; body:\n%s", r.Code, r.Body)
+			}
+			for _, s := range tt.in {
+				s = strings.ReplaceAll(s, "{head}", strconv.FormatInt(before, 10))
+				if !strings.Contains(r.Body, s) {
+					t.Errorf("page does not show %s", s)
+				}
+			}
+			for _, s := range tt.out {
+				if strings.Contains(r.Body, s) {
+					t.Errorf("page shows %s: %s", s, snippet(r.Body, s))
+				}
+			}
+			for _, s := range []string{"⟦", " style="} {
+				if strings.Contains(r.Body, s) {
+					t.Errorf("page has %q (an untranslated key or an inline style): %s", s, snippet(r.Body, s))
+				}
+			}
+			for _, re := range tt.bars {
+				if !re.MatchString(strings.ReplaceAll(r.Body, "&lt;", "<")) {
+					t.Errorf("chart has no bar matching %s", re)
+				}
+			}
+			head := auditHead(t, e)
+			if tt.shelter == "" {
+				if head != before {
+					t.Errorf("audit head: got %d, want %d (the form alone records nothing)", head, before)
+				}
+				return
+			}
+			svgs := svgPattern.FindAllStringSubmatch(r.Body, -1)
+			if len(svgs) != 2 || svgs[0][1] != "chart-victims" || svgs[1][1] != "chart-days" {
+				t.Fatalf("charts: got %v, want chart-victims and chart-days", svgs)
+			}
+			if got := len(barPattern.FindAllString(r.Body, -1)); got != 12 {
+				t.Errorf("bars: got %d, want 12 (3 outcomes × 2 rules × 2 charts)", got)
+			}
+			if head != before+1 {
+				t.Fatalf("audit head: got %d, want %d (one record of the page)", head, before+1)
+			}
+			data := lastExport(t, e, "export_policy_report")
+			sum := sha256.Sum256([]byte(r.Body))
+			for k, want := range map[string]any{
+				"format": "html", "shelter": tt.shelter, "year": float64(2025), "cutoff_seq": float64(before), "as_of": "2025-06-15",
+				"small_cell_protection": tt.user == "aud", "sha256": hex.EncodeToString(sum[:]), "bytes": float64(len(r.Body)),
+			} {
+				if got := data[k]; got != want {
+					t.Errorf("record data %s: got %v, want %v", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestPolicyErrors checks that a bad year, change or shelter shows the
+// form again (422) with the error listed at the top, linked to its
+// field, and the field marked; nothing is computed or recorded. A
+// download with a bad parameter gets the error page.
+func TestPolicyErrors(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, user, path string
+		want             []string // field id and message
+	}{
+		{"unknown change", "sam", "/reports/policy?year=2025&change=no_police", []string{"p-change", "Change of the rules: Choose one of the changes in the list."}},
+		{"empty change", "aud", "/reports/policy?year=2025&change=", []string{"p-change", "Change of the rules: Choose one of the changes in the list."}},
+		{"year before the first", "sam", "/reports/policy?year=1999&change=no_dismissal_window", []string{"p-year", "Year: Choose a year from 2000 to 2025."}},
+		{"year after this one", "aud", "/reports/policy?year=2026&change=reflection_90_days", []string{"p-year", "Year: Choose a year from 2000 to 2025."}},
+		{"year and change", "sam", "/reports/policy?year=last&change=x", []string{"p-year", "Year: Choose a year from 2000 to 2025.",
+			"p-change", "Change of the rules: Choose one of the changes in the list."}},
+		{"unknown shelter", "aud", "/reports/policy?year=2025&change=no_dismissal_window&shelter=nowhere", []string{"p-shelter", "Shelter: There is no such shelter."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.loggedIn(t, tt.user)
+			before := auditHead(t, e)
+			r := b.get(tt.path)
+			if r.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("got %d, want 422", r.Code)
+			}
+			if !strings.Contains(r.Body, `<div class="error-summary" role="alert" id="error-summary" tabindex="-1">`) {
+				t.Fatalf("page has no error summary")
+			}
+			for i := 0; i < len(tt.want); i += 2 {
+				id, msg := tt.want[i], html.EscapeString(tt.want[i+1])
+				if link := `<li><a href="#` + id + `">` + msg + `</a></li>`; !strings.Contains(r.Body, link) {
+					t.Errorf("error summary has no %s", link)
+				}
+				if field := `<select id="` + id + `" name="` + strings.TrimPrefix(id, "p-") + `"`; !strings.Contains(r.Body, field+` required aria-invalid="true" aria-describedby="`+id+`-err"`) &&
+					!strings.Contains(r.Body, field+` aria-invalid="true" aria-describedby="`+id+`-err"`) {
+					t.Errorf("field %s is not marked invalid: %s", id, snippet(r.Body, field))
+				}
+				if !strings.Contains(r.Body, `<p class="field-error" id="`+id+`-err">`) {
+					t.Errorf("field %s has no error message", id)
+				}
+			}
+			if strings.Contains(r.Body, `id="report-about"`) {
+				t.Errorf("page shows figures despite the error")
+			}
+			if head := auditHead(t, e); head != before {
+				t.Errorf("audit head: got %d, want %d (nothing computed)", head, before)
+			}
+		})
+	}
+	for _, tt := range []struct{ name, path, want string }{
+		{"csv, unknown change", "/reports/policy.csv?year=2025&change=no_police", "Choose one of the changes in the list."},
+		{"csv-be, no change", "/reports/policy-be.csv?year=2025", "Choose one of the changes in the list."},
+		{"csv, bad cutoff", "/reports/policy.csv?year=2025&change=no_dismissal_window&cutoff=0", badLink},
+		{"csv-be of 1999", "/reports/policy-be.csv?year=1999&change=no_dismissal_window", "Choose a year from 2000 to 2025."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.loggedIn(t, "sam")
+			before := auditHead(t, e)
+			r := b.get(tt.path)
+			if want := `<p class="alert" role="alert">` + tt.want + `</p>`; r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) {
+				t.Fatalf("got %d, want 422 with %s", r.Code, want)
+			}
+			if head := auditHead(t, e); head != before {
+				t.Errorf("audit head: got %d, want %d (nothing exported)", head, before)
+			}
+		})
+	}
+}
+
+// TestPolicyAccess checks the roles of the what-if page and files, and
+// the menu's link.
+func TestPolicyAccess(t *testing.T) {
+	e := newEnv(t)
+	paths := []string{
+		"/reports/policy?year=2025&change=no_dismissal_window",
+		"/reports/policy.csv?year=2025&change=no_dismissal_window",
+		"/reports/policy-be.csv?year=2025&change=no_dismissal_window",
+		"/reports/annual-be.csv?year=2025",
+	}
+	for _, path := range paths {
+		for _, u := range []string{"ana", "sam", "bob", "aud", "adm"} {
+			t.Run(u+path, func(t *testing.T) {
+				r := e.loggedIn(t, u).get(path)
+				if u == "sam" || u == "aud" {
+					if r.Code != http.StatusOK {
+						t.Fatalf("got %d, want 200; body:\n%s", r.Code, r.Body)
+					}
+					return
+				}
+				if r.Code != http.StatusForbidden || !strings.Contains(r.Body, "Your role does not give access to this page.") {
+					t.Fatalf("got %d, want 403 with the forbidden page", r.Code)
+				}
+			})
+		}
+		t.Run("visitor"+path, func(t *testing.T) {
+			r := e.browser(t).get(path)
+			if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
+				t.Fatalf("got %d to %q, want 303 to /login", r.Code, r.Header.Get("Location"))
+			}
+		})
+	}
+	for _, tt := range []struct {
+		user string
+		want bool
+	}{{"sam", true}, {"aud", true}, {"ana", false}, {"adm", false}} {
+		b := e.loggedIn(t, tt.user)
+		r := b.get("/")
+		r = b.get(r.Header.Get("Location"))
+		if got := strings.Contains(r.Body, `<li><a href="/reports/policy">Rules what-if</a></li>`); got != tt.want {
+			t.Errorf("%s: menu has the what-if link: got %t, want %t", tt.user, got, tt.want)
+		}
+	}
+	r := e.loggedIn(t, "sam").get("/reports/policy")
+	if !strings.Contains(r.Body, `<a href="/reports/policy" aria-current="page">Rules what-if</a>`) {
+		t.Errorf("menu does not mark the what-if page as current")
+	}
+}
+
+// TestPolicyDownloads checks the files of the what-if page's links, csv
+// and csv-be, and the annual page's csv-be: type, name, separators, the
+// figures of the page at its cut-off, and the record of each export.
+func TestPolicyDownloads(t *testing.T) {
+	e := policyEnv(t)
+	tests := []struct {
+		name, user, page string
+		link             *regexp.Regexp
+		file, event      string
+		sep              rune
+		bom              bool
+		section, key     string
+		want             string
+	}{
+		{"supervisor csv", "sam", "/reports/policy?year=2025&change=no_dismissal_window",
+			regexp.MustCompile(`href="(/reports/policy\.csv\?[^"]+)"`), "casemgr-policy-2025-no_dismissal_window-payoke.csv",
+			"export_policy_report", ',', false, "outcome.residence", "days_kept", "4"},
+		{"supervisor csv-be", "sam", "/reports/policy?year=2025&change=no_dismissal_window",
+			regexp.MustCompile(`href="(/reports/policy-be\.csv\?[^"]+)"`), "casemgr-policy-2025-no_dismissal_window-payoke.csv",
+			"export_policy_report", ';', true, "outcome.residence_or_services", "kept", "1"},
+		{"auditor csv-be of one shelter", "aud", "/reports/policy?year=2025&change=no_dismissal_window&shelter=pag-asa",
+			regexp.MustCompile(`href="(/reports/policy-be\.csv\?[^"]+)"`), "casemgr-policy-2025-no_dismissal_window-pag-asa.csv",
+			"export_policy_report", ';', true, "outcome.residence", "kept", "<5"},
+		{"annual csv-be", "sam", "/reports/annual?year=2025",
+			regexp.MustCompile(`href="(/reports/annual-be\.csv\?[^"]+)"`), "casemgr-annual-2025-payoke.csv",
+			"export_annual_report", ';', true, "victims.by_exploitation", "sexual", "2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := e.loggedIn(t, tt.user)
+			page := b.get(tt.page)
+			m, d, l := cutoffPattern.FindStringSubmatch(page.Body), asOfPattern.FindStringSubmatch(page.Body), tt.link.FindStringSubmatch(page.Body)
+			if page.Code != http.StatusOK || m == nil || d == nil || l == nil {
+				t.Fatalf("page: got %d, cut-off %v, as of %v, link %v", page.Code, m, d, l)
+			}
+			seq, asOf := m[1], d[3]+"-"+d[2]+"-"+d[1]
+			e.Clock.Advance(14 * time.Hour) // the next day: the link keeps the page's as-of day
+			b = e.loggedIn(t, tt.user)
+			r := b.get(html.UnescapeString(l[1]))
+			if r.Code != http.StatusOK {
+				t.Fatalf("download: got %d, want 200; body:\n%s", r.Code, r.Body)
+			}
+			if got, want := r.Header.Get("Content-Disposition"), "attachment; filename="+tt.file; got != want {
+				t.Errorf("Content-Disposition: got %q, want %q", got, want)
+			}
+			if got := r.Header.Get("Content-Type"); got != "text/csv; charset=utf-8" {
+				t.Errorf("Content-Type: got %q", got)
+			}
+			body, hasBOM := strings.CutPrefix(r.Body, "\ufeff")
+			if hasBOM != tt.bom {
+				t.Errorf("byte order mark: got %t, want %t", hasBOM, tt.bom)
+			}
+			cr := csv.NewReader(strings.NewReader(body))
+			cr.Comma = tt.sep
+			rows, err := cr.ReadAll()
+			if err != nil {
+				t.Fatalf("parse csv (separator %q): %v", tt.sep, err)
+			}
+			got := map[string]string{}
+			for _, row := range rows {
+				if len(row) != 3 {
+					t.Fatalf("row %q: want section, key, value", row)
+				}
+				got[row[0]+"."+row[1]] = row[2]
+			}
+			if v := got[tt.section+"."+tt.key]; v != tt.want {
+				t.Errorf("%s.%s: got %q, want %q", tt.section, tt.key, v, tt.want)
+			}
+			if got["meta.audit_seq"] != seq || got["meta.as_of"] != asOf {
+				t.Errorf("file cut-off: got seq %s as of %s, want the page's, seq %s as of %s", got["meta.audit_seq"], got["meta.as_of"], seq, asOf)
+			}
+			data := lastExport(t, e, tt.event)
+			if data["format"] != map[bool]string{true: "csv-be", false: "csv"}[tt.bom] {
+				t.Errorf("record format: got %v", data["format"])
+			}
+			if sum := sha256.Sum256([]byte(r.Body)); data["sha256"] != hex.EncodeToString(sum[:]) {
+				t.Errorf("record sha256: got %v, want the file's", data["sha256"])
+			}
+		})
+	}
+}
+
+// TestPolicyLanguages checks that the what-if page, its change titles
+// and charts have every text in each language.
+func TestPolicyLanguages(t *testing.T) {
+	e := policyEnv(t)
+	for _, tt := range []struct{ lang, title, change, chart string }{
+		{"en", "<h1>What if the rules changed</h1>", `<option value="no_child_cooperation">A child&#39;s residence is not tied to cooperation with the authorities</option>`,
+			`<title id="chart-days-title">Days at critical risk, current rules and with the change</title>`},
+		{"fr", "<h1>Et si les règles changeaient</h1>", `<option value="no_child_cooperation">Le séjour d&#39;un enfant n&#39;est pas lié à sa coopération avec les autorités</option>`,
+			`<title id="chart-days-title">Jours de risque critique, règles actuelles et avec le changement</title>`},
+		{"nl", "<h1>Wat als de regels veranderden</h1>", `<option value="no_child_cooperation">Het verblijf van een kind hangt niet af van medewerking met de autoriteiten</option>`,
+			`<title id="chart-days-title">Dagen met een kritiek risico, huidige regels en met de wijziging</title>`},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			b := e.loggedIn(t, "sam")
+			b.get("/reports/policy?lang=" + tt.lang)
+			r := b.get("/reports/policy?year=2025&change=reflection_90_days")
+			for _, s := range []string{tt.title, tt.change, tt.chart} {
+				if !strings.Contains(r.Body, s) {
+					t.Errorf("page does not show %s", s)
+				}
+			}
+			if strings.Contains(r.Body, "⟦") {
+				t.Errorf("page shows an untranslated key: %s", snippet(r.Body, "⟦"))
 			}
 		})
 	}
