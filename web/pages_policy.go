@@ -116,7 +116,7 @@ func (u *UI) policyPage(c echo.Context) error {
 	for _, ch := range eligibility.PolicyChanges {
 		v.Changes = append(v.Changes, option{Value: ch.ID, Label: p.T("policy.change." + ch.ID), Selected: ch.ID == q.Change})
 	}
-	if q.Change == "" || len(v.Errors) > 0 {
+	if q.Change == "" || v.FieldErr["change"] != "" { // nothing valid chosen yet
 		v.Changes = append([]option{{Value: "", Label: p.T("policy.choose_change"), Selected: true}}, v.Changes...)
 	}
 	shelters, err := u.d.Shelters.List(ctx)

@@ -777,14 +777,15 @@ func TestPolicyErrors(t *testing.T) {
 	tests := []struct {
 		name, user, path string
 		want             []string // field id and message
+		selected         string   // the change the form shows chosen
 	}{
-		{"unknown change", "sam", "/reports/policy?year=2025&change=no_police", []string{"p-change", "Change of the rules: Choose one of the changes in the list."}},
-		{"empty change", "aud", "/reports/policy?year=2025&change=", []string{"p-change", "Change of the rules: Choose one of the changes in the list."}},
-		{"year before the first", "sam", "/reports/policy?year=1999&change=no_dismissal_window", []string{"p-year", "Year: Choose a year from 2000 to 2025."}},
-		{"year after this one", "aud", "/reports/policy?year=2026&change=reflection_90_days", []string{"p-year", "Year: Choose a year from 2000 to 2025."}},
+		{"unknown change", "sam", "/reports/policy?year=2025&change=no_police", []string{"p-change", "Change of the rules: Choose one of the changes in the list."}, ""},
+		{"empty change", "aud", "/reports/policy?year=2025&change=", []string{"p-change", "Change of the rules: Choose one of the changes in the list."}, ""},
+		{"year before the first", "sam", "/reports/policy?year=1999&change=no_dismissal_window", []string{"p-year", "Year: Choose a year from 2000 to 2025."}, "no_dismissal_window"},
+		{"year after this one", "aud", "/reports/policy?year=2026&change=reflection_90_days", []string{"p-year", "Year: Choose a year from 2000 to 2025."}, "reflection_90_days"},
 		{"year and change", "sam", "/reports/policy?year=last&change=x", []string{"p-year", "Year: Choose a year from 2000 to 2025.",
-			"p-change", "Change of the rules: Choose one of the changes in the list."}},
-		{"unknown shelter", "aud", "/reports/policy?year=2025&change=no_dismissal_window&shelter=nowhere", []string{"p-shelter", "Shelter: There is no such shelter."}},
+			"p-change", "Change of the rules: Choose one of the changes in the list."}, ""},
+		{"unknown shelter", "aud", "/reports/policy?year=2025&change=no_dismissal_window&shelter=nowhere", []string{"p-shelter", "Shelter: There is no such shelter."}, "no_dismissal_window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -812,6 +813,11 @@ func TestPolicyErrors(t *testing.T) {
 			}
 			if strings.Contains(r.Body, `id="report-about"`) {
 				t.Errorf("page shows figures despite the error")
+			}
+			// The form keeps a valid change; a bad one is asked again.
+			m := regexp.MustCompile(`<select id="p-change"[^>]*>(.*?)</select>`).FindStringSubmatch(r.Body)
+			if m == nil || strings.Count(m[1], " selected>") != 1 || !strings.Contains(m[1], `<option value="`+tt.selected+`" selected>`) {
+				t.Errorf("change select: want %q alone selected, got %v", tt.selected, m)
 			}
 			if head := auditHead(t, e); head != before {
 				t.Errorf("audit head: got %d, want %d (nothing computed)", head, before)
