@@ -48,7 +48,12 @@ func (u *UI) calendarFeed(c echo.Context) error {
 		}
 		cursor = page.NextCursor
 	}
+	alarms, err := feedAlarms(c.QueryParam("alarms"))
+	if err != nil {
+		return err
+	}
 	cal := buildCalendar(u.tr, lang, a, items, u.d.Now())
+	addAlarms(cal, u.tr, lang, alarms)
 	var buf bytes.Buffer
 	if err := cal.SerializeTo(&buf, ics.WithNewLine("\r\n")); err != nil { // RFC 5545 lines end in CRLF
 		return fmt.Errorf("web: calendar feed: serialize: %w", err)
@@ -74,7 +79,11 @@ func buildCalendar(tr *translations, lang string, a auth.Actor, items []cases.De
 	cal.SetXPublishedTTL("PT1H")
 	stamp := now.UTC()
 	for _, it := range items {
-		ev := cal.AddEvent(it.CaseID + "-" + it.Kind + "@casemgr")
+		kind := it.Kind
+		if it.Kind == eligibility.DeadlineFlag {
+			kind = it.Rule // one event per flag of the case
+		}
+		ev := cal.AddEvent(it.CaseID + "-" + kind + "@casemgr")
 		ev.SetDtStampTime(stamp)
 		due := time.Date(it.DueOn.Year, it.DueOn.Month, it.DueOn.Day, 0, 0, 0, 0, time.UTC)
 		summary := tr.text(lang, "deadline."+it.Kind)
@@ -85,10 +94,13 @@ func buildCalendar(tr *translations, lang string, a auth.Actor, items []cases.De
 			due = time.Date(it.DueOn.Year, it.DueOn.Month, 1, 0, 0, 0, 0, time.UTC)
 			summary = tr.text(lang, "feed.majority_month")
 		}
+		if it.Kind == eligibility.DeadlineFlag {
+			summary += " " + it.Rule
+		}
 		ev.SetAllDayStartAt(due)
 		ev.SetAllDayEndAt(due.AddDate(0, 0, 1))
 		ev.SetSummary(it.Reference + " – " + summary)
-		ev.SetDescription(fmt.Sprintf("%s: %s\n%s: %s\n%s: %s", tr.text(lang, "feed.kind"), it.Kind,
+		ev.SetDescription(fmt.Sprintf("%s: %s\n%s: %s\n%s: %s", tr.text(lang, "feed.kind"), kind,
 			tr.text(lang, "feed.state"), tr.text(lang, "state."+string(it.State)),
 			tr.text(lang, "feed.severity"), tr.text(lang, "severity."+string(it.Severity))))
 		ev.SetProperty(ics.ComponentPropertyCategories, it.Kind)

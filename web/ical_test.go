@@ -110,10 +110,15 @@ func TestCalendarFeed(t *testing.T) {
 	// Within 90 days of 2025-06-15, overdue included: a's reflection end
 	// (2025-06-02 + 45 days) and z's renewal request (temporary expiry
 	// 2025-12-12 - 30 days = 2025-11-12) is beyond 90 days, like the expiry.
+	// And the due date of flag R27 (rights not explained within 3 days of
+	// identification on 2025-06-01) of both cases.
 	want := []feedEvent{
+		{uid: a.ID + "-R27@casemgr", summary: a.Reference + " – Due date of a flag R27", start: "2025-06-04", end: "2025-06-05"},
+		{uid: z.ID + "-R27@casemgr", summary: z.Reference + " – Due date of a flag R27", start: "2025-06-04", end: "2025-06-05"},
 		{uid: a.ID + "-reflection_end@casemgr", summary: a.Reference + " – End of the reflection period",
 			start: "2025-07-17", end: "2025-07-18"},
 	}
+	sort.Slice(want, func(i, j int) bool { return want[i].start+want[i].uid < want[j].start+want[j].uid })
 	if len(got) != len(want) {
 		t.Fatalf("events: got %+v, want %+v", got, want)
 	}
@@ -138,8 +143,32 @@ func TestCalendarFeed(t *testing.T) {
 	t.Run("french", func(t *testing.T) {
 		fr := strings.Replace(path, "lang=en", "lang=fr", 1)
 		evs := parseFeed(t, visitor.get(fr).Body)
-		if len(evs) != 1 || evs[0].summary != a.Reference+" – Fin de la période de réflexion" {
+		if len(evs) != 3 || evs[2].summary != a.Reference+" – Fin de la période de réflexion" {
 			t.Fatalf("French feed: got %+v", evs)
+		}
+	})
+	t.Run("alarms", func(t *testing.T) {
+		body := visitor.get(path).Body
+		if n := strings.Count(body, "BEGIN:VALARM"); n != 2*len(want) {
+			t.Errorf("default alarms: got %d VALARM, want 2 per event (7 and 1 days before)", n)
+		}
+		for _, trig := range []string{"TRIGGER:-P6DT15H", "TRIGGER:-P0DT15H"} {
+			if !strings.Contains(body, trig) {
+				t.Errorf("default alarms: want %s (09:00, 7 and 1 days before)", trig)
+			}
+		}
+		if strings.Contains(body, "Grace") || strings.Contains(body, "Okafor") {
+			t.Errorf("feed holds a name")
+		}
+		if n := strings.Count(visitor.get(path+"&alarms=none").Body, "BEGIN:VALARM"); n != 0 {
+			t.Errorf("alarms=none: got %d VALARM, want 0", n)
+		}
+		three := visitor.get(path + "&alarms=14,3,0").Body
+		if n := strings.Count(three, "BEGIN:VALARM"); n != 3*len(want) || !strings.Contains(three, "TRIGGER:PT9H") {
+			t.Errorf("alarms=14,3,0: got %d VALARM, want %d and one on the day at 09:00", n, 3*len(want))
+		}
+		if r := visitor.get(path + "&alarms=99"); r.Code != http.StatusUnprocessableEntity {
+			t.Errorf("alarms=99: got %d, want 422", r.Code)
 		}
 	})
 	t.Run("regenerate", func(t *testing.T) {

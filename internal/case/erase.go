@@ -61,8 +61,11 @@ func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, 
 		if err := tx.Exec("DELETE FROM case_notes WHERE case_id = ?", r.ID).Error; err != nil {
 			return fmt.Errorf("cases: erase notes of %s: %w", r.ID, err)
 		}
+		if err := eraseCasework(tx, r.ID); err != nil {
+			return err
+		}
 		st := nrmCase{State: State(r.State), Proceedings: Proceedings(r.Proceedings)}
-		data := map[string]any{"fields": []string{"alias", "date_of_birth", "family_name", "given_name", "notes"}}
+		data := map[string]any{"fields": []string{"alias", "date_of_birth", "family_name", "given_name", "notes", "casework"}}
 		if _, err := appendRecord(tx, a, r, "erase_case", eligibility.Today(now), st, st, data, "", now); err != nil {
 			return err
 		}

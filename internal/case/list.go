@@ -179,6 +179,8 @@ type DeadlineItem struct {
 	DaysLeft  int                  `json:"days_left"`
 	Severity  eligibility.Severity `json:"severity"`
 	State     State                `json:"state"`
+	// Rule is the flag's rule when Kind is "flag", else "" (left out).
+	Rule string `json:"rule,omitempty"`
 }
 
 // DeadlinePage is the answer of GET /deadlines.
@@ -188,7 +190,9 @@ type DeadlinePage struct {
 	NextCursor string         `json:"next_cursor"`
 }
 
-func (d DeadlineItem) key() string { return d.DueOn.String() + "|" + d.Reference + "|" + d.Kind }
+func (d DeadlineItem) key() string {
+	return d.DueOn.String() + "|" + d.Reference + "|" + storedKind(eligibility.Deadline{Kind: d.Kind, Rule: d.Rule})
+}
 
 // Deadlines lists every deadline of the actor's shelter with days_left ≤
 // within (overdue ones included), sorted by due_on, reference, kind.
@@ -238,7 +242,7 @@ func (s *Service) Deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		if err != nil {
 			return DeadlinePage{}, fmt.Errorf("cases: stored deadline of %s: %w", r.CaseID, err)
 		}
-		items = append(items, s.deadlineItem(r.CaseID, r.Reference, r.Kind, due, State(r.State), asOf))
+		items = append(items, s.deadlineItem(r.CaseID, r.Reference, r.Kind, due, State(r.State), asOf).fromStored())
 	}
 	majority, err := s.majorityDeadlines(db, a.Shelter, asOf, asOf.AddDays(within))
 	if err != nil {
@@ -257,7 +261,7 @@ func (s *Service) Deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		if a.Reference != b.Reference {
 			return a.Reference < b.Reference
 		}
-		return a.Kind < b.Kind
+		return a.key() < b.key()
 	})
 	page := DeadlinePage{AsOf: asOf, Items: items}
 	if len(items) > limit {

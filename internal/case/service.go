@@ -159,8 +159,8 @@ func (s *Service) viewOf(r *row, id identity, n nrmCase, asOf Date) Case {
 func (s *Service) evaluate(c *Case, n nrmCase, asOf Date) {
 	snap := n.snapshot()
 	c.AsOf, c.RulesVersion = asOf, eligibility.Version
-	c.Deadlines = eligibility.Deadlines(snap, asOf, s.settings)
 	c.Flags = eligibility.Evaluate(snap, asOf, s.settings)
+	c.Deadlines = withFlagDeadlines(eligibility.Deadlines(snap, asOf, s.settings), c.Flags, asOf, s.settings)
 	c.AllowedEvents = allowedEvents(n, asOf, s.settings)
 	if c.Deadlines == nil {
 		c.Deadlines = []eligibility.Deadline{}
@@ -231,7 +231,7 @@ func (s *Service) Flags(ctx context.Context, a auth.Actor, id string, asOf Date)
 func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, set eligibility.Settings) error {
 	snap := n.snapshot()
 	flags := eligibility.Evaluate(snap, asOf, set)
-	deadlines := eligibility.Deadlines(snap, asOf, set)
+	deadlines := withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set)
 	var storedFlags []struct{ Rule, Severity, Kind string }
 	if err := tx.Raw("SELECT rule, severity, kind FROM case_flags WHERE case_id = ? ORDER BY rule", caseID).Scan(&storedFlags).Error; err != nil {
 		return fmt.Errorf("cases: read flags: %w", err)
@@ -250,7 +250,7 @@ func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, se
 	var wantDeadlines []struct{ Kind, DueOn string }
 	for _, d := range deadlines {
 		if d.Kind != eligibility.DeadlineMajority {
-			wantDeadlines = append(wantDeadlines, struct{ Kind, DueOn string }{d.Kind, d.DueOn.String()})
+			wantDeadlines = append(wantDeadlines, struct{ Kind, DueOn string }{storedKind(d), d.DueOn.String()})
 		}
 	}
 	sort.Slice(wantDeadlines, func(i, j int) bool { return wantDeadlines[i].Kind < wantDeadlines[j].Kind })
@@ -290,7 +290,7 @@ func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, se
 		} else {
 			q.WriteString(", (?, ?, ?, ?)")
 		}
-		args = append(args, caseID, shelterID, d.Kind, d.DueOn.String())
+		args = append(args, caseID, shelterID, storedKind(d), d.DueOn.String())
 	}
 	if q.Len() > 0 {
 		if err := tx.Exec(q.String(), args...).Error; err != nil {

@@ -6,6 +6,9 @@ type Deadline struct {
 	DueOn    Date     `json:"due_on"`    // the last day of the period
 	DaysLeft int      `json:"days_left"` // DueOn - asOf: 0 on the day itself, negative when overdue
 	Severity Severity `json:"severity"`  // Settings.SeverityFor(DaysLeft)
+	// Rule is the flag's rule for a deadline of kind DeadlineFlag (the due
+	// date a flag carries), "" (left out of JSON) for the others.
+	Rule string `json:"rule,omitempty"`
 }
 
 // Deadlines returns every deadline of the case listed on asOf, in the order

@@ -202,4 +202,7 @@ const (
 	DeadlineGuardianshipNotification = "guardianship_notification"
 	// DeadlineMajority is the 18th birthday of a minor.
 	DeadlineMajority = "majority"
+	// DeadlineFlag is the due date a flag carries (Deadline.Rule names
+	// the rule); internal/case adds them to the case's deadlines.
+	DeadlineFlag = "flag"
 )

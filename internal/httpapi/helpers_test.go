@@ -276,6 +276,40 @@ func eq(path string, want any) check {
 	}
 }
 
+// eqNRMDeadlines checks the NRM deadlines of a case answer: its
+// "deadlines" less those of kind "flag" (the due dates flags carry,
+// checked by the casework tests), which most cases have (R27).
+func eqNRMDeadlines(want any) check {
+	return func(t *testing.T, r *response) {
+		t.Helper()
+		got, ok := r.get("deadlines")
+		if !ok {
+			t.Errorf("deadlines: missing, want %v; answer %s", want, r)
+			return
+		}
+		got = withoutFlagDeadlines(got)
+		if !jsonEq(got, want) {
+			t.Errorf("deadlines: got %s, want %s", short(got), short(want))
+		}
+	}
+}
+
+// withoutFlagDeadlines drops the items of kind "flag" from a JSON array.
+func withoutFlagDeadlines(v any) any {
+	items, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := []any{}
+	for _, it := range items {
+		if m, ok := it.(map[string]any); ok && m["kind"] == "flag" {
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
 // absent checks that path does not exist.
 func absent(path string) check {
 	return func(t *testing.T, r *response) {

@@ -77,7 +77,7 @@ func TestVoidEvent(t *testing.T) {
 	eq("version", 5)(t, r)
 	eq("last_event_on", "2025-05-20")(t, r)
 	// The provisional permit as the complaint set it: 2025-05-20 + 3 months.
-	eq("deadlines", []map[string]any{
+	eqNRMDeadlines([]map[string]any{
 		{"kind": "provisional_permit_expiry", "due_on": "2025-08-20", "days_left": 66, "severity": "info"},
 		{"kind": "renewal_request", "due_on": "2025-07-21", "days_left": 36, "severity": "info"},
 	})(t, r)
@@ -85,7 +85,7 @@ func TestVoidEvent(t *testing.T) {
 	eq("state", "reflection")(t, r)
 	eq("proceedings", "none")(t, r)
 	eq("last_event_on", "2025-05-02")(t, r)
-	eq("deadlines", []map[string]any{
+	eqNRMDeadlines([]map[string]any{
 		{"kind": "reflection_end", "due_on": "2025-06-16", "days_left": 1, "severity": "critical"}})(t, r)
 
 	// The history keeps everything and marks what was voided, by which record.
@@ -124,7 +124,7 @@ func TestVoidEvent(t *testing.T) {
 	// the voided one (the date floor is the latest event that remains).
 	r = w.event(uPayoke, id, "file_complaint", "2025-05-10", nil)
 	eq("state", "provisional_permit")(t, r)
-	eq("deadlines", []map[string]any{
+	eqNRMDeadlines([]map[string]any{
 		{"kind": "provisional_permit_expiry", "due_on": "2025-08-10", "days_left": 56, "severity": "info"},
 		{"kind": "renewal_request", "due_on": "2025-07-11", "days_left": 26, "severity": "medium"},
 	})(t, r)
@@ -187,7 +187,7 @@ func TestReopenAndResume(t *testing.T) {
 	r = w.event(uPayoke, id, "resume_procedure", "2025-06-02", nil)
 	eq("state", "reflection")(t, r)
 	// The reflection period's end is what was stored: overdue since 2025-06-16? no: 2025-05-02 + 45 days.
-	eq("deadlines", []map[string]any{
+	eqNRMDeadlines([]map[string]any{
 		{"kind": "reflection_end", "due_on": "2025-06-16", "days_left": 1, "severity": "critical"}})(t, r)
 }
 
