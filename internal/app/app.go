@@ -16,6 +16,7 @@ import (
 	"github.com/casemgr/casemgr/internal/accesslog"
 	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/casework"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/config"
 	"github.com/casemgr/casemgr/internal/eligibility"
@@ -36,6 +37,8 @@ type App struct {
 	Auth     *auth.Service
 	Cases    *cases.Service
 	Shelters *shelter.Service
+	// Casework serves tasks, services, notes, documents and the work list.
+	Casework *casework.Service
 	// Auditor serves audit exports, verification and checkpoints.
 	Auditor *auditor.Service
 	// Reports computes national statistics and anonymized exports.
@@ -121,6 +124,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	if err := a.Shelters.EnsureDefaults(ctx); err != nil {
 		return nil, err
 	}
+	a.Casework = casework.NewService(a.Cases, now)
 	a.Metrics = metrics.New(db, now)
 	a.Metrics.SetLog(log)
 	a.Metrics.SetSmallCount(cfg.Reports.SmallCellThreshold)
@@ -191,7 +195,7 @@ func (a *App) Close() error {
 // Router builds the HTTP handler of the API and the web UI.
 func (a *App) Router() *httpapi.Server {
 	s := httpapi.New(httpapi.Deps{
-		DB: a.DB, Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, Log: a.Log,
+		DB: a.DB, Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Casework: a.Casework, Auditor: a.Auditor, Reports: a.Reports, Log: a.Log,
 		MaxBodyBytes: a.Config.Server.MaxBodyBytes, RequestTimeout: a.Config.Server.RequestTimeout,
 		TrustedProxies: a.Config.Server.TrustedProxies, TLS: a.Config.Server.TLSCertFile != "",
 		Metrics: a.Metrics, MetricsToken: a.Config.Metrics.Token,

@@ -15,6 +15,7 @@ import (
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/casework"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/metrics"
 	"github.com/casemgr/casemgr/internal/report"
@@ -28,6 +29,9 @@ type Deps struct {
 	Auth     *auth.Service
 	Cases    *cases.Service
 	Shelters *shelter.Service
+	// Casework serves the work list, tasks, services, notes and
+	// documents (docs/casework.md); nil leaves those routes out.
+	Casework *casework.Service
 	// Auditor serves the audit exports, verification and checkpoints.
 	Auditor *auditor.Service
 	// Reports serves the national statistics and anonymized exports.
@@ -143,6 +147,7 @@ func (s *Server) routes() {
 	route(http.MethodPost, "/cases/:id/simulate", s.simulate, work)
 	route(http.MethodGet, "/deadlines", s.deadlines, work)
 	route(http.MethodPost, "/cases/:id/erase", s.eraseCase, admin)
+	s.caseworkRoutes(route, work)
 
 	auditors := []auth.Role{auth.RoleAuditor}
 	route(http.MethodGet, "/audit/verify", s.auditVerifyFull, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})

@@ -1,0 +1,278 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
+	cases "github.com/casemgr/casemgr/internal/case"
+)
+
+// ServiceTypes are the kinds of service of a case plan.
+var ServiceTypes = []string{"accommodation", "psychological", "medical", "legal", "interpretation",
+	"education", "employment", "financial", "other"}
+
+// providerPattern is a provider id: "shelter" (the case's shelter) or the
+// id of a partner organisation (issue 15), never free text that could
+// hold a name.
+var providerPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// PlannedService is one service of a case plan. The outcome is free text
+// sealed with the case's data key.
+type PlannedService struct {
+	ID        string    `json:"id"`
+	CaseID    string    `json:"case_id"`
+	Service   string    `json:"service"`
+	Provider  string    `json:"provider"`
+	PlannedOn *Date     `json:"planned_on"`
+	StartedOn *Date     `json:"started_on"`
+	EndedOn   *Date     `json:"ended_on"`
+	Outcome   string    `json:"outcome"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ServiceInput is the input of POST /cases/{id}/services and (nil: left
+// as is) PATCH /services/{service_id}.
+type ServiceInput struct {
+	Service   *string
+	Provider  *string
+	PlannedOn *string
+	StartedOn *string
+	EndedOn   *string
+	Outcome   *string
+}
+
+type serviceRow struct {
+	ID         string
+	CaseID     string
+	ShelterID  string
+	Service    string
+	Provider   string
+	PlannedOn  string
+	StartedOn  string
+	EndedOn    string
+	OutcomeEnc []byte
+	CreatedBy  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+const serviceColumns = "id, case_id, shelter_id, service, provider, planned_on, started_on, ended_on, outcome_enc, created_by, created_at, updated_at"
+
+func outcomeField(id string) string { return "service/" + id + "/outcome" }
+
+func (r serviceRow) view(cf cases.CaseFile) (PlannedService, error) {
+	outcome, err := open(cf, outcomeField(r.ID), r.OutcomeEnc)
+	if err != nil {
+		return PlannedService{}, err
+	}
+	var ds [3]Date
+	for i, v := range []string{r.PlannedOn, r.StartedOn, r.EndedOn} {
+		if ds[i], err = parseStored(v); err != nil {
+			return PlannedService{}, err
+		}
+	}
+	return PlannedService{ID: r.ID, CaseID: r.CaseID, Service: r.Service, Provider: r.Provider,
+		PlannedOn: datePtr(ds[0]), StartedOn: datePtr(ds[1]), EndedOn: datePtr(ds[2]), Outcome: outcome,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
+}
+
+// apply validates in onto r and returns the names of the changed fields.
+func (in ServiceInput) apply(f *apperr.Fields, r *serviceRow, today Date) []string {
+	var changed []string
+	if in.Service != nil {
+		oneOf(f, "service", *in.Service, ServiceTypes)
+		if *in.Service != r.Service {
+			r.Service = *in.Service
+			changed = append(changed, "service")
+		}
+	}
+	if in.Provider != nil {
+		if !providerPattern.MatchString(*in.Provider) {
+			f.Add("provider", `want "shelter" or a partner organisation's id: lower-case letters, digits, ".", "_" or "-", at most 64`)
+		} else if *in.Provider != r.Provider {
+			r.Provider = *in.Provider
+			changed = append(changed, "provider")
+		}
+	}
+	dates := []struct {
+		name string
+		in   *string
+		dst  *string
+	}{{"planned_on", in.PlannedOn, &r.PlannedOn}, {"started_on", in.StartedOn, &r.StartedOn}, {"ended_on", in.EndedOn, &r.EndedOn}}
+	for _, d := range dates {
+		if d.in == nil {
+			continue
+		}
+		v := checkDate(f, d.name, *d.in, true)
+		if d.name != "planned_on" && v.After(today) {
+			f.AddCode(d.name, apperr.CodeFuture, "%s is in the future (today is %s in Brussels)", v, today)
+		}
+		if dateText(v) != *d.dst {
+			*d.dst = dateText(v)
+			changed = append(changed, d.name)
+		}
+	}
+	if in.Outcome != nil {
+		checkText(f, "outcome", *in.Outcome, maxText, true)
+		changed = append(changed, "outcome")
+	}
+	if r.Service == "" && in.Service == nil {
+		f.AddCode("service", apperr.CodeRequired, "required")
+	}
+	if r.PlannedOn == "" && r.StartedOn == "" && len(*f) == 0 {
+		f.AddCode("planned_on", apperr.CodeRequired, "give planned_on or started_on")
+	}
+	if r.EndedOn != "" && (r.StartedOn == "" || r.EndedOn < r.StartedOn) && len(*f) == 0 {
+		f.Add("ended_on", "a service ends on or after the day it started (started_on)")
+	}
+	return changed
+}
+
+// AddService adds a service to the case plan (201).
+func (s *Service) AddService(ctx context.Context, a auth.Actor, caseID string, in ServiceInput) (PlannedService, error) {
+	var out PlannedService
+	err := s.cases.ChangeCasework(ctx, a, caseID, func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
+		now := s.now().UTC()
+		r := serviceRow{ID: uuid.NewString(), CaseID: cf.ID, ShelterID: cf.Shelter, Provider: "shelter",
+			CreatedBy: a.Username, CreatedAt: now, UpdatedAt: now}
+		var f apperr.Fields
+		in.apply(&f, &r, s.today())
+		if err := f.Err(); err != nil {
+			return err
+		}
+		outcome := ""
+		if in.Outcome != nil && *in.Outcome != "" {
+			if cf.Erased {
+				return errErased
+			}
+			outcome = *in.Outcome
+			var err error
+			if r.OutcomeEnc, err = seal(cf, outcomeField(r.ID), outcome); err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec("INSERT INTO case_services ("+serviceColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			r.ID, r.CaseID, r.ShelterID, r.Service, r.Provider, r.PlannedOn, r.StartedOn, r.EndedOn, r.OutcomeEnc,
+			r.CreatedBy, r.CreatedAt, r.UpdatedAt).Error; err != nil {
+			return fmt.Errorf("casework: add service: %w", err)
+		}
+		data := map[string]any{"service_id": r.ID, "service": r.Service, "provider": r.Provider,
+			"planned_on": r.PlannedOn, "started_on": r.StartedOn, "ended_on": r.EndedOn}
+		if _, err := add("add_service", s.today(), data, s.cases.NoteDigest(outcome)); err != nil {
+			return err
+		}
+		var err error
+		out, err = r.view(cf)
+		return err
+	})
+	return out, err
+}
+
+// UpdateService changes a service of a case plan (its dates, provider or
+// outcome).
+func (s *Service) UpdateService(ctx context.Context, a auth.Actor, serviceID string, in ServiceInput) (PlannedService, error) {
+	if _, err := uuid.Parse(serviceID); err != nil {
+		return PlannedService{}, apperr.NotFoundf("no such service")
+	}
+	var caseIDs []string
+	if err := s.cases.ReadDB(ctx).Table("case_services").Where("id = ?", serviceID).Pluck("case_id", &caseIDs).Error; err != nil {
+		return PlannedService{}, fmt.Errorf("casework: service %s: %w", serviceID, err)
+	}
+	if len(caseIDs) == 0 {
+		return PlannedService{}, apperr.NotFoundf("no such service")
+	}
+	var out PlannedService
+	err := s.cases.ChangeCasework(ctx, a, caseIDs[0], func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
+		var r serviceRow
+		if err := tx.Raw("SELECT "+serviceColumns+" FROM case_services WHERE id = ?", serviceID).Scan(&r).Error; err != nil {
+			return fmt.Errorf("casework: load service: %w", err)
+		}
+		var f apperr.Fields
+		changed := in.apply(&f, &r, s.today())
+		if err := f.Err(); err != nil {
+			return err
+		}
+		digest := ""
+		if in.Outcome != nil {
+			if cf.Erased {
+				return errErased
+			}
+			var err error
+			if r.OutcomeEnc, err = seal(cf, outcomeField(r.ID), *in.Outcome); err != nil {
+				return err
+			}
+			digest = s.cases.NoteDigest(*in.Outcome)
+		}
+		if len(changed) > 0 {
+			r.UpdatedAt = s.now().UTC()
+			if err := tx.Exec("UPDATE case_services SET service = ?, provider = ?, planned_on = ?, started_on = ?, ended_on = ?, outcome_enc = ?, updated_at = ? WHERE id = ?",
+				r.Service, r.Provider, r.PlannedOn, r.StartedOn, r.EndedOn, r.OutcomeEnc, r.UpdatedAt, r.ID).Error; err != nil {
+				return fmt.Errorf("casework: update service: %w", err)
+			}
+			data := map[string]any{"service_id": r.ID, "fields": changed, "service": r.Service, "provider": r.Provider,
+				"planned_on": r.PlannedOn, "started_on": r.StartedOn, "ended_on": r.EndedOn}
+			if _, err := add("update_service", s.today(), data, digest); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, err = r.view(cf)
+		return err
+	})
+	return out, err
+}
+
+// Services lists the case plan, by planned or start date.
+func (s *Service) Services(ctx context.Context, a auth.Actor, caseID string) ([]PlannedService, error) {
+	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessServices)
+	if err != nil {
+		return nil, err
+	}
+	var rows []serviceRow
+	if err := db.Raw("SELECT "+serviceColumns+" FROM case_services WHERE case_id = ? ORDER BY COALESCE(NULLIF(started_on, ''), planned_on), id", cf.ID).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("casework: services: %w", err)
+	}
+	out := make([]PlannedService, 0, len(rows))
+	for _, r := range rows {
+		v, err := r.view(cf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// ServicesProvided counts, by type, the services provided during [from,
+// to]: started on or before to and not ended before from. shelter ""
+// counts every shelter's. For the annual report (internal/report), which
+// applies its own small-cell rules; it reads no free text.
+func (s *Service) ServicesProvided(ctx context.Context, shelter string, from, to Date) (map[string]int, error) {
+	q := s.cases.ReadDB(ctx).Table("case_services").Select("service, COUNT(*) AS n").
+		Where("started_on <> '' AND started_on <= ? AND (ended_on = '' OR ended_on >= ?)", to.String(), from.String())
+	if shelter != "" {
+		q = q.Where("shelter_id = ?", shelter)
+	}
+	var rows []struct {
+		Service string
+		N       int
+	}
+	if err := q.Group("service").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("casework: services provided: %w", err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Service] = r.N
+	}
+	return out, nil
+}
