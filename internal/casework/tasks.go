@@ -308,4 +308,3 @@ func (s *Service) Tasks(ctx context.Context, a auth.Actor, caseID string) ([]Tas
 	}
 	return out, nil
 }
-
