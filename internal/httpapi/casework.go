@@ -1,12 +1,8 @@
 package httpapi
 
 import (
-	"errors"
-	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -213,10 +209,6 @@ func (s *Server) listDocuments(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, items(out))
 }
 
-// multipartSlack is what a multipart body may add to the file: the
-// boundaries, the part headers and the small fields.
-const multipartSlack = 64 << 10
-
 // uploadDocument answers POST /cases/{id}/documents (multipart/form-data:
 // file, kind, valid_until): 413 past 10 MiB, whatever the Content-Length
 // says; the type is read from the content.
@@ -225,73 +217,20 @@ func (s *Server) uploadDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := readUpload(c)
+	r := c.Request()
+	if r.ContentLength > casework.MaxDocumentBytes+casework.UploadSlack {
+		return apperr.New(apperr.TooLarge, "the document is over %d bytes (10 MiB)", casework.MaxDocumentBytes)
+	}
+	body := http.MaxBytesReader(c.Response(), r.Body, casework.MaxDocumentBytes+casework.UploadSlack)
+	in, _, err := casework.ReadUpload(body, r.Header.Get(echo.HeaderContentType))
 	if err != nil {
 		return err
 	}
-	out, err := s.Casework.AddDocument(c.Request().Context(), a, c.Param("id"), in)
+	out, err := s.Casework.AddDocument(r.Context(), a, c.Param("id"), in)
 	if err != nil {
 		return err
 	}
 	return writeJSON(c, http.StatusCreated, out)
-}
-
-// readUpload reads the multipart form of a document upload.
-func readUpload(c echo.Context) (casework.NewDocument, error) {
-	r := c.Request()
-	tooLarge := apperr.New(apperr.TooLarge, "the document is over %d bytes (10 MiB)", casework.MaxDocumentBytes)
-	if r.ContentLength > casework.MaxDocumentBytes+multipartSlack {
-		return casework.NewDocument{}, tooLarge
-	}
-	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return casework.NewDocument{}, apperr.New(apperr.Malformed, "send the document as multipart/form-data with a file part")
-	}
-	body := http.MaxBytesReader(c.Response(), r.Body, casework.MaxDocumentBytes+multipartSlack)
-	mr := multipart.NewReader(body, params["boundary"])
-	var in casework.NewDocument
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return casework.NewDocument{}, tooLarge
-			}
-			return casework.NewDocument{}, apperr.New(apperr.Malformed, "the multipart body is broken")
-		}
-		limit := int64(1024)
-		if p.FormName() == "file" {
-			limit = casework.MaxDocumentBytes
-		}
-		b, err := io.ReadAll(io.LimitReader(p, limit+1))
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return casework.NewDocument{}, tooLarge
-			}
-			return casework.NewDocument{}, apperr.New(apperr.Malformed, "the multipart body is broken")
-		}
-		if int64(len(b)) > limit {
-			if p.FormName() == "file" {
-				return casework.NewDocument{}, tooLarge
-			}
-			return casework.NewDocument{}, apperr.Field(p.FormName(), "too long")
-		}
-		switch p.FormName() {
-		case "file":
-			in.Content, in.Filename = b, p.FileName()
-		case "kind":
-			in.Kind = strings.TrimSpace(string(b))
-		case "valid_until":
-			in.ValidUntil = strings.TrimSpace(string(b))
-		default:
-			return casework.NewDocument{}, apperr.Field(p.FormName(), "unknown field: want file, kind and valid_until")
-		}
-	}
-	return in, nil
 }
 
 // downloadDocument answers GET /cases/{id}/documents/{document_id}: the
