@@ -174,8 +174,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	step("login page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
 	shot.take("login", 1280)
 	login("ana")
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/cases" {
-		t.Fatalf("caseworker's home: got %s, want /cases", loc)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/work" {
+		t.Fatalf("caseworker's home: got %s, want /work", loc)
 	}
 	step("new case",
 		chromedp.Navigate(srv.URL+"/cases/new"),
@@ -250,9 +250,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// 2025-09-10 minus 30 days) is due in 6 days.
 	e.Clock.Set(time.Date(2025, 8, 5, 9, 0, 0, 0, time.UTC))
 	login("sam")
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/deadlines" {
-		t.Fatalf("supervisor's home: got %s, want /deadlines", loc)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/work" {
+		t.Fatalf("supervisor's home: got %s, want /work", loc)
 	}
+	step("the board", chromedp.Navigate(srv.URL+"/deadlines"), chromedp.WaitVisible(chromedp.CSS("#section-7")))
 	if got := text("#section-7"); !strings.Contains(got, ref) || !strings.Contains(got, "Ask for the renewal") ||
 		!strings.Contains(got, "11/08/2025") || !strings.Contains(got, "in 6 days") {
 		t.Fatalf("board, within 7 days: got %q, want %s, renewal, 11/08/2025, in 6 days", got, ref)

@@ -103,8 +103,8 @@ func TestRootRedirects(t *testing.T) {
 		user, want string
 	}{
 		{"", "/login"},
-		{"ana", "/cases"},
-		{"sam", "/deadlines"},
+		{"ana", "/work"},
+		{"sam", "/work"},
 		{"aud", "/audit"},
 		{"adm", "/admin/users"},
 	}

@@ -187,10 +187,8 @@ func (u *UI) loginCSRF(c echo.Context) string {
 // homeOf is the first page of a role.
 func homeOf(r auth.Role) string {
 	switch r {
-	case auth.RoleCaseworker:
-		return "/cases"
-	case auth.RoleSupervisor:
-		return "/deadlines"
+	case auth.RoleCaseworker, auth.RoleSupervisor:
+		return "/work" // docs/casework.md "My work"
 	case auth.RoleAuditor:
 		return "/audit"
 	case auth.RoleAdmin:

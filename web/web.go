@@ -18,6 +18,7 @@ import (
 	"github.com/casemgr/casemgr/internal/auditor"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/casework"
 	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
 )
@@ -36,6 +37,9 @@ type Deps struct {
 	Auth *auth.Service
 	// Cases reads and changes case files.
 	Cases *cases.Service
+	// Casework serves the work list, tasks, services, notes and
+	// documents; nil leaves those pages out.
+	Casework *casework.Service
 	// Shelters lists and changes shelters.
 	Shelters *shelter.Service
 	// Auditor exports the audit trail and verifies the chain.
@@ -62,7 +66,7 @@ type UI struct {
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
 	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
-	"policy",
+	"policy", "work", "casework",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -138,6 +142,7 @@ func (u *UI) Register(e *echo.Echo) {
 	e.POST("/cases/:id", u.caseSubmit, work...)
 	e.GET("/deadlines", u.deadlinesPage, work...)
 	e.POST("/deadlines", u.deadlinesSubmit, work...)
+	u.registerCasework(e, work)
 
 	audit := []echo.MiddlewareFunc{u.base, u.auth(rolesAudit)}
 	e.GET("/audit", u.auditPage, audit...)
