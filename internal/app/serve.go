@@ -92,6 +92,7 @@ func (a *App) refreshDaily(ctx context.Context) {
 			} else {
 				last = today
 				a.Log.Info("flags refreshed", slog.Int("cases", n), slog.String("as_of", today.String()))
+				a.sendDigests(ctx)
 				// Ended sessions are kept a week (for investigating a misuse),
 				// then deleted.
 				if purged, err := a.Auth.PurgeSessions(ctx, a.Now().Add(-7*24*time.Hour)); err != nil {

@@ -33,6 +33,28 @@ type Config struct {
 	Reports  Reports              `yaml:"reports"`
 	Metrics  Metrics              `yaml:"metrics"`
 	Log      Log                  `yaml:"log"`
+	Digest   Digest               `yaml:"digest"`
+}
+
+// Digest is the daily e-mail digest of the work list (docs/casework.md
+// "Reminders"): counts and case references only, never a name. Off by
+// default.
+type Digest struct {
+	Enabled bool `yaml:"enabled"`
+	// SMTPHost and SMTPPort name the mail server.
+	SMTPHost string `yaml:"smtp_host"`
+	SMTPPort int    `yaml:"smtp_port"`
+	// SMTPSecurity is starttls (required, the default), tls (implicit TLS,
+	// usually port 465) or none (only to a relay on this machine).
+	SMTPSecurity string `yaml:"smtp_security"`
+	SMTPUsername string `yaml:"smtp_username"`
+	SMTPPassword string `yaml:"smtp_password"`
+	From         string `yaml:"from"`
+	// Recipients are "shelter=address" pairs: one shared mailbox of a
+	// shelter's team per pair.
+	Recipients []string `yaml:"recipients"`
+	// Within is the horizon of the digest in days.
+	Within int `yaml:"within"`
 }
 
 // Metrics guards GET /metrics.
@@ -144,6 +166,7 @@ func Default() Config {
 		NRM:     eligibility.DefaultSettings(),
 		Reports: Reports{SmallCellThreshold: 5, K: 11},
 		Log:     Log{Level: "info", Format: "json"},
+		Digest:  Digest{SMTPPort: 587, SMTPSecurity: "starttls", Recipients: []string{}, Within: 7},
 	}
 }
 
@@ -287,6 +310,27 @@ func (c Config) Validate() error {
 		if _, _, err := net.ParseCIDR(p); err != nil {
 			bad("server.trusted_proxies", "want CIDR ranges such as 10.0.0.0/8, got %q", p)
 		}
+	}
+	if c.Digest.Enabled {
+		if c.Digest.SMTPHost == "" || c.Digest.From == "" || len(c.Digest.Recipients) == 0 {
+			bad("digest", "an enabled digest needs smtp_host, from and recipients")
+		}
+		for _, r := range c.Digest.Recipients {
+			if sh, addr, ok := strings.Cut(r, "="); !ok || sh == "" || !strings.Contains(addr, "@") {
+				bad("digest.recipients", "want shelter=address pairs such as payoke=team@example.org, got %q", r)
+			}
+		}
+	}
+	switch c.Digest.SMTPSecurity {
+	case "starttls", "tls", "none":
+	default:
+		bad("digest.smtp_security", "want starttls, tls or none, got %q", c.Digest.SMTPSecurity)
+	}
+	if c.Digest.SMTPPort < 1 || c.Digest.SMTPPort > 65535 {
+		bad("digest.smtp_port", "want a port from 1 to 65535")
+	}
+	if c.Digest.Within < 0 || c.Digest.Within > 366 {
+		bad("digest.within", "want 0 to 366 days")
 	}
 	if (c.Server.TLSCertFile == "") != (c.Server.TLSKeyFile == "") {
 		bad("server.tls_cert_file", "tls_cert_file and tls_key_file must be set together")
