@@ -53,6 +53,9 @@ func (u *UI) calendarFeed(c echo.Context) error {
 		return err
 	}
 	cal := buildCalendar(u.tr, lang, a, items, u.d.Now())
+	if err := u.addWorkEvents(ctx, cal, lang, a); err != nil {
+		return err
+	}
 	addAlarms(cal, u.tr, lang, alarms)
 	var buf bytes.Buffer
 	if err := cal.SerializeTo(&buf, ics.WithNewLine("\r\n")); err != nil { // RFC 5545 lines end in CRLF

@@ -1,14 +1,18 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	ics "github.com/arran4/golang-ical"
 
 	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/casework"
 )
 
 // defaultAlarms are the days before each item of the calendar feed at
@@ -71,4 +75,38 @@ func alarmTrigger(d int) string {
 		return "PT9H"
 	}
 	return fmt.Sprintf("-P%dDT15H", d-1)
+}
+
+// addWorkEvents adds to the feed the tasks and document expiries of the
+// work list (the deadlines and flags are there already): one all-day event
+// each, "<reference> – <kind>", never a task's title.
+func (u *UI) addWorkEvents(ctx context.Context, cal *ics.Calendar, lang string, a auth.Actor) error {
+	if u.d.Casework == nil {
+		return nil
+	}
+	list, err := u.d.Casework.Work(ctx, a, feedWithin)
+	if err != nil {
+		return fmt.Errorf("web: calendar feed: work list: %w", err)
+	}
+	stamp := u.d.Now().UTC()
+	for _, it := range list.Items {
+		var uid string
+		switch it.Kind {
+		case casework.ItemTask:
+			uid = "task-" + it.TaskID
+		case casework.ItemDocumentExpiry:
+			uid = "document-" + it.DocumentID
+		default:
+			continue
+		}
+		ev := cal.AddEvent(uid + "@casemgr")
+		ev.SetDtStampTime(stamp)
+		due := time.Date(it.DueOn.Year, it.DueOn.Month, it.DueOn.Day, 0, 0, 0, 0, time.UTC)
+		ev.SetAllDayStartAt(due)
+		ev.SetAllDayEndAt(due.AddDate(0, 0, 1))
+		ev.SetSummary(it.Reference + " – " + u.tr.text(lang, "work.kind."+it.Kind))
+		ev.SetProperty(ics.ComponentPropertyCategories, it.Kind)
+		ev.SetTimeTransparency(ics.TransparencyTransparent)
+	}
+	return nil
 }
