@@ -1,5 +1,4 @@
--- casemgr schema, casework (SQLite): the caseworker's day (docs/casework.md).
--- Numbered 0010 on its branch; renumbered after the migrations merged before it.
+-- casemgr schema, version 11 (SQLite): the caseworker's day (docs/casework.md).
 -- Every free text and file is a ciphertext under the case's data key (NULL
 -- once the case is erased); the audit chain holds only digests of them.
 
