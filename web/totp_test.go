@@ -36,8 +36,8 @@ func TestLoginWithSecondFactor(t *testing.T) {
 		t.Fatalf("wrong code: got %d; body:\n%s", r.Code, r.Body)
 	}
 	r = b.post("/login", url.Values{"username": {"ana"}, "password": {apptest.Password}, "code": {code}})
-	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/cases" {
-		t.Fatalf("right code: got %d to %q, want 303 to /cases; body:\n%s", r.Code, r.Header.Get("Location"), r.Body)
+	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/work" {
+		t.Fatalf("right code: got %d to %q, want 303 to /work (My work); body:\n%s", r.Code, r.Header.Get("Location"), r.Body)
 	}
 	b2 := e.browser(t)
 	b2.get("/login")
@@ -109,7 +109,7 @@ func TestBrowserLoginWithCode(t *testing.T) {
 		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 		t.Fatalf("login with a code: %v\n%s", err, body)
 	}
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/cases" {
-		t.Fatalf("after the code: got %s, want /cases", loc)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/work" {
+		t.Fatalf("after the code: got %s, want /work", loc)
 	}
 }
