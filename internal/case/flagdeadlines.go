@@ -64,3 +64,17 @@ func dueThatDay(ds []eligibility.Deadline, d Date) bool {
 	}
 	return false
 }
+
+// StoredDeadlines lists the rows of case_deadlines of a case, as the
+// service stores them: kind (a rule id for a flag's due date) and due
+// date, without the 18th birthday (computed when read). For the bulk
+// seeder, which writes the rows itself.
+func StoredDeadlines(snap eligibility.Snapshot, flags []eligibility.Flag, asOf Date, set eligibility.Settings) [][2]string {
+	var out [][2]string
+	for _, d := range withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set) {
+		if d.Kind != eligibility.DeadlineMajority {
+			out = append(out, [2]string{storedKind(d), d.DueOn.String()})
+		}
+	}
+	return out
+}

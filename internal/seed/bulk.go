@@ -138,15 +138,12 @@ func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time
 		return builtCase{}, fmt.Errorf("seed: %w", err)
 	}
 	snap := d.Snapshot()
-	for _, f := range eligibility.Evaluate(snap, today, b.Settings) {
+	flags := eligibility.Evaluate(snap, today, b.Settings)
+	for _, f := range flags {
 		bc.flags = append(bc.flags, [3]string{f.Rule, string(f.Severity), string(f.Kind)})
 	}
-	for _, dl := range eligibility.Deadlines(snap, today, b.Settings) {
-		if dl.Kind == eligibility.DeadlineMajority {
-			continue // computed when read (internal/case)
-		}
-		bc.deadlines = append(bc.deadlines, [2]string{dl.Kind, dl.DueOn.String()})
-	}
+	// The NRM deadlines and the flags' due dates, as the service stores them.
+	bc.deadlines = cases.StoredDeadlines(snap, flags, today, b.Settings)
 	created := now.UTC()
 	bc.cols = []any{p.Shelter, 1 + len(p.Events), string(d.State()), string(d.Proceedings()), d.IdentifiedOn().String(),
 		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, sealed.GivenName, sealed.FamilyName, sealed.Alias,
