@@ -38,7 +38,7 @@ func (u *UI) calendarFeed(c echo.Context) error {
 	var items []cases.DeadlineItem
 	cursor := ""
 	for {
-		page, err := u.d.Cases.Deadlines(ctx, a, feedWithin, eligibility.Date{}, cases.MaxLimit, cursor)
+		page, err := u.d.Cases.AllDeadlines(ctx, a, feedWithin, eligibility.Date{}, cases.MaxLimit, cursor)
 		if err != nil {
 			return fmt.Errorf("web: calendar feed: %w", err)
 		}

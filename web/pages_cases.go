@@ -106,7 +106,7 @@ func (u *UI) casesPage(c echo.Context) error {
 		if len(cs.Flags) > 0 {
 			row.Severity = string(cs.Flags[0].Severity)
 		}
-		if d, ok := nextDeadline(cs.Deadlines); ok {
+		if d, ok := nextDeadline(cs.AllDeadlines()); ok {
 			row.NextDue, row.NextDaysLeft, row.NextKind = p.Date(d.DueOn), p.DaysLeft(d.DaysLeft), p.L("deadline", d.Kind)
 		}
 		v.Items = append(v.Items, row)

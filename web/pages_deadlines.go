@@ -44,7 +44,7 @@ func (u *UI) showBoard(c echo.Context, status int, feedURL string) error {
 	ctx := c.Request().Context()
 	a := stateOf(c).actor
 	p := u.newPage(c, "deadlines.title")
-	page, err := u.d.Cases.Deadlines(ctx, a, boardWithin, eligibility.Date{}, cases.MaxLimit, "")
+	page, err := u.d.Cases.AllDeadlines(ctx, a, boardWithin, eligibility.Date{}, cases.MaxLimit, "")
 	if err != nil {
 		return u.internal(c, err)
 	}

@@ -7,9 +7,11 @@ import (
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
-// A flag that carries a due date (R13, R24, R27, …) is also a deadline:
-// on the case's deadlines, the case list's next deadline, the deadline
-// board, the calendar feed and the work list (docs/casework.md). Its
+// A flag that carries a due date (R13, R24, R27, …) is also a deadline in
+// the UI (the case page, the case list's next deadline, the deadline
+// board), the calendar feed and the work list (docs/casework.md); the
+// API's case `deadlines` and board keep the NRM deadlines of its contract
+// (Case.AllDeadlines, Service.AllDeadlines). Its
 // kind is "flag" and Rule names the rule; in table case_deadlines, whose
 // key is (case_id, kind), it is stored under the rule id as its kind.
 
@@ -33,6 +35,14 @@ func withFlagDeadlines(ds []eligibility.Deadline, flags []eligibility.Flag, asOf
 		return extra[i].Rule < extra[j].Rule
 	})
 	return append(ds, extra...)
+}
+
+// AllDeadlines returns the case's NRM deadlines followed by the due dates
+// its flags carry: what the UI and the work list show. The API's
+// `deadlines` keeps the NRM deadlines only, as its contract says.
+func (c Case) AllDeadlines() []eligibility.Deadline {
+	out := make([]eligibility.Deadline, 0, len(c.Deadlines)+len(c.FlagDeadlines))
+	return append(append(out, c.Deadlines...), c.FlagDeadlines...)
 }
 
 // storedKind is the kind column of a deadline in case_deadlines.

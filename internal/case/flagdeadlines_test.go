@@ -22,16 +22,30 @@ func TestFlagDeadlines(t *testing.T) {
 		t.Fatalf("flags of a new case: got %v, want R27 with a due date", ruleIDs(c.Flags))
 	}
 	found := false
-	for _, d := range c.Deadlines {
+	for _, d := range c.AllDeadlines() {
 		if d.Kind == eligibility.DeadlineFlag && d.Rule == "R27" && d.DueOn == due {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("case deadlines: got %+v, want a flag deadline R27 on %s", c.Deadlines, due)
+		t.Errorf("case's AllDeadlines: got %+v, want a flag deadline R27 on %s", c.AllDeadlines(), due)
+	}
+	for _, d := range c.Deadlines {
+		if d.Kind == eligibility.DeadlineFlag {
+			t.Errorf("case deadlines (the API's): got %+v, want the NRM deadlines only", d)
+		}
+	}
+	if page, err := f.svc.Deadlines(ctx, f.cw, 60, eligibility.Date{}, 0, ""); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, it := range page.Items {
+			if it.Kind == eligibility.DeadlineFlag {
+				t.Errorf("Deadlines (the API's board): got %+v, want the NRM deadlines only", it)
+			}
+		}
 	}
 	onBoard := func() bool {
-		page, err := f.svc.Deadlines(ctx, f.cw, 60, eligibility.Date{}, 0, "")
+		page, err := f.svc.AllDeadlines(ctx, f.cw, 60, eligibility.Date{}, 0, "")
 		if err != nil {
 			t.Fatalf("deadlines: %v", err)
 		}

@@ -197,6 +197,17 @@ func (d DeadlineItem) key() string {
 // Deadlines lists every deadline of the actor's shelter with days_left ≤
 // within (overdue ones included), sorted by due_on, reference, kind.
 func (s *Service) Deadlines(ctx context.Context, a auth.Actor, within int, asOf Date, limit int, cursor string) (DeadlinePage, error) {
+	return s.deadlines(ctx, a, within, asOf, limit, cursor, false)
+}
+
+// AllDeadlines is Deadlines with the due dates that flags carry (kind
+// "flag" with its rule): the UI's board, the calendar feed and the work
+// list show them; the API's board keeps the NRM deadlines of its contract.
+func (s *Service) AllDeadlines(ctx context.Context, a auth.Actor, within int, asOf Date, limit int, cursor string) (DeadlinePage, error) {
+	return s.deadlines(ctx, a, within, asOf, limit, cursor, true)
+}
+
+func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf Date, limit int, cursor string, flags bool) (DeadlinePage, error) {
 	if err := forbidCaseFiles(a); err != nil {
 		return DeadlinePage{}, err
 	}
@@ -228,6 +239,11 @@ func (s *Service) Deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		Select("d.case_id, c.reference, d.kind, d.due_on, c.state").
 		Joins("JOIN cases c ON c.id = d.case_id").
 		Where("d.shelter_id = ? AND d.due_on <= ?", a.Shelter, until)
+	if !flags {
+		// Flags' due dates are stored under their rule id (R..): NRM kinds
+		// are lower case, and both engines compare case-sensitively here.
+		q = q.Where("substr(d.kind, 1, 1) <> 'R'")
+	}
 	if after != "" {
 		p := strings.SplitN(after, "|", 3)
 		q = q.Where("(d.due_on > ? OR (d.due_on = ? AND (c.reference > ? OR (c.reference = ? AND d.kind > ?))))",

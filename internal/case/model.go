@@ -239,19 +239,23 @@ type Victim struct {
 
 // Case is a case as returned by the API (docs/api.md "Cases"), evaluated as of a date.
 type Case struct {
-	ID            string                 `json:"id"`
-	Reference     string                 `json:"reference"`
-	Shelter       string                 `json:"shelter"`
-	Version       int                    `json:"version"`
-	State         State                  `json:"state"`
-	Proceedings   Proceedings            `json:"proceedings"`
-	Victim        Victim                 `json:"victim"`
-	Exploitation  []string               `json:"exploitation"`
-	IdentifiedOn  Date                   `json:"identified_on"`
-	IdentifiedBy  string                 `json:"identified_by"`
-	LastEventOn   Date                   `json:"last_event_on"`
-	AsOf          Date                   `json:"as_of"`
+	ID           string      `json:"id"`
+	Reference    string      `json:"reference"`
+	Shelter      string      `json:"shelter"`
+	Version      int         `json:"version"`
+	State        State       `json:"state"`
+	Proceedings  Proceedings `json:"proceedings"`
+	Victim       Victim      `json:"victim"`
+	Exploitation []string    `json:"exploitation"`
+	IdentifiedOn Date        `json:"identified_on"`
+	IdentifiedBy string      `json:"identified_by"`
+	LastEventOn  Date        `json:"last_event_on"`
+	AsOf         Date        `json:"as_of"`
+	// Deadlines are the NRM deadlines of docs/model.md "Deadlines", the
+	// API's `deadlines`; FlagDeadlines the due dates that flags carry,
+	// which the UI and the work list show as deadlines too (AllDeadlines).
 	Deadlines     []eligibility.Deadline `json:"deadlines"`
+	FlagDeadlines []eligibility.Deadline `json:"-"`
 	Flags         []eligibility.Flag     `json:"flags"`
 	RulesVersion  string                 `json:"rules_version"`
 	AllowedEvents []string               `json:"allowed_events"`

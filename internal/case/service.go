@@ -160,7 +160,9 @@ func (s *Service) evaluate(c *Case, n nrmCase, asOf Date) {
 	snap := n.snapshot()
 	c.AsOf, c.RulesVersion = asOf, eligibility.Version
 	c.Flags = eligibility.Evaluate(snap, asOf, s.settings)
-	c.Deadlines = withFlagDeadlines(eligibility.Deadlines(snap, asOf, s.settings), c.Flags, asOf, s.settings)
+	c.Deadlines = eligibility.Deadlines(snap, asOf, s.settings)
+	nrm := len(c.Deadlines)
+	c.FlagDeadlines = withFlagDeadlines(slices.Clone(c.Deadlines), c.Flags, asOf, s.settings)[nrm:]
 	c.AllowedEvents = allowedEvents(n, asOf, s.settings)
 	if c.Deadlines == nil {
 		c.Deadlines = []eligibility.Deadline{}

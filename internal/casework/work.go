@@ -77,7 +77,7 @@ func (s *Service) Work(ctx context.Context, a auth.Actor, within int) (WorkList,
 	out := WorkList{AsOf: asOf, Within: within, Items: []WorkItem{}}
 	cursor := ""
 	for {
-		page, err := s.cases.Deadlines(ctx, a, within, asOf, cases.MaxLimit, cursor)
+		page, err := s.cases.AllDeadlines(ctx, a, within, asOf, cases.MaxLimit, cursor)
 		if err != nil {
 			return WorkList{}, err
 		}

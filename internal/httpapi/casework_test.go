@@ -186,24 +186,27 @@ func containsItem[T comparable](list []T, x T) bool {
 	return false
 }
 
-// TestFlagDueDateOnTheBoard: the due date of flag R27 is on the
-// supervisor's board and the case's deadlines, with its rule.
-func TestFlagDueDateOnTheBoard(t *testing.T) {
+// TestFlagDueDates: the due date of flag R27 is an item of the work list,
+// with its rule; the API's case deadlines and board keep the NRM
+// deadlines of the contract (docs/api.md), and the UI shows both
+// (web tests).
+func TestFlagDueDates(t *testing.T) {
 	w := newWorld(t)
 	a := w.newCase(uPayoke, "Grace", "Okafor", "2025-06-01")
-	r := w.must(req{method: http.MethodGet, path: "/api/v1/deadlines?within=7", token: w.tok[uPayoke2]}, http.StatusOK)
-	d := findByKey(t, r, "items", "case_id", a)
-	if d == nil || d["kind"] != "flag" || d["rule"] != "R27" || d["due_on"] != "2025-06-04" {
-		t.Errorf("board: got %v, want the R27 due date 2025-06-04", d)
+	r := w.must(req{method: http.MethodGet, path: "/api/v1/deadlines?within=30", token: w.tok[uPayoke2]}, http.StatusOK)
+	if d := findByKey(t, r, "items", "kind", "flag"); d != nil {
+		t.Errorf("API board: got %v, want the NRM deadlines only", d)
 	}
 	c := w.getCase(uPayoke, a)
-	if d := findByKey(t, c, "deadlines", "rule", "R27"); d == nil || d["kind"] != "flag" || d["due_on"] != "2025-06-04" {
-		t.Errorf("case deadlines: got %v, want the R27 due date", d)
+	eq("deadlines", []any{})(t, c)
+	work := w.must(req{method: http.MethodGet, path: "/api/v1/work?within=7", token: w.tok[uPayoke]}, http.StatusOK)
+	if d := findByKey(t, work, "items", "rule", "R27"); d == nil || d["kind"] != "flag" || d["due_on"] != "2025-06-04" || d["case_id"] != a {
+		t.Errorf("work list: got %v, want the R27 due date 2025-06-04", d)
 	}
 	w.event(uPayoke, a, "inform_of_rights", "2025-06-15", nil)
-	r = w.must(req{method: http.MethodGet, path: "/api/v1/deadlines?within=7", token: w.tok[uPayoke2]}, http.StatusOK)
-	if d := findByKey(t, r, "items", "rule", "R27"); d != nil {
-		t.Errorf("board after inform_of_rights: got %v, want no deadline", d)
+	work = w.must(req{method: http.MethodGet, path: "/api/v1/work?within=7", token: w.tok[uPayoke]}, http.StatusOK)
+	if d := findByKey(t, work, "items", "rule", "R27"); d != nil {
+		t.Errorf("work list after inform_of_rights: got %v, want no R27 item", d)
 	}
 }
 
