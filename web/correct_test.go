@@ -188,3 +188,185 @@ func TestReopenAndResumeForms(t *testing.T) {
 		t.Fatalf("reopen_case: got %d, state %s; want 303 (no confirmation), identified", r.Code, e.caseNow(t, c.ID).State)
 	}
 }
+
+// TestVictimCorrection corrects the person's data through the form: the
+// change is saved; a refusal shows the errors at the top, linked to their
+// fields, and next to them, in the user's language, with what was typed.
+func TestVictimCorrection(t *testing.T) {
+	e := newEnv(t)
+	c := e.newCase(t, "ana", "Grace", "Okafor", "NG")
+	b := e.loggedIn(t, "ana")
+	path := "/cases/" + c.ID + "/victim"
+	page := b.get(path).Body
+	for _, want := range []string{`id="victim-form"`, `value="Grace"`, `value="Okafor"`, `<option value="NG" selected>`,
+		`<input type="checkbox" id="exp-sexual" name="exploitation" value="sexual" checked>`, `<input type="hidden" name="version" value="1">`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("victim form does not contain %q", want)
+		}
+	}
+	form := func(over url.Values) url.Values {
+		f := url.Values{"victim.given_name": {"Grace"}, "victim.family_name": {"Okafor"}, "victim.alias": {""},
+			"victim.date_of_birth": {""}, "victim.gender": {"female"}, "victim.nationality": {"NG"},
+			"exploitation": {"sexual"}, "identified_by": {"police"}, "version": {"1"}}
+		for k, v := range over {
+			f[k] = v
+		}
+		return f
+	}
+
+	t.Run("refused in Dutch", func(t *testing.T) {
+		nl := e.loggedIn(t, "ana")
+		nl.get("/cases?lang=nl")
+		nl.get(path)
+		r := nl.post(path, form(url.Values{"victim.given_name": {"Gracie"}, "victim.date_of_birth": {"1990-03-04"},
+			"victim.unaccompanied_minor": {"on"}}))
+		if r.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("an adult marked unaccompanied minor: got %d, want 422", r.Code)
+		}
+		msg := "Met geboortedatum 04/03/1990 werd de persoon 18 op 04/03/2008, uiterlijk op de dag van de identificatie (01/06/2025): verbeter de geboortedatum of vink ‘niet-begeleide minderjarige’ uit."
+		for _, want := range []string{
+			`<div class="error-summary" role="alert" id="error-summary" tabindex="-1">`,
+			`<a href="#unaccompanied_minor">Niet-begeleide minderjarige: ` + msg + `</a>`,
+			`<p class="field-error" id="unaccompanied_minor-err">` + msg + `</p>`,
+			`aria-describedby="unaccompanied_minor-err"`,
+			`value="Gracie"`, `value="1990-03-04"`,
+		} {
+			if !strings.Contains(r.Body, want) {
+				t.Fatalf("refused form does not contain %q", want)
+			}
+		}
+		if got := e.caseNow(t, c.ID); got.Version != 1 || got.Victim.GivenName != "Grace" {
+			t.Fatalf("a refused correction changed the case: version %d, name %q", got.Version, got.Victim.GivenName)
+		}
+		r = nl.post(path, form(url.Values{"victim.family_name": {" "}, "exploitation": nil}))
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `<a href="#family_name">Familienaam: `) ||
+			!strings.Contains(r.Body, `<a href="#exp-sexual">Uitbuiting: Kies er minstens één.</a>`) {
+			t.Fatalf("blank family name, no exploitation: got %d, want 422 with both errors linked", r.Code)
+		}
+	})
+
+	t.Run("saved", func(t *testing.T) {
+		r := b.post(path, form(url.Values{"victim.alias": {"G."}, "victim.date_of_birth": {"2008-09-01"},
+			"victim.unaccompanied_minor": {"on"}, "exploitation": {"sexual", "labour"}, "victim.nationality": {"ER"}}))
+		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/cases/"+c.ID+"?ok=victim_saved" {
+			t.Fatalf("correction: got %d to %q, want 303 to the case", r.Code, r.Header.Get("Location"))
+		}
+		got := e.caseNow(t, c.ID)
+		if got.Victim.Alias != "G." || got.Victim.DateOfBirth.String() != "2008-09-01" || !got.Victim.UnaccompaniedMinor ||
+			got.Victim.Nationality != "ER" || len(got.Exploitation) != 2 || got.Version != 2 {
+			t.Fatalf("after the correction: %+v, exploitation %v, version %d", got.Victim, got.Exploitation, got.Version)
+		}
+		if body := b.get(r.Header.Get("Location")).Body; !strings.Contains(body, "The person&#39;s data was saved.") {
+			t.Fatalf("no notice after the correction")
+		}
+	})
+
+	t.Run("stale version", func(t *testing.T) {
+		r := b.post(path, form(url.Values{"victim.alias": {"Other"}, "version": {"1"}}))
+		if r.Code != http.StatusConflict || !strings.Contains(r.Body, "Someone else changed this case") || !strings.Contains(r.Body, `value="Other"`) {
+			t.Fatalf("stale version: got %d, want 409 with the message and what was typed", r.Code)
+		}
+	})
+
+	t.Run("nationality locked after identification", func(t *testing.T) {
+		if _, err := e.Cases.RecordEvent(t.Context(), e.actors["ana"], c.ID, eventInput("start_reflection", "2025-06-02")); err != nil {
+			t.Fatal(err)
+		}
+		page := b.get(path).Body
+		if strings.Contains(page, `name="victim.nationality"`) || !strings.Contains(page, "The nationality can be corrected only while the case is identified") {
+			t.Fatalf("the nationality is offered after identification")
+		}
+		v := e.caseNow(t, c.ID).Version
+		r := b.post(path, url.Values{"victim.given_name": {"Grace"}, "victim.family_name": {"Okafor"}, "victim.alias": {"G."},
+			"victim.date_of_birth": {"2008-09-01"}, "victim.unaccompanied_minor": {"on"}, "victim.gender": {"female"},
+			"victim.nationality": {"FR"}, "exploitation": {"sexual", "labour"}, "identified_by": {"shelter"}, "version": {strconv.Itoa(v)}})
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("correction after identification: got %d, want 303", r.Code)
+		}
+		if got := e.caseNow(t, c.ID); got.Victim.Nationality != "ER" || got.IdentifiedBy != "shelter" {
+			t.Fatalf("after identification: nationality %s (want ER, unchanged), identified_by %s", got.Victim.Nationality, got.IdentifiedBy)
+		}
+	})
+}
+
+// TestVoidEvent voids events from the case history: a void blocked by a
+// later event names it with a link to its row; a void without a reason is
+// refused in the user's language; a voided event is struck through with
+// the seq of its void.
+func TestVoidEvent(t *testing.T) {
+	e := newEnv(t)
+	ana := e.actors["ana"]
+	c := e.newCase(t, "ana", "Grace", "Okafor", "NG")
+	for _, ev := range []cases.EventInput{eventInput("start_reflection", "2025-06-02"), eventInput("file_complaint", "2025-06-05"),
+		eventInput("confirm_victim_status", "2025-06-08")} {
+		if _, err := e.Cases.RecordEvent(t.Context(), ana, c.ID, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Without file_complaint, confirm_victim_status (provisional permit →
+	// six-month permit) is no longer valid: it blocks voiding it.
+	complaint, confirm, open := e.seqOf(t, c.ID, "file_complaint"), e.seqOf(t, c.ID, "confirm_victim_status"), e.seqOf(t, c.ID, "open_case")
+	b := e.loggedIn(t, "ana")
+	b.get("/cases?lang=fr")
+	casePath := "/cases/" + c.ID
+	page := b.get(casePath).Body
+	for _, s := range []int64{complaint, confirm} {
+		if want := `<a href="` + casePath + `/void/` + itoa(s) + `" class="void-link" id="void-` + itoa(s) + `">Annuler`; !strings.Contains(page, want) {
+			t.Fatalf("history row %d has no void link %q", s, want)
+		}
+	}
+	if strings.Contains(page, `id="void-`+itoa(open)+`"`) {
+		t.Fatalf("the opening of the case can be voided")
+	}
+	if r := b.get(casePath + "/void/" + itoa(open)); r.Code != http.StatusNotFound {
+		t.Fatalf("void page of open_case: got %d, want 404", r.Code)
+	}
+	voidPath := casePath + "/void/" + itoa(complaint)
+	b.get(voidPath)
+	r := b.post(voidPath, url.Values{"reason": {""}, "version": {"4"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `<p class="field-error" id="void-reason-err">Obligatoire.</p>`) {
+		t.Fatalf("void without a reason: got %d, want 422 with the French error", r.Code)
+	}
+	r = b.post(voidPath, url.Values{"reason": {"wrong_date"}, "version": {"4"}})
+	if r.Code != http.StatusConflict || !strings.Contains(r.Body, `id="void-blocking"`) ||
+		!strings.Contains(r.Body, `<a href="`+casePath+`#h-`+itoa(confirm)+`">#`+itoa(confirm)+` Statut de victime confirmé par le parquet (08/06/2025)</a>`) {
+		t.Fatalf("blocked void: got %d, want 409 naming #%d with a link to its row", r.Code, confirm)
+	}
+	b.get(casePath + "/void/" + itoa(confirm))
+	if r := b.post(casePath+"/void/"+itoa(confirm), url.Values{"reason": {"wrong_case"}, "version": {"4"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("void confirm_victim_status: got %d, want 303", r.Code)
+	}
+	b.get(voidPath)
+	r = b.post(voidPath, url.Values{"reason": {"wrong_event"}, "version": {"5"}})
+	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != casePath+"?ok=event_voided#h-"+itoa(complaint) {
+		t.Fatalf("void: got %d to %q, want 303 to the row", r.Code, r.Header.Get("Location"))
+	}
+	got := e.caseNow(t, c.ID)
+	if got.State != "reflection" || got.Proceedings != "none" {
+		t.Fatalf("after the voids: %s, %s; want reflection, none", got.State, got.Proceedings)
+	}
+	hist, err := e.Cases.History(t.Context(), ana, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	voidSeq := hist[len(hist)-1].Seq
+	page = b.get(casePath).Body
+	for _, want := range []string{
+		`<tr id="h-` + itoa(complaint) + `" class="voided">`,
+		`<s class="struck">Plainte ou déclarations</s> <span class="voided-by">annulé par <a href="#h-` + itoa(voidSeq) + `">#` + itoa(voidSeq) + `</a></span>`,
+		`Événement annulé`, `Événement annulé : #` + itoa(complaint), `Motif : mauvais événement`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("case page after the void does not contain %q", want)
+		}
+	}
+	if strings.Contains(page, `id="void-`+itoa(complaint)+`"`) {
+		t.Fatalf("a voided event can be voided again")
+	}
+	if r := b.get(voidPath); r.Code != http.StatusOK || !strings.Contains(r.Body, "Cet événement a déjà été annulé par le n° "+itoa(voidSeq)) ||
+		strings.Contains(r.Body, `id="void-form"`) {
+		t.Fatalf("void page of a voided event: got %d, want 200 saying it is voided, without a form", r.Code)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -355,27 +355,27 @@ func (p *page) dataText(k string, v any) string {
 	switch x := v.(type) {
 	case float64:
 		if k == "voided_seq" {
-			return label + ": #" + strconv.FormatFloat(x, 'f', 0, 64)
+			return p.T("form.pair", label, "#"+strconv.FormatFloat(x, 'f', 0, 64))
 		}
 	case bool:
 		if x {
-			return label + ": " + p.T("form.yes")
+			return p.T("form.pair", label, p.T("form.yes"))
 		}
-		return label + ": " + p.T("form.no")
+		return p.T("form.pair", label, p.T("form.no"))
 	case string:
 		if s, ok := p.tr.lookup(p.Lang, "opt."+k+"."+x); ok {
-			return label + ": " + s
+			return p.T("form.pair", label, s)
 		}
-		return label + ": " + x
+		return p.T("form.pair", label, x)
 	case []any:
 		var parts []string
 		for _, e := range x {
 			parts = append(parts, p.dataValue(k, e))
 		}
-		return label + ": " + strings.Join(parts, ", ")
+		return p.T("form.pair", label, strings.Join(parts, ", "))
 	}
 	b, _ := json.Marshal(v)
-	return label + ": " + string(b)
+	return p.T("form.pair", label, string(b))
 }
 
 func (p *page) dataValue(k string, v any) string {
