@@ -3,6 +3,7 @@ package web_test
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -142,6 +143,11 @@ func TestLanguage(t *testing.T) {
 		}
 		if strings.Contains(body, "⟦") {
 			t.Fatalf("untranslated key: %s", snippet(body, "⟦"))
+		}
+		// The what-if's flags after the event, and the confirmation.
+		r := b.post("/cases/"+c.ID, url.Values{"action": {"simulate"}, "type": {"dismiss_case"}, "occurred_on": {"2025-06-12"}})
+		if r.Code != http.StatusOK || !strings.Contains(r.Body, "<strong>R07</strong> Affaire classée sans suite avant toute poursuite") {
+			t.Fatalf("French what-if: got %d, want R07's French title", r.Code)
 		}
 	})
 }
