@@ -25,6 +25,8 @@ type translations struct {
 	cats      map[string]catalog
 	matcher   language.Matcher
 	countries map[string][]option
+	// rules holds the flags' texts and titles by language (flagtext.go).
+	rules map[string]catalog
 }
 
 // option is one choice of a <select>.
@@ -51,6 +53,11 @@ func loadTranslations() (*translations, error) {
 		t.countries[l] = countryOptions(tags[i], c["nationality.unknown"])
 	}
 	t.matcher = language.NewMatcher(tags)
+	rules, err := loadRuleTexts()
+	if err != nil {
+		return nil, err
+	}
+	t.rules = rules
 	return t, nil
 }
 

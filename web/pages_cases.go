@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -232,6 +233,9 @@ type whatIfView struct {
 }
 
 type historyRow struct {
+	Seq                         int64
+	Voided, CanVoid             bool
+	VoidedBy                    int64
 	OccurredOn, Recorded, Event string
 	StateFrom, StateTo          string
 	ProcFrom, ProcTo            string
@@ -322,7 +326,10 @@ func historyRowOf(p *page, it cases.HistoryItem) historyRow {
 		StateFrom: p.L("state", it.FromState), StateTo: p.L("state", it.ToState),
 		ProcFrom: p.L("proceedings", it.FromProceedings), ProcTo: p.L("proceedings", it.ToProceedings),
 		StateChanged: it.FromState != it.ToState, ProcChanged: it.FromProceedings != it.ToProceedings,
-		Actor: it.Actor, Note: it.Note}
+		Actor: it.Actor, Note: it.Note, Seq: it.Seq, Voided: it.Voided, CanVoid: voidable(it)}
+	if it.VoidedBySeq != nil {
+		r.VoidedBy = *it.VoidedBySeq
+	}
 	var data map[string]any
 	if err := json.Unmarshal(it.Data, &data); err == nil && len(data) > 0 {
 		keys := make([]string, 0, len(data))
@@ -346,25 +353,29 @@ func (p *page) dataText(k string, v any) string {
 		label = k
 	}
 	switch x := v.(type) {
+	case float64:
+		if k == "voided_seq" {
+			return p.T("form.pair", label, "#"+strconv.FormatFloat(x, 'f', 0, 64))
+		}
 	case bool:
 		if x {
-			return label + ": " + p.T("form.yes")
+			return p.T("form.pair", label, p.T("form.yes"))
 		}
-		return label + ": " + p.T("form.no")
+		return p.T("form.pair", label, p.T("form.no"))
 	case string:
 		if s, ok := p.tr.lookup(p.Lang, "opt."+k+"."+x); ok {
-			return label + ": " + s
+			return p.T("form.pair", label, s)
 		}
-		return label + ": " + x
+		return p.T("form.pair", label, x)
 	case []any:
 		var parts []string
 		for _, e := range x {
 			parts = append(parts, p.dataValue(k, e))
 		}
-		return label + ": " + strings.Join(parts, ", ")
+		return p.T("form.pair", label, strings.Join(parts, ", "))
 	}
 	b, _ := json.Marshal(v)
-	return label + ": " + string(b)
+	return p.T("form.pair", label, string(b))
 }
 
 func (p *page) dataValue(k string, v any) string {
@@ -399,6 +410,9 @@ func (u *UI) caseSubmit(c echo.Context) error {
 	}
 	switch form.Get("action") {
 	case "event":
+		if needsConfirm(form) {
+			return u.confirmStep(c, p, form, f, in, known)
+		}
 		_, err := u.d.Cases.RecordEvent(ctx, a, c.Param("id"), in)
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, withNotice("/cases/"+c.Param("id"), "event_recorded"))

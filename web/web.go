@@ -65,8 +65,8 @@ type UI struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
-	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "deadlines", "audit", "users", "shelters", "reports",
-	"policy", "work", "casework",
+	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "case_victim", "case_confirm", "case_void",
+	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -140,6 +140,10 @@ func (u *UI) Register(e *echo.Echo) {
 	e.POST("/cases/new", u.newCaseSubmit, work...)
 	e.GET("/cases/:id", u.casePage, work...)
 	e.POST("/cases/:id", u.caseSubmit, work...)
+	e.GET("/cases/:id/victim", u.victimPage, work...)
+	e.POST("/cases/:id/victim", u.victimSubmit, work...)
+	e.GET("/cases/:id/void/:seq", u.voidPage, work...)
+	e.POST("/cases/:id/void/:seq", u.voidSubmit, work...)
 	e.GET("/deadlines", u.deadlinesPage, work...)
 	e.POST("/deadlines", u.deadlinesSubmit, work...)
 	u.registerCasework(e, work)

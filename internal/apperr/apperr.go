@@ -90,6 +90,11 @@ const (
 	CodeTaken         = "taken"          // a name or id already in use
 	CodePasswordShort = "password_short" // a new password under the minimum length
 	CodeAmount        = "amount"         // not a positive amount in euros
+	// CodeAdultAtIdentification: an unaccompanied minor whose date of
+	// birth makes them 18 or older on the identification day.
+	CodeAdultAtIdentification = "adult_at_identification"
+	// CodeAfterIdentification: a date of birth after the identification day.
+	CodeAfterIdentification = "after_identification"
 )
 
 // Error is an application error with a message safe to show to users.

@@ -76,7 +76,7 @@ func checkMinorAtIdentification(f *apperr.Fields, minor bool, dob, identified Da
 		return
 	}
 	if adult := eligibility.Birthday18(dob); !identified.Before(adult) {
-		f.Add("victim.unaccompanied_minor", "the date of birth %s makes the person an adult (18 on %s) on the identification day %s: correct the date of birth, or remove the unaccompanied-minor mark", dob, adult, identified)
+		f.AddCode("victim.unaccompanied_minor", apperr.CodeAdultAtIdentification, "the date of birth %s makes the person an adult (18 on %s) on the identification day %s: correct the date of birth, or remove the unaccompanied-minor mark", dob, adult, identified)
 	}
 }
 
@@ -192,7 +192,7 @@ func (p CasePatch) apply(r *row, id *identity, n nrmCase, today Date) ([]string,
 	if p.DateOfBirth != nil {
 		d := parseDate(&f, "victim.date_of_birth", *p.DateOfBirth, today)
 		if !d.IsZero() && n.IdentifiedOn.Before(d) {
-			f.Add("victim.date_of_birth", "%s is after the identification date %s", d, n.IdentifiedOn)
+			f.AddCode("victim.date_of_birth", apperr.CodeAfterIdentification, "%s is after the identification date %s", d, n.IdentifiedOn)
 		}
 		if d != id.DateOfBirth {
 			id.DateOfBirth = d
