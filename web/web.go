@@ -169,6 +169,21 @@ func (u *UI) Register(e *echo.Echo) {
 	e.POST("/admin/shelters", u.sheltersSubmit, admin...)
 
 	e.GET("/api/v1/deadlines.ics", u.calendarFeed)
+
+	// Any other path is the styled 404 page in the user's language; under
+	// /api the router's own handler keeps answering problem+json.
+	e.RouteNotFound("/*", u.notFound, pub...)
+	// echo's router matches /cases/x/y to /cases/:id when no route lies
+	// below it: this one makes such paths the 404 page, not the case page.
+	e.RouteNotFound("/cases/:id/*", u.notFound, pub...)
+	e.RouteNotFound("/api/*", func(echo.Context) error { return echo.ErrNotFound })
+}
+
+// notFound renders the 404 page. A session, when there is one, only adds
+// the navigation: an unknown page never redirects to the login form.
+func (u *UI) notFound(c echo.Context) error {
+	u.loadSession(c)
+	return u.fail(c, http.StatusNotFound, "error.not_found")
 }
 
 // staticFiles answers GET /static/*: the embedded CSS (and nothing
