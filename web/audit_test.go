@@ -73,12 +73,10 @@ func TestAuditSearch(t *testing.T) {
 				}
 			}
 			if tt.status == 200 && !strings.Contains(r.Body, "No record matches.") {
-				var header string
-				for _, f := range audit.Fields() {
-					header += `<th scope="col">` + f + `</th>`
-				}
-				if !strings.Contains(r.Body, header) {
-					t.Fatalf("the table does not have the 18 record fields as columns")
+				for _, h := range []string{"Recorded at", "User (role)", "Event", "Rules version", "Hash"} {
+					if !strings.Contains(r.Body, `<th scope="col">`+h) {
+						t.Fatalf("the table has no column %q", h)
+					}
 				}
 			}
 		})

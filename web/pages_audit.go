@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auditor"
+	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
@@ -24,6 +26,7 @@ type auditView struct {
 	Form     *formState
 	Export   *formState
 	Shelters []option
+	Events   []option
 	Formats  []option
 	Fields   []string
 	Records  []audit.Record
@@ -52,7 +55,7 @@ func (u *UI) showAudit(c echo.Context, status int, export *formState) error {
 	p := u.newPage(c, "audit.title")
 	q := c.QueryParams()
 	f := newForm(url.Values{})
-	for _, k := range []string{"from", "to", "shelter", "case"} {
+	for _, k := range []string{"from", "to", "shelter", "case", "event", "actor"} {
 		if v := strings.TrimSpace(q.Get(k)); v != "" {
 			f.Values.Set(k, v)
 		}
@@ -70,6 +73,9 @@ func (u *UI) showAudit(c echo.Context, status int, export *formState) error {
 	}
 	for _, sh := range shelters {
 		v.Shelters = append(v.Shelters, option{Value: sh.ID, Label: sh.Name})
+	}
+	for _, e := range auditEvents() {
+		v.Events = append(v.Events, option{Value: e, Label: p.EventName(e)})
 	}
 	v.Formats = []option{{Value: "csv", Label: "CSV"}, {Value: "ndjson", Label: "NDJSON"}}
 	if v.Searched {
@@ -148,7 +154,53 @@ func (u *UI) auditFilter(c echo.Context, p *page, f *formState) (audit.Filter, b
 			out.CaseID = id
 		}
 	}
+	if ev := f.V("event"); ev != "" {
+		if !slices.Contains(auditEvents(), ev) {
+			f.Errors["event"] = p.T("err.unknown_value")
+		}
+		out.Event = ev
+	}
+	out.Actor = f.V("actor")
 	return out, !f.HasErrors(), nil
+}
+
+// auditActs are the records of the chain that are not an event of the
+// case table: a case's life outside it, and the administrative acts.
+var auditActs = []string{
+	"open_case", "update_case", "void_event", "erase_case", "rotate_keys",
+	"create_user", "update_user", "request_user_change", "approve_user_change",
+	"issue_password_reset", "redeem_password_reset",
+	"enrol_second_factor", "disable_second_factor", "use_recovery_code",
+	"create_shelter", "update_shelter",
+	"export", "export_annual_report", "export_policy_report", "export_anonymized",
+}
+
+// auditEvents lists what the event filter offers: the case table's events
+// in its order, then the other acts.
+func auditEvents() []string {
+	var out []string
+	for _, e := range cases.EventTypes() {
+		out = append(out, string(e))
+	}
+	return append(out, auditActs...)
+}
+
+// EventName is the translated name of an audit record's event; one the
+// catalogues do not know (a newer act) shows as recorded.
+func (p *page) EventName(event string) string {
+	if s, ok := p.tr.lookup(p.Lang, "event."+event); ok && s != "" {
+		return s
+	}
+	return event
+}
+
+// ShortHash is the start of a hex digest, enough to tell records apart
+// on screen; the page keeps the whole value next to it.
+func (p *page) ShortHash(h string) string {
+	if len(h) <= 12 {
+		return h
+	}
+	return h[:12] + "…"
 }
 
 // auditExport answers POST /audit: the bulk export of the status history

@@ -305,6 +305,9 @@ type Filter struct {
 	// Shelter and CaseID, when not "", keep only the records of that
 	// shelter or case.
 	Shelter, CaseID string
+	// Event and Actor, when not "", keep only the records of that event
+	// (or administrative act) and that username: the audit page's filters.
+	Event, Actor string
 	// MaxSeq, when above 0, keeps only records with seq <= MaxSeq (the head
 	// when the export began), so rows appended meanwhile are left out.
 	MaxSeq int64
@@ -317,7 +320,9 @@ type Filter struct {
 // shelter or case filter. A date range is contiguous as long as
 // recorded_at grows with seq, which Append's serialisation gives on a
 // clock that does not step back.
-func (f Filter) Contiguous() bool { return f.Shelter == "" && f.CaseID == "" && f.After == 0 }
+func (f Filter) Contiguous() bool {
+	return f.Shelter == "" && f.CaseID == "" && f.Event == "" && f.Actor == "" && f.After == 0
+}
 
 // dayAfter returns the date after d (YYYY-MM-DD), checking d's format.
 func dayAfter(d string) (string, error) {
@@ -393,6 +398,12 @@ func Select(ctx context.Context, db *gorm.DB, f Filter, fn func(Record) error) e
 		}
 		if f.CaseID != "" {
 			q = q.Where("case_id = ?", f.CaseID)
+		}
+		if f.Event != "" {
+			q = q.Where("event = ?", f.Event)
+		}
+		if f.Actor != "" {
+			q = q.Where("actor = ?", f.Actor)
 		}
 		return q.Order("seq")
 	}
