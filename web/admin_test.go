@@ -49,7 +49,7 @@ func TestAdminUsers(t *testing.T) {
 		{"taken", url.Values{"action": {"create"}, "username": {"ana"}, "password": {"a long enough password"},
 			"role": {"auditor"}}, http.StatusConflict,
 			`<p class="field-error" id="nu-username-err">Already in use: choose another.</p>`, nil, "ana"},
-		{"disable", url.Values{"action": {"disable"}, "username": {"ana"}}, http.StatusSeeOther, "",
+		{"disable", url.Values{"action": {"disable"}, "username": {"ana"}, "confirm": {"1"}}, http.StatusSeeOther, "",
 			func(t *testing.T) {
 				if !userDisabled(t, e, "ana") {
 					t.Fatalf("ana is not disabled")
@@ -67,9 +67,9 @@ func TestAdminUsers(t *testing.T) {
 			http.StatusOK, `<div class="notice" role="status" id="reset-code">`, nil, ""},
 		{"password field ignored", url.Values{"action": {"password"}, "username": {"sam"}, "password": {"an admin's choice 42"}},
 			http.StatusBadRequest, "", nil, ""},
-		{"disable self", url.Values{"action": {"disable"}, "username": {"adm"}}, http.StatusUnprocessableEntity,
+		{"disable self", url.Values{"action": {"disable"}, "username": {"adm"}, "confirm": {"1"}}, http.StatusUnprocessableEntity,
 			"adm: you cannot disable your own account", nil, ""},
-		{"unknown user", url.Values{"action": {"disable"}, "username": {"zed"}}, http.StatusNotFound, "", nil, ""},
+		{"unknown user", url.Values{"action": {"disable"}, "username": {"zed"}, "confirm": {"1"}}, http.StatusNotFound, "", nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

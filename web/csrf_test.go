@@ -39,7 +39,7 @@ func TestCSRFRejected(t *testing.T) {
 		{name: "feed token", user: "sam", path: "/deadlines", form: url.Values{"action": {"feed_new"}}, table: "calendar_feeds"},
 		{name: "create user", user: "adm", path: "/admin/users", form: url.Values{"action": {"create"}, "username": {"eve"},
 			"password": {apptest.Password}, "role": {"auditor"}}, table: "users"},
-		{name: "disable user", user: "adm", path: "/admin/users", form: url.Values{"action": {"disable"}, "username": {"ana"}}, table: "audit_log"},
+		{name: "disable user", user: "adm", path: "/admin/users", form: url.Values{"action": {"disable"}, "username": {"ana"}, "confirm": {"1"}}, table: "audit_log"},
 		{name: "create shelter", user: "adm", path: "/admin/shelters", form: url.Values{"action": {"create"}, "id": {"mons"},
 			"name": {"Mons"}}, table: "shelters"},
 		{name: "audit export", user: "aud", path: "/audit", form: url.Values{"format": {"csv"}, "password": {apptest.Password}}, table: "audit_log"},

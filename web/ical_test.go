@@ -204,7 +204,7 @@ func TestCalendarFeed(t *testing.T) {
 	t.Run("disabled user", func(t *testing.T) {
 		p := feedPath(t, sam)
 		adm := e.loggedIn(t, "adm")
-		adm.post("/admin/users", url.Values{"action": {"disable"}, "username": {"sam"}})
+		adm.post("/admin/users", url.Values{"action": {"disable"}, "username": {"sam"}, "confirm": {"1"}})
 		if r := visitor.get(p); r.Code != http.StatusUnauthorized {
 			t.Fatalf("feed of a disabled user: got %d, want 401", r.Code)
 		}

@@ -119,6 +119,12 @@ func (u *UI) usersSubmit(c echo.Context) error {
 		}
 	case "disable", "enable":
 		d := form.Get("action") == "disable"
+		if d && !adminConfirmed(c) {
+			// Disabling ends the user's sessions at once: asked twice.
+			return u.askConfirm(c, "users.title", adminConfirmView{Question: p.T("users.disable_confirm", username),
+				Detail: p.T("users.disable_detail"), Yes: p.T("users.disable"), Action: "/admin/users", Cancel: "/admin/users",
+				Fields: []option{{Value: "action", Label: "disable"}, {Value: "username", Label: username}}})
+		}
 		_, err = u.d.Auth.UpdateUser(ctx, a, username, auth.UserPatch{Disabled: &d})
 		notice = "user_" + form.Get("action") + "d"
 	case "reset":
@@ -171,7 +177,7 @@ type sheltersView struct {
 // to change its name, city and official NRM provider flag, and the form
 // that creates one.
 func (u *UI) sheltersPage(c echo.Context) error {
-	return u.showShelters(c, http.StatusOK, newForm(url.Values{"official_nrm": {"on"}}), "", nil)
+	return u.showShelters(c, http.StatusOK, newForm(url.Values{}), "", nil)
 }
 
 func (u *UI) showShelters(c echo.Context, status int, create *formState, failed string, failedForm *formState) error {
@@ -217,7 +223,7 @@ func (u *UI) sheltersSubmit(c echo.Context) error {
 			if !p.setError(f, err, "name", "city") {
 				return u.internal(c, err)
 			}
-			return u.showShelters(c, apperr.Status(err), newForm(url.Values{"official_nrm": {"on"}}), id, f)
+			return u.showShelters(c, apperr.Status(err), newForm(url.Values{}), id, f)
 		}
 		return c.Redirect(http.StatusSeeOther, withNotice("/admin/shelters", "shelter_updated"))
 	}

@@ -68,7 +68,7 @@ func TestSessionEnds(t *testing.T) {
 		}},
 		{"disabled", func(t *testing.T, e *env, b *browser) {
 			adm := e.loggedIn(t, "adm")
-			if r := adm.post("/admin/users", url.Values{"action": {"disable"}, "username": {"ana"}}); r.Code != http.StatusSeeOther {
+			if r := adm.post("/admin/users", url.Values{"action": {"disable"}, "username": {"ana"}, "confirm": {"1"}}); r.Code != http.StatusSeeOther {
 				t.Fatalf("disable: got %d, want 303", r.Code)
 			}
 		}},

@@ -66,7 +66,7 @@ type UI struct {
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
 	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "case_victim", "case_confirm", "case_void",
-	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework",
+	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework", "admin_confirm",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
