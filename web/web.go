@@ -66,7 +66,7 @@ type UI struct {
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
 	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "case_victim", "case_confirm", "case_void",
-	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework", "admin_confirm",
+	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework", "admin_confirm", "summary",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -139,6 +139,7 @@ func (u *UI) Register(e *echo.Echo) {
 	e.GET("/cases/new", u.newCasePage, work...)
 	e.POST("/cases/new", u.newCaseSubmit, work...)
 	e.GET("/cases/:id", u.casePage, work...)
+	e.GET("/cases/:id/summary", u.summaryPage, work...)
 	e.POST("/cases/:id", u.caseSubmit, work...)
 	e.GET("/cases/:id/victim", u.victimPage, work...)
 	e.POST("/cases/:id/victim", u.victimSubmit, work...)
