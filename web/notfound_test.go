@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,10 @@ func TestNotFoundPage(t *testing.T) {
 		if r.Code != http.StatusNotFound || r.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("GET %s: got %d %q, want 404 application/problem+json", path, r.Code, r.Header.Get("Content-Type"))
 		}
+	}
+	// A wrong method on an API route stays a 405, not the 404 page.
+	r := e.browser(t).do(httptest.NewRequest(http.MethodDelete, "/api/v1/cases/abc", nil))
+	if r.Code != http.StatusMethodNotAllowed || r.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("DELETE /api/v1/cases/abc: got %d %q, want 405 application/problem+json", r.Code, r.Header.Get("Content-Type"))
 	}
 }

@@ -172,12 +172,25 @@ func (u *UI) Register(e *echo.Echo) {
 	e.GET("/api/v1/deadlines.ics", u.calendarFeed)
 
 	// Any other path is the styled 404 page in the user's language; under
-	// /api the router's own handler keeps answering problem+json.
-	e.RouteNotFound("/*", u.notFound, pub...)
-	// echo's router matches /cases/x/y to /cases/:id when no route lies
-	// below it: this one makes such paths the 404 page, not the case page.
-	e.RouteNotFound("/cases/:id/*", u.notFound, pub...)
-	e.RouteNotFound("/api/*", func(echo.Context) error { return echo.ErrNotFound })
+	// /api the router's own handler keeps answering problem+json. This
+	// wraps the error handler rather than adding a catch-all route, which
+	// would turn the API's 405 answers into 404s.
+	api := e.HTTPErrorHandler
+	if api == nil {
+		api = e.DefaultHTTPErrorHandler
+	}
+	page := u.base(u.notFound)
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		var he *echo.HTTPError
+		path := c.Request().URL.Path
+		if errors.As(err, &he) && he.Code == http.StatusNotFound && !c.Response().Committed &&
+			path != "/api" && !strings.HasPrefix(path, "/api/") {
+			if perr := page(c); perr == nil || c.Response().Committed {
+				return
+			}
+		}
+		api(err, c)
+	}
 }
 
 // notFound renders the 404 page. A session, when there is one, only adds

@@ -1198,7 +1198,6 @@ func TestHeaders(t *testing.T) {
 		{"403", req{method: http.MethodGet, path: "/api/v1/cases/" + id, token: w.tok[uAuditor]}, http.StatusForbidden},
 		{"404 case", req{method: http.MethodGet, path: "/api/v1/cases/" + id, token: w.tok[uPagAsa]}, http.StatusNotFound},
 		{"404 route", req{method: http.MethodGet, path: "/api/v1/nothing-here", token: tok}, http.StatusNotFound},
-		{"404 outside the API", req{method: http.MethodGet, path: "/nothing-here"}, http.StatusNotFound},
 		{"405", req{method: http.MethodDelete, path: "/api/v1/cases/" + id, token: tok}, http.StatusMethodNotAllowed},
 		{"409", req{method: http.MethodPost, path: "/api/v1/cases/" + id + "/events", token: tok,
 			body: map[string]any{"type": "start_reflection", "occurred_on": "2025-06-12"}}, http.StatusConflict},
@@ -1222,6 +1221,13 @@ func TestHeaders(t *testing.T) {
 			}
 		})
 	}
+	t.Run("404 outside the API is the web UI's page", func(t *testing.T) {
+		// The UI answers unknown pages with its HTML 404 (web/web.go).
+		out := w.do(req{method: http.MethodGet, path: "/nothing-here"})
+		if out.status != http.StatusNotFound || !strings.HasPrefix(out.header.Get("Content-Type"), "text/html") {
+			t.Errorf("got %d %q, want 404 text/html", out.status, out.header.Get("Content-Type"))
+		}
+	})
 	t.Run("401 names the scheme", func(t *testing.T) {
 		out := w.do(req{method: http.MethodGet, path: "/api/v1/me"})
 		if got := out.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
