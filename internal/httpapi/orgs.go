@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/orgs"
 )
@@ -15,10 +16,10 @@ func (s *Server) orgRoutes(route func(method, path string, h echo.HandlerFunc, r
 	work := []auth.Role{auth.RoleCaseworker, auth.RoleSupervisor}
 	anyone := []auth.Role{auth.RoleCaseworker, auth.RoleSupervisor, auth.RoleAuditor, auth.RoleAdmin}
 	admin := []auth.Role{auth.RoleAdmin}
-	route(http.MethodPost, "/cases/:id/assign", s.assignCase, work)
+	route(http.MethodPost, "/cases/:id/assign", s.assignCase, []auth.Role{auth.RoleSupervisor})
 	route(http.MethodGet, "/cases/:id/consents", s.listConsents, work)
 	route(http.MethodPost, "/cases/:id/consents", s.recordConsent, work)
-	route(http.MethodPost, "/cases/:id/consents/:consent/withdraw", s.withdrawConsent, work)
+	route(http.MethodPost, "/cases/:id/consents/:consent_id/withdraw", s.withdrawConsent, work)
 	route(http.MethodPost, "/cases/:id/transfers", s.requestTransfer, work)
 	route(http.MethodGet, "/transfers", s.listTransfers, work)
 	route(http.MethodGet, "/transfers/:id", s.getTransfer, work)
@@ -45,6 +46,9 @@ func (s *Server) assignCase(c echo.Context) error {
 		return err
 	}
 	username := o.str("assignee") // null or "" unassigns
+	if _, present := o.members["assignee"]; !present {
+		f.AddCode("assignee", apperr.CodeRequired, "required: a caseworker's username, or null for nobody")
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -101,7 +105,7 @@ func (s *Server) withdrawConsent(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	out, err := s.Orgs.WithdrawConsent(c.Request().Context(), a, c.Param("id"), c.Param("consent"), on)
+	out, err := s.Orgs.WithdrawConsent(c.Request().Context(), a, c.Param("id"), c.Param("consent_id"), on)
 	if err != nil {
 		return err
 	}
@@ -162,9 +166,6 @@ func (s *Server) acceptTransfer(c echo.Context) error {
 // declineTransfer answers POST /api/v1/transfers/{id}/decline.
 func (s *Server) declineTransfer(c echo.Context) error {
 	a, _ := actorOf(c)
-	if _, err := s.Orgs.Transfer(c.Request().Context(), a, c.Param("id")); err != nil {
-		return err
-	}
 	o, f, err := s.body(c, "reason")
 	if err != nil {
 		return err

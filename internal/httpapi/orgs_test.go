@@ -210,7 +210,7 @@ func TestTransfers(t *testing.T) {
 	w.get(uPagAsa, "/cases/"+id, http.StatusNotFound) // not before it is accepted
 	w.get(uSurya, "/transfers/"+tid, http.StatusNotFound)
 	w.post(uSurya, "/transfers/"+tid+"/accept", nil, http.StatusNotFound)
-	w.post(uPagAsa, "/transfers/"+tid+"/accept", nil, http.StatusForbidden) // a caseworker
+	w.post(uPagAsa, "/transfers/"+tid+"/accept", nil, http.StatusForbidden)  // a caseworker
 	w.post(uPayoke2, "/transfers/"+tid+"/accept", nil, http.StatusForbidden) // the sender
 
 	r = w.post(uPagSup, "/transfers/"+tid+"/accept", nil, http.StatusOK)
