@@ -139,6 +139,12 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	} else if n > 0 {
 		log.Info("statistics: computed the CTDC age band of cases stored before schema 7", slog.Int("cases", n))
 	}
+	if n, err := a.Cases.BackfillFingerprints(ctx); err != nil {
+		a.Access.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("cases: computed the identity fingerprint of cases stored before the duplicate warning", slog.Int("cases", n))
+	}
 	if n, err := a.Cases.BackfillReturnStates(ctx); err != nil {
 		a.Access.Close()
 		return nil, err

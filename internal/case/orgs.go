@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -189,17 +190,22 @@ type Duplicates struct {
 	OtherShelter bool     `json:"other_shelter"`
 }
 
+// noFingerprint marks a case with an identity but no fingerprint (no
+// date of birth): it never matches, and the backfill, which looks for
+// '', does not read it again.
+const noFingerprint = "-"
+
 // fingerprint is the keyed fingerprint of a normalised name and date of
 // birth, under the blind-index key: given and family name in sorted order
 // (a swap still matches). Without a date of birth there is none: a name
 // alone would match strangers.
 func fingerprint(keys *vault.Keys, id identity) string {
 	if id.DateOfBirth.IsZero() {
-		return ""
+		return noFingerprint
 	}
 	names := []string{vault.NormalizeName(id.GivenName), vault.NormalizeName(id.FamilyName)}
 	if names[0] == "" || names[1] == "" {
-		return ""
+		return noFingerprint
 	}
 	sort.Strings(names)
 	return keys.BlindIndex("identity fingerprint v1|" + strings.Join(names, "|") + "|" + id.DateOfBirth.String())
@@ -215,7 +221,7 @@ const NotificationDuplicate = "possible_duplicate"
 // case) and is recorded as possible_duplicate with both shelters.
 func (s *Service) duplicates(tx *gorm.DB, a auth.Actor, r *row, today Date, now time.Time) (*Duplicates, error) {
 	out := &Duplicates{SameShelter: []string{}}
-	if r.Fingerprint == "" {
+	if r.Fingerprint == "" || r.Fingerprint == noFingerprint {
 		return out, nil
 	}
 	var matches []struct{ ID, Reference, ShelterID string }
@@ -271,4 +277,42 @@ func notifyPair(tx *gorm.DB, shelterA, caseA, shelterB, caseB string, now time.T
 		fresh = true
 	}
 	return fresh, nil
+}
+
+// BackfillFingerprints computes the identity fingerprint of cases stored
+// before it existed (or written by the bulk seeder), so that they take part
+// in the duplicate warning. It notifies nobody about matches among them:
+// that is for new cases and corrections. It returns how many it filled in;
+// none after the first run.
+func (s *Service) BackfillFingerprints(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		var rows []row
+		if err := s.db.Read.WithContext(ctx).Where("identity_fingerprint = '' AND data_key IS NOT NULL").
+			Order("id").Limit(500).Find(&rows).Error; err != nil {
+			return n, fmt.Errorf("cases: fingerprint backfill: %w", err)
+		}
+		if len(rows) == 0 {
+			return n, nil
+		}
+		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			for i := range rows {
+				id, _, err := rows[i].open(s.keys)
+				if err != nil {
+					return err
+				}
+				// Only if still unset: a correction on another server
+				// may have set it meanwhile.
+				if err := tx.Exec("UPDATE cases SET identity_fingerprint = ? WHERE id = ? AND identity_fingerprint = ''",
+					fingerprint(s.keys, id), rows[i].ID).Error; err != nil {
+					return fmt.Errorf("cases: fingerprint of %s: %w", rows[i].ID, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += len(rows)
+	}
 }

@@ -122,11 +122,10 @@ func (s *Service) FollowUps(ctx context.Context, a auth.Actor, asOf eligibility.
 	}
 	cutoff := asOf.AddDays(within - s.cases.Settings().ReferralFollowUpDays)
 	var rows []struct {
-		referralRow
-		Reference string `gorm:"column:reference"`
+		ID, CaseID, OrganisationID, ReferredOn, Reference string
 	}
 	err := s.db.Read.WithContext(ctx).Table("referrals r").
-		Select("r.*, c.reference").Joins("JOIN cases c ON c.id = r.case_id").
+		Select("r.id, r.case_id, r.organisation_id, r.referred_on, c.reference").Joins("JOIN cases c ON c.id = r.case_id").
 		Where("c.shelter_id = ? AND r.status = ? AND r.referred_on <= ?", a.Shelter, ReferralPending, cutoff.String()).
 		Order("r.referred_on, c.reference, r.id").Limit(1000).Scan(&rows).Error
 	if err != nil {

@@ -11,9 +11,10 @@ UPDATE cases SET assignee = COALESCE((SELECT a.actor FROM audit_log a
 CREATE INDEX cases_shelter_assignee ON cases(shelter_id, assignee, reference);
 
 -- Keyed fingerprint of the normalised name and date of birth, for the
--- duplicate warning across shelters ('' = none: no date of birth, or erased).
+-- duplicate warning across shelters ('-' = none: no date of birth; '' = erased,
+-- or not yet computed: the server computes it at start).
 ALTER TABLE cases ADD COLUMN identity_fingerprint TEXT NOT NULL DEFAULT '';
-CREATE INDEX cases_identity_fingerprint ON cases(identity_fingerprint) WHERE identity_fingerprint <> '';
+CREATE INDEX cases_identity_fingerprint ON cases(identity_fingerprint);
 
 CREATE TABLE consents (
   id           TEXT PRIMARY KEY,
