@@ -192,7 +192,7 @@ type Duplicates struct {
 
 // noFingerprint marks a case with an identity but no fingerprint (no
 // date of birth): it never matches, and the backfill, which looks for
-// '', does not read it again.
+// ”, does not read it again.
 const noFingerprint = "-"
 
 // fingerprint is the keyed fingerprint of a normalised name and date of
