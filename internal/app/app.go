@@ -154,7 +154,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	a.Orgs = orgs.NewService(db, a.Cases, now)
 	a.Reports = report.NewService(db, a.Cases, set, now, report.Options{
 		SmallCellThreshold: cfg.Reports.SmallCellThreshold, K: cfg.Reports.K})
-	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Casework: a.Casework, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports,
+	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Casework: a.Casework, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, Orgs: a.Orgs,
 		Log: log, Now: now, MaxBodyBytes: cfg.Server.MaxBodyBytes}); err != nil {
 		a.Access.Close()
 		return nil, err
