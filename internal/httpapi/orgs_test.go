@@ -210,6 +210,11 @@ func TestTransfers(t *testing.T) {
 	w.get(uPagAsa, "/cases/"+id, http.StatusNotFound) // not before it is accepted
 	w.get(uSurya, "/transfers/"+tid, http.StatusNotFound)
 	w.post(uSurya, "/transfers/"+tid+"/accept", nil, http.StatusNotFound)
+	w.post(uSurya, "/transfers/"+tid+"/decline", map[string]any{"reason": "no"}, http.StatusNotFound)
+	w.post(uSurya, "/transfers/"+tid+"/cancel", nil, http.StatusNotFound)
+	if in := w.get(uSurya, "/transfers", http.StatusOK); len(in.arr(t, "items")) != 0 {
+		t.Errorf("a third shelter lists the transfer: %s", in)
+	}
 	w.post(uPagAsa, "/transfers/"+tid+"/accept", nil, http.StatusForbidden)  // a caseworker
 	w.post(uPayoke2, "/transfers/"+tid+"/accept", nil, http.StatusForbidden) // the sender
 
