@@ -152,6 +152,7 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 		log.Info("cases: recorded the state closed or out-of-contact cases left from (rules version 2)", slog.Int("cases", n))
 	}
 	a.Orgs = orgs.NewService(db, a.Cases, now)
+	a.Casework.SetFollowUps(a.Orgs)
 	a.Reports = report.NewService(db, a.Cases, set, now, report.Options{
 		SmallCellThreshold: cfg.Reports.SmallCellThreshold, K: cfg.Reports.K})
 	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Casework: a.Casework, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, Orgs: a.Orgs,

@@ -180,6 +180,7 @@ func TestTransfers(t *testing.T) {
 
 	id := w.newCase(uPayoke, "Amara", "Obi", "2025-06-01")
 	w.event(uPayoke, id, "start_reflection", "2025-06-02", nil)
+	w.post(uPayoke, "/cases/"+id+"/tasks", map[string]any{"title": "Call the lawyer", "due_on": "2025-06-18"}, http.StatusCreated)
 	before := w.historyLen(uPayoke, id)
 	move := map[string]any{"to_shelter": "pag-asa", "reason": "safety"}
 
@@ -246,6 +247,13 @@ func TestTransfers(t *testing.T) {
 	}
 	if dl := w.get(uPayoke, "/deadlines?within=100", http.StatusOK); findByKey(t, dl, "items", "case_id", id) != nil {
 		t.Errorf("the sending shelter's deadline board still shows the case: %s", dl)
+	}
+	// The case's tasks follow it to the new shelter's work list.
+	if wl := w.get(uPagAsa, "/work?within=30", http.StatusOK); findByKey(t, wl, "items", "kind", "task") == nil {
+		t.Errorf("the receiving shelter's work list misses the case's task: %s", wl)
+	}
+	if wl := w.get(uPayoke, "/work?within=30", http.StatusOK); findByKey(t, wl, "items", "case_id", id) != nil {
+		t.Errorf("the sending shelter's work list still shows the case: %s", wl)
 	}
 	recs := w.get(uAuditor, "/cases/"+id+"/events", http.StatusOK)
 	items := recs.arr(t, "items")
@@ -360,6 +368,14 @@ func TestReferrals(t *testing.T) {
 	r = w.post(uPayoke, "/cases/"+id+"/referrals", ref, http.StatusCreated)
 	rid := r.str(t, "id")
 	eq("follow_up", map[string]any{"kind": "referral_follow_up", "due_on": "2025-06-19", "days_left": 4, "severity": "critical"})(t, r)
+	// The work list shows the follow-up.
+	wl := w.get(uPayoke, "/work?within=7", http.StatusOK)
+	if it := findByKey(t, wl, "items", "kind", "referral"); it == nil || it["due_on"] != "2025-06-19" || it["case_id"] != id {
+		t.Errorf("work list: want the referral follow-up due 2025-06-19: %s", wl)
+	}
+	if wl := w.get(uPagAsa, "/work?within=30", http.StatusOK); findByKey(t, wl, "items", "kind", "referral") != nil {
+		t.Errorf("another shelter's work list shows the referral: %s", wl)
+	}
 	// The police need their own consent.
 	w.post(uPayoke, "/cases/"+id+"/referrals", map[string]any{"organisation": "police-antwerp", "service": "complaint", "referred_on": "2025-06-05"}, http.StatusConflict)
 
@@ -370,6 +386,9 @@ func TestReferrals(t *testing.T) {
 	patch(uPagAsa, map[string]any{"status": "accepted", "date": "2025-06-10"}, http.StatusNotFound)
 	r = patch(uPayoke, map[string]any{"status": "accepted", "date": "2025-06-10"}, http.StatusOK)
 	eq("follow_up", nil)(t, r)
+	if wl := w.get(uPayoke, "/work?within=30", http.StatusOK); findByKey(t, wl, "items", "kind", "referral") != nil {
+		t.Errorf("an answered referral stays on the work list: %s", wl)
+	}
 	eq("answered_on", "2025-06-10")(t, r)
 	patch(uPayoke, map[string]any{"status": "refused", "date": "2025-06-11"}, http.StatusConflict)
 	eq("completed_on", "2025-06-12")(t, patch(uPayoke, map[string]any{"status": "completed", "date": "2025-06-12"}, http.StatusOK))

@@ -2,6 +2,7 @@ package orgs
 
 import (
 	"context"
+	"fmt"
 
 	"gorm.io/gorm"
 
@@ -40,6 +41,9 @@ func (s *Service) AcceptTransfer(ctx context.Context, a auth.Actor, id string) (
 		if err := s.cases.MoveShelter(tx, l, r.ToShelter); err != nil {
 			return err
 		}
+		if err := moveCasework(tx, r.CaseID, r.ToShelter); err != nil {
+			return err
+		}
 		if err := s.cases.Append(tx, a, l, "accept_transfer", s.today(), r.data()); err != nil {
 			return err
 		}
@@ -47,6 +51,20 @@ func (s *Service) AcceptTransfer(ctx context.Context, a auth.Actor, id string) (
 		return nil
 	})
 	return out, err
+}
+
+// caseworkTables are the tables of internal/casework that carry the
+// case's shelter (for the work list and the service statistics): they
+// follow the case.
+var caseworkTables = []string{"case_tasks", "case_services", "case_contact_notes", "case_documents"}
+
+func moveCasework(tx *gorm.DB, caseID, to string) error {
+	for _, t := range caseworkTables {
+		if err := tx.Exec("UPDATE "+t+" SET shelter_id = ? WHERE case_id = ?", to, caseID).Error; err != nil {
+			return fmt.Errorf("orgs: move %s of %s: %w", t, caseID, err)
+		}
+	}
+	return nil
 }
 
 // receiving loads a pending transfer for its receiving shelter's
