@@ -141,3 +141,36 @@ func TestDuplicateNotice(t *testing.T) {
 		t.Errorf("the supervisor's transfers page lists no possible duplicate")
 	}
 }
+
+func TestOrganisationsAdminPage(t *testing.T) {
+	e := newEnv(t)
+	adm := e.loggedIn(t, "adm")
+	if body := adm.get("/admin/organisations").Body; !strings.Contains(body, "No organisation yet.") {
+		t.Fatalf("empty directory not said")
+	}
+	r := adm.post("/admin/organisations", url.Values{"action": {"create"}, "id": {"Bad Id"}, "name": {"Lawyers"}, "kind": {"bank"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="no-id-err"`) || !strings.Contains(r.Body, `id="no-kind-err"`) {
+		t.Fatalf("bad organisation: got %d, want 422 with errors next to id and kind", r.Code)
+	}
+	r = adm.post("/admin/organisations", url.Values{"action": {"create"}, "id": {"lawyers-bxl"}, "name": {"Lawyers Brussels"}, "kind": {"lawyer"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("create: got %d", r.Code)
+	}
+	r = adm.post("/admin/organisations", url.Values{"action": {"update"}, "id": {"lawyers-bxl"}, "name": {"Lawyers of Brussels"},
+		"kind": {"lawyer"}, "official_nrm": {"on"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("update: got %d", r.Code)
+	}
+	os, err := e.Orgs.Organisations(context.Background())
+	if err != nil || len(os) != 1 || os[0].Name != "Lawyers of Brussels" || !os[0].OfficialNRM {
+		t.Fatalf("directory: %+v, %v", os, err)
+	}
+	if r := e.loggedIn(t, "ana").get("/admin/organisations"); r.Code != http.StatusForbidden {
+		t.Errorf("a caseworker on the directory page: got %d, want 403", r.Code)
+	}
+	// The caseworker picks it on the sharing page.
+	c := e.newCase(t, "ana", "Ama", "Obi", "NG")
+	if body := e.loggedIn(t, "ana").get("/cases/" + c.ID + "/sharing").Body; !strings.Contains(body, "Lawyers of Brussels (lawyer)") {
+		t.Errorf("the referral form does not offer the organisation")
+	}
+}

@@ -71,7 +71,7 @@ func navFor(r auth.Role) [][2]string {
 	case auth.RoleAuditor:
 		return [][2]string{{"/audit", "nav.audit"}, {"/reports/annual", "nav.reports"}, {"/reports/policy", "nav.policy"}}
 	case auth.RoleAdmin:
-		return [][2]string{{"/admin/users", "nav.users"}, {"/admin/shelters", "nav.shelters"}}
+		return [][2]string{{"/admin/users", "nav.users"}, {"/admin/shelters", "nav.shelters"}, {"/admin/organisations", "nav.organisations"}}
 	}
 	return nil
 }

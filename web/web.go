@@ -71,7 +71,7 @@ type UI struct {
 var pageNames = []string{
 	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "case_victim", "case_confirm", "case_void",
 	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework",
-	"sharing", "transfers",
+	"sharing", "transfers", "organisations",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -178,6 +178,10 @@ func (u *UI) Register(e *echo.Echo) {
 	e.POST("/admin/users", u.usersSubmit, admin...)
 	e.GET("/admin/shelters", u.sheltersPage, admin...)
 	e.POST("/admin/shelters", u.sheltersSubmit, admin...)
+	if u.d.Orgs != nil {
+		e.GET("/admin/organisations", u.organisationsPage, admin...)
+		e.POST("/admin/organisations", u.organisationsSubmit, admin...)
+	}
 
 	e.GET("/api/v1/deadlines.ics", u.calendarFeed)
 }
