@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -315,4 +316,15 @@ func (s *Service) BackfillFingerprints(ctx context.Context) (int, error) {
 		}
 		n += len(rows)
 	}
+}
+
+// historyData is the data of an audit record as a case's history shows it
+// to the actor: a caseworker learns that a possible duplicate exists in
+// another shelter, not which (the chain, auditors and supervisors, who
+// are notified, have both shelters).
+func historyData(a auth.Actor, event, data string) json.RawMessage {
+	if event == NotificationDuplicate && !a.Is(auth.RoleSupervisor) {
+		return json.RawMessage(`{}`)
+	}
+	return json.RawMessage(data)
 }

@@ -855,7 +855,7 @@ func (s *Service) History(ctx context.Context, a auth.Actor, id string) ([]Histo
 	for _, rec := range recs {
 		it := HistoryItem{Seq: rec.Seq, RecordedAt: rec.RecordedAt, OccurredOn: rec.OccurredOn, Event: rec.Event,
 			FromState: rec.FromState, ToState: rec.ToState, FromProceedings: rec.FromProceedings,
-			ToProceedings: rec.ToProceedings, Data: json.RawMessage(rec.Data), Actor: rec.Actor}
+			ToProceedings: rec.ToProceedings, Data: historyData(a, rec.Event, rec.Data), Actor: rec.Actor}
 		if by, ok := voided[rec.Seq]; ok {
 			it.Voided, it.VoidedBySeq = true, &by
 		}
