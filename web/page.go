@@ -63,14 +63,15 @@ func (u *UI) newPage(c echo.Context, titleKey string) *page {
 func navFor(r auth.Role) [][2]string {
 	switch r {
 	case auth.RoleCaseworker:
-		return [][2]string{{"/work", "nav.work"}, {"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"}}
+		return [][2]string{{"/work", "nav.work"}, {"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"},
+			{"/transfers", "nav.transfers"}}
 	case auth.RoleSupervisor:
 		return [][2]string{{"/work", "nav.work"}, {"/cases", "nav.cases"}, {"/cases/new", "nav.new_case"}, {"/deadlines", "nav.deadlines"},
-			{"/reports/annual", "nav.reports"}, {"/reports/policy", "nav.policy"}}
+			{"/transfers", "nav.transfers"}, {"/reports/annual", "nav.reports"}, {"/reports/policy", "nav.policy"}}
 	case auth.RoleAuditor:
 		return [][2]string{{"/audit", "nav.audit"}, {"/reports/annual", "nav.reports"}, {"/reports/policy", "nav.policy"}}
 	case auth.RoleAdmin:
-		return [][2]string{{"/admin/users", "nav.users"}, {"/admin/shelters", "nav.shelters"}}
+		return [][2]string{{"/admin/users", "nav.users"}, {"/admin/shelters", "nav.shelters"}, {"/admin/organisations", "nav.organisations"}}
 	}
 	return nil
 }

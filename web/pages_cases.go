@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
+	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
@@ -52,9 +53,13 @@ type casesView struct {
 	States      []option
 	Proceedings []option
 	Severities  []option
-	Items       []caseRow
-	NextCursor  string
-	Filtered    bool
+	// Assignees filters by assignee: mine, all of the shelter's,
+	// unassigned; Assignee is the filter in force.
+	Assignees  []option
+	Assignee   string
+	Items      []caseRow
+	NextCursor string
+	Filtered   bool
 }
 
 type caseRow struct {
@@ -78,20 +83,29 @@ func (u *UI) casesPage(c echo.Context) error {
 		in = c.Request().PostForm
 	} else {
 		in = url.Values{}
-		for _, k := range []string{"state", "proceedings", "severity"} {
+		for _, k := range []string{"state", "proceedings", "severity", "assignee"} {
 			if v := c.QueryParam(k); v != "" {
 				in.Set(k, v)
 			}
 		}
 	}
+	if _, set := in["assignee"]; !set && stateOf(c).actor.Is(auth.RoleCaseworker) {
+		in.Set("assignee", "me") // a caseworker starts from their own cases
+	}
 	f := newForm(in)
+	assignee := f.V("assignee")
+	if assignee == "all" {
+		assignee = ""
+	}
 	q := cases.ListQuery{State: f.V("state"), Proceedings: f.V("proceedings"), Severity: f.V("severity"),
-		Q: strings.TrimSpace(f.V("q")), Cursor: f.V("cursor")}
+		Q: strings.TrimSpace(f.V("q")), Cursor: f.V("cursor"), Assignee: assignee}
 	v := casesView{Form: f,
 		States:      p.options("state", stateValues(), q.State, "filter.any"),
 		Proceedings: p.options("proceedings", proceedingsValues(), q.Proceedings, "filter.any"),
 		Severities:  p.options("severity", severities, q.Severity, "filter.any"),
 		Filtered:    q.State != "" || q.Proceedings != "" || q.Severity != "" || q.Q != "",
+		Assignees:   p.options("assignee_filter", []string{"me", "all", "none"}, or(f.V("assignee"), "all"), ""),
+		Assignee:    or(f.V("assignee"), "all"),
 	}
 	status := http.StatusOK
 	res, err := u.d.Cases.List(c.Request().Context(), stateOf(c).actor, q)
@@ -115,6 +129,14 @@ func (u *UI) casesPage(c echo.Context) error {
 	v.NextCursor = res.NextCursor
 	p.Data = v
 	return u.render(c, status, "cases", p)
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func fullName(cs cases.Case) string {
@@ -196,7 +218,13 @@ func (u *UI) newCaseSubmit(c echo.Context) error {
 		}
 		return u.renderNewCase(c, apperr.Status(err), f)
 	}
-	return c.Redirect(http.StatusSeeOther, withNotice("/cases/"+cs.ID, "case_created"))
+	notice := "case_created"
+	if d := cs.Duplicates; d != nil && len(d.SameShelter) > 0 {
+		notice = "case_created_duplicate_same"
+	} else if d != nil && d.OtherShelter {
+		notice = "case_created_duplicate_other"
+	}
+	return c.Redirect(http.StatusSeeOther, withNotice("/cases/"+cs.ID, notice))
 }
 
 type caseView struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/casework"
+	"github.com/casemgr/casemgr/internal/orgs"
 	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
 )
@@ -46,6 +47,9 @@ type Deps struct {
 	Auditor *auditor.Service
 	// Reports computes the annual report shown on /reports/annual.
 	Reports *report.Service
+	// Orgs serves the work between organisations (sharing and transfers
+	// pages); without it those pages are not served.
+	Orgs *orgs.Service
 	// Log receives internal errors (never a name, a note or a token).
 	Log *slog.Logger
 	// Now is the injected clock.
@@ -67,6 +71,7 @@ type UI struct {
 var pageNames = []string{
 	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "case_victim", "case_confirm", "case_void",
 	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework", "admin_confirm", "summary",
+	"sharing", "transfers", "organisations",
 }
 
 // New parses the templates and catalogues and returns the UI. An error
@@ -148,6 +153,12 @@ func (u *UI) Register(e *echo.Echo) {
 	e.GET("/deadlines", u.deadlinesPage, work...)
 	e.POST("/deadlines", u.deadlinesSubmit, work...)
 	u.registerCasework(e, work)
+	if u.d.Orgs != nil {
+		e.GET("/cases/:id/sharing", u.sharingPage, work...)
+		e.POST("/cases/:id/sharing", u.sharingSubmit, work...)
+		e.GET("/transfers", u.transfersPage, work...)
+		e.POST("/transfers", u.transfersSubmit, work...)
+	}
 
 	audit := []echo.MiddlewareFunc{u.base, u.auth(rolesAudit)}
 	e.GET("/audit", u.auditPage, audit...)
@@ -168,6 +179,10 @@ func (u *UI) Register(e *echo.Echo) {
 	e.POST("/admin/users", u.usersSubmit, admin...)
 	e.GET("/admin/shelters", u.sheltersPage, admin...)
 	e.POST("/admin/shelters", u.sheltersSubmit, admin...)
+	if u.d.Orgs != nil {
+		e.GET("/admin/organisations", u.organisationsPage, admin...)
+		e.POST("/admin/organisations", u.organisationsSubmit, admin...)
+	}
 
 	e.GET("/api/v1/deadlines.ics", u.calendarFeed)
 

@@ -22,6 +22,7 @@ import (
 	"github.com/casemgr/casemgr/internal/eligibility"
 	"github.com/casemgr/casemgr/internal/httpapi"
 	"github.com/casemgr/casemgr/internal/metrics"
+	"github.com/casemgr/casemgr/internal/orgs"
 	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/store"
@@ -43,6 +44,7 @@ type App struct {
 	Auditor *auditor.Service
 	// Reports computes national statistics and anonymized exports.
 	Reports *report.Service
+	Orgs    *orgs.Service
 	// Access writes the read-access log; Close flushes it.
 	Access *accesslog.Recorder
 	Log    *slog.Logger
@@ -137,15 +139,23 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	} else if n > 0 {
 		log.Info("statistics: computed the CTDC age band of cases stored before schema 7", slog.Int("cases", n))
 	}
+	if n, err := a.Cases.BackfillFingerprints(ctx); err != nil {
+		a.Access.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("cases: computed the identity fingerprint of cases stored before the duplicate warning", slog.Int("cases", n))
+	}
 	if n, err := a.Cases.BackfillReturnStates(ctx); err != nil {
 		a.Access.Close()
 		return nil, err
 	} else if n > 0 {
 		log.Info("cases: recorded the state closed or out-of-contact cases left from (rules version 2)", slog.Int("cases", n))
 	}
+	a.Orgs = orgs.NewService(db, a.Cases, now)
+	a.Casework.SetFollowUps(a.Orgs)
 	a.Reports = report.NewService(db, a.Cases, set, now, report.Options{
 		SmallCellThreshold: cfg.Reports.SmallCellThreshold, K: cfg.Reports.K})
-	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Casework: a.Casework, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports,
+	if a.UI, err = web.New(web.Deps{Auth: a.Auth, Cases: a.Cases, Casework: a.Casework, Shelters: a.Shelters, Auditor: a.Auditor, Reports: a.Reports, Orgs: a.Orgs,
 		Log: log, Now: now, MaxBodyBytes: cfg.Server.MaxBodyBytes}); err != nil {
 		a.Access.Close()
 		return nil, err
@@ -198,7 +208,7 @@ func (a *App) Router() *httpapi.Server {
 		DB: a.DB, Auth: a.Auth, Cases: a.Cases, Shelters: a.Shelters, Casework: a.Casework, Auditor: a.Auditor, Reports: a.Reports, Log: a.Log,
 		MaxBodyBytes: a.Config.Server.MaxBodyBytes, RequestTimeout: a.Config.Server.RequestTimeout,
 		TrustedProxies: a.Config.Server.TrustedProxies, TLS: a.Config.Server.TLSCertFile != "",
-		Metrics: a.Metrics, MetricsToken: a.Config.Metrics.Token,
+		Metrics: a.Metrics, MetricsToken: a.Config.Metrics.Token, Orgs: a.Orgs,
 	})
 	a.UI.Register(s.Echo())
 	return s

@@ -121,8 +121,16 @@ func (a *App) LoadDemo(ctx context.Context) ([]DemoUser, error) {
 		return users, nil
 	}
 	today := eligibility.Today(a.Now())
+	// Each shelter's demo caseworker opens its cases, so that they are
+	// theirs (the case list starts from "my cases").
+	opener := map[string]string{}
+	for _, u := range users {
+		if u.Role == auth.RoleCaseworker {
+			opener[u.Shelter] = u.Username
+		}
+	}
 	for i, d := range demoCases() {
-		actor := auth.Actor{Username: "demo-loader", Role: auth.RoleCaseworker, Shelter: d.shelter}
+		actor := auth.Actor{Username: opener[d.shelter], Role: auth.RoleCaseworker, Shelter: d.shelter}
 		in := cases.NewCase{
 			Victim: cases.VictimInput{GivenName: "DEMO " + d.given, FamilyName: fmt.Sprintf("Example-%02d", i+1),
 				Gender: d.gender, Nationality: d.nationality, UnaccompaniedMinor: d.minor},

@@ -30,9 +30,11 @@ type ListQuery struct {
 	Rule        string
 	Severity    string
 	Q           string
-	Limit       int
-	Cursor      string
-	AsOf        Date
+	// Assignee filters by assignee: "me", "none" or a username.
+	Assignee string
+	Limit    int
+	Cursor   string
+	AsOf     Date
 }
 
 // Page is one page of a list.
@@ -110,7 +112,8 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 	if q.AsOf.IsZero() {
 		q.AsOf = s.Today()
 	}
-	db := s.db.Read.WithContext(ctx).Model(&row{}).Where("shelter_id = ?", a.Shelter)
+	db := s.db.Read.WithContext(ctx).Model(&row{}).Select("cases.*, "+effectiveAssignee).Where("shelter_id = ?", a.Shelter)
+	db = filterAssignee(db, a, q.Assignee)
 	if q.State != "" {
 		db = db.Where("state = ?", q.State)
 	}

@@ -48,6 +48,14 @@ type row struct {
 	Exploitation       string     `gorm:"column:exploitation"`
 	Facts              string     `gorm:"column:facts"`
 	Demo               bool       `gorm:"column:demo"`
+	// Assignee is the caseworker responsible ("" = nobody); AssigneeNow is
+	// it as read (assignee_effective, effectiveAssignee in orgs.go): ""
+	// when that user is disabled or in another shelter. Never written.
+	Assignee    string `gorm:"column:assignee"`
+	AssigneeNow string `gorm:"column:assignee_effective;->"`
+	// Fingerprint is the keyed fingerprint of name and date of birth
+	// (duplicate warning, orgs.go).
+	Fingerprint string `gorm:"column:identity_fingerprint"`
 	// ShelterOfficial is read with the case (whether its shelter is an
 	// official NRM provider, rule R17); never written.
 	ShelterOfficial bool      `gorm:"column:shelter_official;->"`
@@ -92,6 +100,7 @@ func (id identity) seal(keys *vault.Keys, dk vault.DataKey, r *row) error {
 	full := id.GivenName + " " + id.FamilyName
 	r.NameIndex = keys.BlindIndex(full)
 	r.NameIndexRev = keys.BlindIndex(id.FamilyName + " " + id.GivenName)
+	r.Fingerprint = fingerprint(keys, id)
 	return nil
 }
 
@@ -262,8 +271,14 @@ type Case struct {
 	Facts         Facts                  `json:"facts"`
 	Erased        bool                   `json:"erased"`
 	Demo          bool                   `json:"demo"`
-	CreatedAt     time.Time              `json:"created_at"`
-	UpdatedAt     time.Time              `json:"updated_at"`
+	// Assignee is the caseworker responsible for the case, null when
+	// nobody (docs/organisations.md "Assignment").
+	Assignee *string `json:"assignee"`
+	// Duplicates is set in the answer of a creation or an identity
+	// correction only (docs/organisations.md "Duplicate warning").
+	Duplicates *Duplicates `json:"duplicates,omitempty"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
 	// shelterOfficial is whether the case's shelter is an official NRM
 	// provider (rule R17), kept so that At can evaluate again.
 	shelterOfficial bool

@@ -99,7 +99,7 @@ func loadRow(db *gorm.DB, a auth.Actor, id string, lock bool) (*row, bool, error
 		return nil, false, errNotFound
 	}
 	var r row
-	q := db.Select("cases.*, (SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id) AS shelter_official").
+	q := db.Select("cases.*, (SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id) AS shelter_official, "+effectiveAssignee).
 		Where("id = ?", id)
 	if lock {
 		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
@@ -149,6 +149,9 @@ func (s *Service) viewOf(r *row, id identity, n nrmCase, asOf Date) Case {
 		Exploitation: n.Exploitation, IdentifiedOn: n.IdentifiedOn, IdentifiedBy: r.IdentifiedBy,
 		LastEventOn: n.LastEventOn, Facts: n.Facts, Erased: r.DataKey == nil, Demo: r.Demo,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, shelterOfficial: n.ShelterOfficial,
+	}
+	if r.AssigneeNow != "" {
+		c.Assignee = &r.AssigneeNow
 	}
 	s.evaluate(&c, n, asOf)
 	return c
@@ -400,6 +403,9 @@ func (s *Service) create(ctx context.Context, a auth.Actor, v validCase, demo bo
 			AgeBand: ageBand(v.identity.DateOfBirth, v.identifiedOn), CTDCAgeBand: ctdcAgeBand(v.identity.DateOfBirth, v.identifiedOn),
 			Exploitation: canonicalExploitation(v.exploitation), Demo: demo, CreatedAt: now, UpdatedAt: now,
 		}
+		if a.Is(auth.RoleCaseworker) {
+			r.Assignee, r.AssigneeNow = a.Username, a.Username // the creator by default
+		}
 		ref, err := nextReference(tx, a.Shelter, v.identifiedOn.Year)
 		if err != nil {
 			return err
@@ -436,7 +442,8 @@ func (s *Service) create(ctx context.Context, a auth.Actor, v validCase, demo bo
 			return err
 		}
 		out = s.viewOf(r, v.identity, n, today)
-		return nil
+		out.Duplicates, err = s.duplicates(tx, a, r, today, now)
+		return err
 	})
 	return out, err
 }
@@ -495,7 +502,10 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p CasePat
 			return err
 		}
 		out = s.viewOf(r, ident, n, today)
-		return nil
+		if p.touchesIdentity() {
+			out.Duplicates, err = s.duplicates(tx, a, r, today, now)
+		}
+		return err
 	})
 	return out, err
 }
@@ -535,6 +545,9 @@ func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	str("ctdc_age_band", orig.CTDCAgeBand, r.CTDCAgeBand)
 	str("exploitation", orig.Exploitation, r.Exploitation)
 	str("identified_by", orig.IdentifiedBy, r.IdentifiedBy)
+	str("shelter_id", orig.ShelterID, r.ShelterID)
+	str("assignee", orig.Assignee, r.Assignee)
+	str("identity_fingerprint", orig.Fingerprint, r.Fingerprint)
 	blob("given_name_enc", orig.GivenNameEnc, r.GivenNameEnc)
 	blob("family_name_enc", orig.FamilyNameEnc, r.FamilyNameEnc)
 	blob("alias_enc", orig.AliasEnc, r.AliasEnc)
@@ -842,7 +855,7 @@ func (s *Service) History(ctx context.Context, a auth.Actor, id string) ([]Histo
 	for _, rec := range recs {
 		it := HistoryItem{Seq: rec.Seq, RecordedAt: rec.RecordedAt, OccurredOn: rec.OccurredOn, Event: rec.Event,
 			FromState: rec.FromState, ToState: rec.ToState, FromProceedings: rec.FromProceedings,
-			ToProceedings: rec.ToProceedings, Data: json.RawMessage(rec.Data), Actor: rec.Actor}
+			ToProceedings: rec.ToProceedings, Data: historyData(a, rec.Event, rec.Data), Actor: rec.Actor}
 		if by, ok := voided[rec.Seq]; ok {
 			it.Voided, it.VoidedBySeq = true, &by
 		}

@@ -16,8 +16,9 @@ type Date = eligibility.Date
 
 // Service is the casework store.
 type Service struct {
-	cases *cases.Service
-	now   func() time.Time
+	cases     *cases.Service
+	now       func() time.Time
+	followUps FollowUps // referral follow-ups of the work list; nil for none
 }
 
 // NewService returns a Service over the case service; now is the injected

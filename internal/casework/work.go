@@ -16,7 +16,7 @@ const (
 	ItemDeadline       = "deadline"
 	ItemFlag           = "flag"
 	ItemTask           = "task"
-	ItemReferral       = "referral" // referral follow-ups: none until partner organisations exist
+	ItemReferral       = "referral" // referral follow-ups (internal/orgs, SetFollowUps)
 	ItemDocumentExpiry = "document_expiry"
 )
 
@@ -137,6 +137,11 @@ func (s *Service) Work(ctx context.Context, a auth.Actor, within int) (WorkList,
 		it.DocumentID, it.DocumentKind = dc.ID, dc.Kind
 		out.Items = append(out.Items, it)
 	}
+	refs, err := s.referralItems(ctx, a, asOf, within)
+	if err != nil {
+		return WorkList{}, err
+	}
+	out.Items = append(out.Items, refs...)
 	sort.SliceStable(out.Items, func(i, j int) bool {
 		x, y := out.Items[i], out.Items[j]
 		if x.DueOn != y.DueOn {

@@ -29,6 +29,7 @@ type Settings struct {
 	RightsInformationDays        int `yaml:"rights_information_days"`        // R27: days after identification by which the victim is informed of their rights (3)
 	RightsCriticalOverdueDays    int `yaml:"rights_critical_overdue_days"`   // R27: days overdue after which it is critical (14)
 	NonPunishmentPendingDays     int `yaml:"non_punishment_pending_days"`    // R26: days a non-punishment request may stay pending (30)
+	ReferralFollowUpDays         int `yaml:"referral_follow_up_days"`        // days a referral to a partner organisation may stay unanswered before its follow-up is due (14; docs/organisations.md)
 }
 
 // DefaultSettings returns the documented defaults.
@@ -51,6 +52,7 @@ func DefaultSettings() Settings {
 		RightsInformationDays:        3,
 		RightsCriticalOverdueDays:    14,
 		NonPunishmentPendingDays:     30,
+		ReferralFollowUpDays:         14,
 	}
 }
 
@@ -76,6 +78,7 @@ func (s Settings) Problems() []Problem {
 		{"provisional_extension_months", s.ProvisionalExtensionMonths},
 		{"temporary_months", s.TemporaryMonths},
 		{"dismissal_window_years", s.DismissalWindowYears},
+		{"referral_follow_up_days", s.ReferralFollowUpDays},
 	} {
 		if f.v <= 0 {
 			out = append(out, Problem{f.key, fmt.Sprintf("must be positive, got %d", f.v)})

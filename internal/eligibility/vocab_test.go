@@ -76,6 +76,7 @@ func TestDefaultSettings(t *testing.T) {
 		IdentificationWarningDays: 7, IdentificationCriticalDays: 30,
 		MajorityHorizonDays: 90, GuardianshipNotificationDays: 1,
 		RightsInformationDays: 3, RightsCriticalOverdueDays: 14, NonPunishmentPendingDays: 30,
+		ReferralFollowUpDays: 14,
 	}
 	if got := DefaultSettings(); got != want {
 		t.Errorf("got %+v, want %+v", got, want)

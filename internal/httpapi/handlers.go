@@ -307,7 +307,7 @@ func (s *Server) listCases(c echo.Context) error {
 	a, _ := actorOf(c)
 	var f apperr.Fields
 	q := cases.ListQuery{State: c.QueryParam("state"), Proceedings: c.QueryParam("proceedings"),
-		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"),
+		Rule: c.QueryParam("rule"), Severity: c.QueryParam("severity"), Q: c.QueryParam("q"), Assignee: c.QueryParam("assignee"),
 		Cursor: c.QueryParam("cursor"), Limit: queryInt(c, "limit", 0, &f), AsOf: queryDate(c, "as_of", &f)}
 	if err := f.Err(); err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/casework"
 	"github.com/casemgr/casemgr/internal/metrics"
+	"github.com/casemgr/casemgr/internal/orgs"
 	"github.com/casemgr/casemgr/internal/report"
 	"github.com/casemgr/casemgr/internal/shelter"
 	"github.com/casemgr/casemgr/internal/store"
@@ -36,7 +37,9 @@ type Deps struct {
 	Auditor *auditor.Service
 	// Reports serves the national statistics and anonymized exports.
 	Reports *report.Service
-	Log     *slog.Logger
+	// Orgs serves the work between organisations (docs/organisations.md).
+	Orgs *orgs.Service
+	Log  *slog.Logger
 	// MaxBodyBytes limits request bodies (413 above it).
 	MaxBodyBytes int64
 	// RequestTimeout bounds each request's context.
@@ -148,6 +151,7 @@ func (s *Server) routes() {
 	route(http.MethodGet, "/deadlines", s.deadlines, work)
 	route(http.MethodPost, "/cases/:id/erase", s.eraseCase, admin)
 	s.caseworkRoutes(route, work)
+	s.orgRoutes(route)
 
 	auditors := []auth.Role{auth.RoleAuditor}
 	route(http.MethodGet, "/audit/verify", s.auditVerifyFull, []auth.Role{auth.RoleAuditor, auth.RoleAdmin})
