@@ -94,7 +94,7 @@ func TestCSRFRejected(t *testing.T) {
 				}
 				if tt.user != "" {
 					// The session is still alive (logout did not happen).
-					if r := b.get("/"); r.Header.Get("Location") == "/login" {
+					if r := b.get("/"); toLogin(r.Header.Get("Location")) {
 						t.Fatalf("the session ended after a refused form")
 					}
 				}

@@ -34,7 +34,23 @@ func (u *UI) loginPage(c echo.Context) error {
 	if u.loadSession(c) {
 		return c.Redirect(http.StatusSeeOther, homeOf(stateOf(c).actor.Role))
 	}
-	return u.renderLogin(c, http.StatusOK, newForm(nil))
+	f := newForm(nil)
+	if next := safeNext(c.QueryParam("next")); next != "" {
+		f.Values.Set("next", next)
+	}
+	return u.renderLogin(c, http.StatusOK, f)
+}
+
+// safeNext returns next when it is a path of this site to go back to
+// after the login, or "": never another site ("//host", "/\\host", a
+// scheme), nor the login pages themselves.
+func safeNext(next string) string {
+	if len(next) > 2000 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") ||
+		next == "/login" || strings.HasPrefix(next, "/login?") || strings.HasPrefix(next, "/logout") {
+		return ""
+	}
+	return next
 }
 
 func (u *UI) renderLogin(c echo.Context, status int, f *formState) error {
@@ -107,6 +123,9 @@ func (u *UI) loginSubmit(c echo.Context) error {
 	u.clearCookie(c, cookieLoginCSRF)
 	if ws.Actor.MustEnrol {
 		return c.Redirect(http.StatusSeeOther, withNotice("/account/totp", "enrol_first"))
+	}
+	if next := safeNext(f.V("next")); next != "" {
+		return c.Redirect(http.StatusSeeOther, next)
 	}
 	return c.Redirect(http.StatusSeeOther, homeOf(ws.Actor.Role))
 }

@@ -98,6 +98,12 @@ func (u *UI) auth(roles []auth.Role) echo.MiddlewareFunc {
 			st := stateOf(c)
 			if !u.loadSession(c) {
 				u.clearCookie(c, cookieSession)
+				// Back to this page after the login (a GET only: a form
+				// posted with an expired session keeps its draft in the
+				// page, docs/casework.md).
+				if c.Request().Method == http.MethodGet {
+					return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+				}
 				return c.Redirect(http.StatusSeeOther, "/login")
 			}
 			if st.actor.MustEnrol && c.Path() != "/account/totp" && c.Path() != "/logout" {
