@@ -75,6 +75,7 @@ func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, 
 	if err != nil {
 		return Erasure{}, err
 	}
+	s.views().forget(out.ID) // the decrypted identity leaves this process's memory too
 	// Deleted pages are zeroed (secure_delete); a checkpoint also moves the
 	// change out of the write-ahead log, where the old pages would remain.
 	// The erasure itself is committed whatever the checkpoint does.

@@ -139,25 +139,23 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 	if after != "" {
 		db = db.Where("reference < ?", after)
 	}
+	// The page's stamps only: the views come from the cache, and only
+	// the cases whose view is not kept are read whole (viewcache.go).
 	var rows []row
-	if err := db.Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
+	if err := db.Select("id, reference, version, facts").Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
 		return Page[Case]{}, fmt.Errorf("cases: list: %w", err)
 	}
 	official, err := s.official(s.db.Read.WithContext(ctx), a.Shelter)
 	if err != nil {
 		return Page[Case]{}, err
 	}
-	page := Page[Case]{Items: make([]Case, 0, len(rows))}
+	page := Page[Case]{}
 	if len(rows) > q.Limit {
 		rows = rows[:q.Limit]
 		page.NextCursor = encodeCursor(rows[len(rows)-1].Reference)
 	}
-	for i := range rows {
-		c, err := s.view(&rows[i], official, q.AsOf)
-		if err != nil {
-			return Page[Case]{}, err
-		}
-		page.Items = append(page.Items, c)
+	if page.Items, err = s.pageViews(ctx, a, rows, official, q.AsOf); err != nil {
+		return Page[Case]{}, err
 	}
 	for _, c := range page.Items {
 		s.recordAccess(ctx, a, c.ID, c.Shelter, AccessList)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,9 @@ type Service struct {
 	settings eligibility.Settings
 	now      func() time.Time
 	access   AccessRecorder
+	// viewCache keeps the last view built of each case (viewcache.go).
+	viewsOnce sync.Once
+	viewCache *viewCache
 }
 
 // NewService returns a Service; now is the injected clock.
@@ -207,11 +211,7 @@ func (s *Service) get(ctx context.Context, a auth.Actor, id string, asOf Date) (
 	if asOf.IsZero() {
 		asOf = s.Today()
 	}
-	r, official, err := load(s.db.Read.WithContext(ctx), a, id)
-	if err != nil {
-		return Case{}, err
-	}
-	return s.view(r, official, asOf)
+	return s.cachedView(ctx, a, id, asOf)
 }
 
 // FlagsView is the answer of GET /cases/{id}/flags.
@@ -662,6 +662,8 @@ func (s *Service) saveTracks(tx *gorm.DB, orig, r *row, after nrmCase, today Dat
 func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in EventInput) (Case, error) {
 	today := s.Today()
 	var out Case
+	var saved *row
+	var savedOfficial bool
 	err := s.change(ctx, a, id, func(tx *gorm.DB, r *row, official bool) error {
 		var err error
 		orig := *r
@@ -704,8 +706,12 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 			}
 		}
 		out = s.viewOf(r, ident, after, today)
+		saved, savedOfficial = r, official
 		return nil
 	})
+	if err == nil {
+		s.views().put(saved, savedOfficial, today, out) // committed: the next read of this version is served from memory
+	}
 	return out, err
 }
 

@@ -1,0 +1,211 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/auth"
+)
+
+// The derived view of a case (decrypted identity, facts, deadlines, flags,
+// allowed events) costs tens of microseconds to build: unwrapping the data
+// key, AES-GCM, the facts JSON and the 25 rules. Reads far outnumber
+// changes, so the last view built of each case is kept in memory and
+// served again while it is still true (docs/performance.md "Reads").
+//
+// A view is served again only for the same case version, as-of date,
+// shelter official status and stored facts, all read from the database on
+// every request: every change of a case moves its version (events, voids,
+// corrections, erasure), so a view of an older version is never served,
+// on this instance or another one. The facts are compared too because the
+// return-state backfill rewrites them without a version.
+const (
+	// viewCacheMax bounds the views kept: about 4 KB each.
+	viewCacheMax = 20000
+	// viewCacheTTL bounds how long a view stays in memory unused. The
+	// erasure of a case on this instance drops its view at once; a view
+	// of a case erased on another instance is never served (the version
+	// moved) and leaves memory within this time.
+	viewCacheTTL = 10 * time.Minute
+)
+
+type viewEntry struct {
+	version  int
+	asOf     Date
+	official bool
+	facts    string
+	at       time.Time
+	c        Case
+}
+
+// viewCache holds at most one view per case, the last one built.
+type viewCache struct {
+	now       func() time.Time
+	mu        sync.Mutex
+	m         map[string]*viewEntry
+	lastSweep time.Time
+}
+
+func newViewCache(now func() time.Time) *viewCache {
+	return &viewCache{now: now, m: map[string]*viewEntry{}}
+}
+
+// get returns the view of case id if it was built from exactly this
+// version, date, shelter status and facts.
+func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts string) (Case, bool) {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	e := vc.m[id]
+	if e == nil || e.version != version || e.asOf != asOf || e.official != official || e.facts != facts {
+		return Case{}, false
+	}
+	e.at = vc.now()
+	return e.c, true
+}
+
+// put keeps c, the view of r evaluated as of asOf, unless a view of a
+// newer version is already kept.
+func (vc *viewCache) put(r *row, official bool, asOf Date, c Case) {
+	now := vc.now()
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if e := vc.m[r.ID]; e != nil && e.version > r.Version {
+		return
+	}
+	if now.Sub(vc.lastSweep) > time.Minute {
+		vc.lastSweep = now
+		for id, e := range vc.m {
+			if now.Sub(e.at) > viewCacheTTL {
+				delete(vc.m, id)
+			}
+		}
+	}
+	if _, ok := vc.m[r.ID]; !ok && len(vc.m) >= viewCacheMax {
+		for id := range vc.m { // an arbitrary one: Go's map order is random
+			delete(vc.m, id)
+			break
+		}
+	}
+	vc.m[r.ID] = &viewEntry{version: r.Version, asOf: asOf, official: official, facts: r.Facts, at: now, c: c}
+}
+
+// forget drops the view of a case (after its erasure).
+func (vc *viewCache) forget(id string) {
+	vc.mu.Lock()
+	delete(vc.m, id)
+	vc.mu.Unlock()
+}
+
+// len returns the number of views kept (tests).
+func (vc *viewCache) len() int {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	return len(vc.m)
+}
+
+// views returns the service's view cache, created on first use.
+func (s *Service) views() *viewCache {
+	s.viewsOnce.Do(func() { s.viewCache = newViewCache(s.now) })
+	return s.viewCache
+}
+
+// caseStamp is what decides whether a kept view is still true.
+type caseStamp struct {
+	version  int
+	facts    string
+	official bool
+}
+
+// stamp reads the version, facts and shelter status of a case the actor
+// may see (errNotFound otherwise): three columns by primary key, without
+// GORM's reflection.
+func stamp(ctx context.Context, db *gorm.DB, a auth.Actor, id string) (caseStamp, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return caseStamp{}, errNotFound
+	}
+	q := "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false) FROM cases WHERE id = ?"
+	args := []any{id}
+	if a.Shelter != "" || a.WorksOnCases() {
+		q += " AND shelter_id = ?"
+		args = append(args, a.Shelter)
+	}
+	var st caseStamp
+	err := db.WithContext(ctx).Raw(q, args...).Row().Scan(&st.version, &st.facts, &st.official)
+	if errors.Is(err, sql.ErrNoRows) {
+		return caseStamp{}, errNotFound
+	}
+	if err != nil {
+		return caseStamp{}, fmt.Errorf("cases: load %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// cachedView returns the view of a case the actor may see, as of asOf,
+// from the cache when it still holds, else built from the stored row.
+func (s *Service) cachedView(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, error) {
+	db := s.db.Read
+	st, err := stamp(ctx, db, a, id)
+	if err != nil {
+		return Case{}, err
+	}
+	vc := s.views()
+	if c, ok := vc.get(id, st.version, asOf, st.official, st.facts); ok {
+		return c, nil
+	}
+	r, official, err := load(db.WithContext(ctx), a, id)
+	if err != nil {
+		return Case{}, err
+	}
+	c, err := s.view(r, official, asOf)
+	if err != nil {
+		return Case{}, err
+	}
+	vc.put(r, official, asOf, c)
+	return c, nil
+}
+
+// pageViews returns the views of a page of cases of the actor's shelter,
+// in order, given their stamps (id, version, facts): kept views where they
+// still hold, the others built from the rows read in one query.
+func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, official bool, asOf Date) ([]Case, error) {
+	vc := s.views()
+	out := make([]Case, len(stamps))
+	var missing []string
+	at := map[string]int{}
+	for i := range stamps {
+		st := &stamps[i]
+		if c, ok := vc.get(st.ID, st.Version, asOf, official, st.Facts); ok {
+			out[i] = c
+			continue
+		}
+		missing = append(missing, st.ID)
+		at[st.ID] = i
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var rows []row
+	if err := s.db.Read.WithContext(ctx).Where("id IN ? AND shelter_id = ?", missing, a.Shelter).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("cases: list: %w", err)
+	}
+	if len(rows) != len(missing) {
+		return nil, fmt.Errorf("cases: list: %d of %d cases read", len(rows), len(missing))
+	}
+	for i := range rows {
+		r := &rows[i]
+		c, err := s.view(r, official, asOf)
+		if err != nil {
+			return nil, err
+		}
+		vc.put(r, official, asOf, c)
+		out[at[r.ID]] = c
+	}
+	return out, nil
+}
