@@ -34,6 +34,8 @@ type Service struct {
 	// viewCache keeps the last view built of each case (viewcache.go).
 	viewsOnce sync.Once
 	viewCache *viewCache
+	// birthdays keeps decrypted 18th birthdays by case version (majority.go).
+	birthdays birthdayCache
 }
 
 // NewService returns a Service; now is the injected clock.
@@ -539,6 +541,7 @@ func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	str("facts", orig.Facts, r.Facts)
 	str("name_index", orig.NameIndex, r.NameIndex)
 	str("name_index_rev", orig.NameIndexRev, r.NameIndexRev)
+	str("majority_month", orig.MajorityMonth, r.MajorityMonth)
 	str("gender", orig.Gender, r.Gender)
 	str("nationality", orig.Nationality, r.Nationality)
 	str("age_band", orig.AgeBand, r.AgeBand)
