@@ -88,7 +88,7 @@ func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf, end Dat
 	}
 	var rows []row
 	err := db.Select("id, reference, version, state, data_key, date_of_birth_enc").
-		Where("shelter_id = ? AND majority_month IN ? AND data_key IS NOT NULL AND state <> ?",
+		Where("shelter_id = ? AND majority_month <> '' AND majority_month IN ? AND data_key IS NOT NULL AND state <> ?",
 			shelterID, monthTags(s.keys, asOf, end), string(eligibility.StateClosed)).
 		Find(&rows).Error
 	if err != nil {
