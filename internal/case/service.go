@@ -238,14 +238,15 @@ func (s *Service) Flags(ctx context.Context, a auth.Actor, id string, asOf Date)
 func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, set eligibility.Settings) error {
 	snap := n.snapshot()
 	flags := eligibility.Evaluate(snap, asOf, set)
-	deadlines := withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set)
-	var storedFlags []struct{ Rule, Severity, Kind string }
-	if err := tx.Raw("SELECT rule, severity, kind FROM case_flags WHERE case_id = ? ORDER BY rule", caseID).Scan(&storedFlags).Error; err != nil {
-		return fmt.Errorf("cases: read flags: %w", err)
-	}
-	var storedDeadlines []struct{ Kind, DueOn string }
-	if err := tx.Raw("SELECT kind, due_on FROM case_deadlines WHERE case_id = ? ORDER BY kind", caseID).Scan(&storedDeadlines).Error; err != nil {
-		return fmt.Errorf("cases: read deadlines: %w", err)
+	return storeDerived(tx, caseID, shelterID, flags, withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set))
+}
+
+// storeDerived replaces the stored flags and deadlines of a case with
+// those given, when they differ.
+func storeDerived(tx *gorm.DB, caseID, shelterID string, flags []eligibility.Flag, deadlines []eligibility.Deadline) error {
+	storedFlags, storedDeadlines, err := readDerived(tx, caseID)
+	if err != nil {
+		return err
 	}
 	// Most changes (fact events) leave them as they are: reading is cheap,
 	// writing rewrites table and index pages that the commit must sync.
@@ -667,8 +668,22 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 	var out Case
 	var saved *row
 	var savedOfficial bool
-	err := s.change(ctx, a, id, func(tx *gorm.DB, r *row, official bool) error {
-		var err error
+	if err := forbidCaseFiles(a); err != nil {
+		return Case{}, err
+	}
+	pre := s.prepareEvent(ctx, a, id, in, today)
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if pre != nil {
+			done, err := s.recordPrepared(tx, a, id, in, pre, &out)
+			if err != nil || done {
+				saved, savedOfficial = &pre.r, pre.st.official
+				return err
+			}
+		}
+		r, official, err := loadForUpdate(tx, a, id)
+		if err != nil {
+			return err
+		}
 		orig := *r
 		ident, dk, err := r.open(s.keys)
 		if err != nil {

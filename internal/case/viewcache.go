@@ -127,6 +127,17 @@ type caseStamp struct {
 // may see (errNotFound otherwise): three columns by primary key, without
 // GORM's reflection.
 func stamp(ctx context.Context, db *gorm.DB, a auth.Actor, id string) (caseStamp, error) {
+	return readStamp(db.WithContext(ctx), a, id, false)
+}
+
+// stampLocked is stamp inside a change: it also locks the case row, as
+// loadForUpdate does (SELECT … FOR UPDATE on PostgreSQL; on SQLite the
+// IMMEDIATE transaction already serializes writers).
+func stampLocked(tx *gorm.DB, a auth.Actor, id string) (caseStamp, error) {
+	return readStamp(tx, a, id, true)
+}
+
+func readStamp(db *gorm.DB, a auth.Actor, id string, lock bool) (caseStamp, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return caseStamp{}, errNotFound
 	}
@@ -136,8 +147,11 @@ func stamp(ctx context.Context, db *gorm.DB, a auth.Actor, id string) (caseStamp
 		q += " AND shelter_id = ?"
 		args = append(args, a.Shelter)
 	}
+	if lock && db.Dialector.Name() == "postgres" {
+		q += " FOR UPDATE OF cases"
+	}
 	var st caseStamp
-	err := db.WithContext(ctx).Raw(q, args...).Row().Scan(&st.version, &st.facts, &st.official)
+	err := db.Raw(q, args...).Row().Scan(&st.version, &st.facts, &st.official)
 	if errors.Is(err, sql.ErrNoRows) {
 		return caseStamp{}, errNotFound
 	}
