@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -86,33 +87,70 @@ func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf, end Dat
 	if end.Before(asOf) {
 		return nil, nil
 	}
-	var rows []row
-	err := db.Select("id, reference, version, state, data_key, date_of_birth_enc").
-		Where("shelter_id = ? AND majority_month <> '' AND majority_month IN ? AND data_key IS NOT NULL AND state <> ?",
-			shelterID, monthTags(s.keys, asOf, end), string(eligibility.StateClosed)).
-		Find(&rows).Error
+	type candidate struct {
+		id, ref, state string
+		version        int
+		birthday       Date
+		known          bool
+	}
+	// The candidates' stamps only, scanned by hand; the encrypted dates of
+	// birth are read for the ones whose birthday is not kept.
+	rows, err := db.Raw("SELECT id, reference, version, state FROM cases WHERE shelter_id = ? AND majority_month <> '' "+
+		"AND majority_month IN ? AND data_key IS NOT NULL AND state <> ?",
+		shelterID, monthTags(s.keys, asOf, end), string(eligibility.StateClosed)).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("cases: minors: %w", err)
 	}
-	var out []DeadlineItem
-	for i := range rows {
-		r := &rows[i]
-		k := birthdayKey{r.ID, r.Version}
-		b, ok := s.birthdays.get(k)
-		if !ok {
-			id, _, err := r.open(s.keys) // only the date of birth was read: the names stay sealed
-			if err != nil {
-				return nil, err
-			}
-			if !id.DateOfBirth.IsZero() {
-				b = eligibility.Birthday18(id.DateOfBirth)
-			}
-			s.birthdays.put(k, b)
+	var cands []candidate
+	var missing []string
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.id, &c.ref, &c.version, &c.state); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("cases: minors: %w", err)
 		}
+		if c.birthday, c.known = s.birthdays.get(birthdayKey{c.id, c.version}); !c.known {
+			missing = append(missing, c.id)
+		}
+		cands = append(cands, c)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("cases: minors: %w", err)
+	}
+	if len(missing) > 0 {
+		var sealed []row
+		if err := db.Select("id, version, data_key, date_of_birth_enc").Where("id IN ?", missing).Find(&sealed).Error; err != nil {
+			return nil, fmt.Errorf("cases: minors: %w", err)
+		}
+		found := make(map[string]Date, len(sealed))
+		for i := range sealed {
+			r := &sealed[i]
+			var b Date
+			if r.DataKey != nil {
+				id, _, err := r.open(s.keys) // only the date of birth was read: the names stay sealed
+				if err != nil {
+					return nil, err
+				}
+				if !id.DateOfBirth.IsZero() {
+					b = eligibility.Birthday18(id.DateOfBirth)
+				}
+			}
+			s.birthdays.put(birthdayKey{r.ID, r.Version}, b)
+			found[r.ID] = b
+		}
+		for i := range cands {
+			if !cands[i].known {
+				cands[i].birthday = found[cands[i].id]
+			}
+		}
+	}
+	var out []DeadlineItem
+	for _, c := range cands {
+		b := c.birthday
 		if b.IsZero() || !asOf.Before(b) || b.After(end) {
 			continue
 		}
-		out = append(out, s.deadlineItem(r.ID, r.Reference, eligibility.DeadlineMajority, b, State(r.State), asOf))
+		out = append(out, s.deadlineItem(c.id, c.ref, eligibility.DeadlineMajority, b, State(c.state), asOf))
 	}
 	return out, nil
 }

@@ -42,7 +42,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 			[]any{"payoke", "2025-07-15", "2025-06-01", "2025-06-01", "PAY-2025-0001", "PAY-2025-0001", "reflection_end"},
 			"USING COVERING INDEX case_deadlines_board_cover (shelter_id=?"},
 		{"deadline board, minors' 18th birthdays (majority.go majorityDeadlines)",
-			"SELECT id, reference, version, state, data_key, date_of_birth_enc FROM `cases` WHERE shelter_id = ? AND majority_month <> '' AND majority_month IN (?,?) AND data_key IS NOT NULL AND state <> ?",
+			"SELECT id, reference, version, state FROM cases WHERE shelter_id = ? AND majority_month <> '' AND majority_month IN (?,?) AND data_key IS NOT NULL AND state <> ?",
 			[]any{"payoke", "tag-a", "tag-b", "closed"},
 			"USING INDEX cases_majority_month (shelter_id=? AND majority_month=?)"},
 		{"case list, newest first (list.go List)",
