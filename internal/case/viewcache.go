@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -43,6 +44,10 @@ type viewEntry struct {
 	facts    string
 	at       time.Time
 	c        Case
+	// enc is c as JSON with a final newline (what encoding/json's
+	// Encoder writes), made at the first request that asks for it; c is
+	// never changed once kept, so enc stays its encoding.
+	enc []byte
 }
 
 // viewCache holds at most one view per case, the last one built.
@@ -60,14 +65,53 @@ func newViewCache(now func() time.Time) *viewCache {
 // get returns the view of case id if it was built from exactly this
 // version, date, shelter status and facts.
 func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts string) (Case, bool) {
+	e := vc.entry(id, version, asOf, official, facts)
+	if e == nil {
+		return Case{}, false
+	}
+	return e.c, true
+}
+
+// entry returns the kept entry of case id if it was built from exactly
+// this version, date, shelter status and facts, else nil. The entry's
+// view must not be changed.
+func (vc *viewCache) entry(id string, version int, asOf Date, official bool, facts string) *viewEntry {
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
 	e := vc.m[id]
 	if e == nil || e.version != version || e.asOf != asOf || e.official != official || e.facts != facts {
-		return Case{}, false
+		return nil
 	}
 	e.at = vc.now()
-	return e.c, true
+	return e
+}
+
+// encoded returns e's view as JSON, encoding it the first time.
+func (vc *viewCache) encoded(e *viewEntry) ([]byte, error) {
+	vc.mu.Lock()
+	b := e.enc
+	vc.mu.Unlock()
+	if b != nil {
+		return b, nil
+	}
+	b, err := encodeLine(e.c)
+	if err != nil {
+		return nil, err
+	}
+	vc.mu.Lock()
+	e.enc = b
+	vc.mu.Unlock()
+	return b, nil
+}
+
+// encodeLine encodes v as encoding/json's Encoder does: HTML-safe, with a
+// final newline.
+func encodeLine(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("cases: encode: %w", err)
+	}
+	return append(b, '\n'), nil
 }
 
 // put keeps c, the view of r evaluated as of asOf, unless a view of a
@@ -94,6 +138,17 @@ func (vc *viewCache) put(r *row, official bool, asOf Date, c Case) {
 		}
 	}
 	vc.m[r.ID] = &viewEntry{version: r.Version, asOf: asOf, official: official, facts: r.Facts, at: now, c: c}
+}
+
+// putEntry is put returning the entry kept (nil when a newer one was).
+func (vc *viewCache) putEntry(r *row, official bool, asOf Date, c Case) *viewEntry {
+	vc.put(r, official, asOf, c)
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if e := vc.m[r.ID]; e != nil && e.version == r.Version && e.asOf == asOf && e.official == official && e.facts == r.Facts {
+		return e
+	}
+	return nil
 }
 
 // forget drops the view of a case (after its erasure).
@@ -164,25 +219,57 @@ func readStamp(db *gorm.DB, a auth.Actor, id string, lock bool) (caseStamp, erro
 // cachedView returns the view of a case the actor may see, as of asOf,
 // from the cache when it still holds, else built from the stored row.
 func (s *Service) cachedView(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, error) {
+	c, _, err := s.cachedEntry(ctx, a, id, asOf)
+	return c, err
+}
+
+// cachedEntry is cachedView that also returns the entry kept, if any.
+func (s *Service) cachedEntry(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, *viewEntry, error) {
 	db := s.db.Read
 	st, err := stamp(ctx, db, a, id)
 	if err != nil {
-		return Case{}, err
+		return Case{}, nil, err
 	}
 	vc := s.views()
-	if c, ok := vc.get(id, st.version, asOf, st.official, st.facts); ok {
-		return c, nil
+	if e := vc.entry(id, st.version, asOf, st.official, st.facts); e != nil {
+		return e.c, e, nil
 	}
 	r, official, err := load(db.WithContext(ctx), a, id)
 	if err != nil {
-		return Case{}, err
+		return Case{}, nil, err
 	}
 	c, err := s.view(r, official, asOf)
 	if err != nil {
-		return Case{}, err
+		return Case{}, nil, err
 	}
-	vc.put(r, official, asOf, c)
-	return c, nil
+	return c, vc.putEntry(r, official, asOf, c), nil
+}
+
+// GetJSON is Get answering the case as JSON, exactly as encoding/json's
+// Encoder writes it (with a final newline): the encoding of a kept view
+// is kept with it, so a case read again is not encoded again.
+func (s *Service) GetJSON(ctx context.Context, a auth.Actor, id string, asOf Date) ([]byte, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return nil, err
+	}
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	c, e, err := s.cachedEntry(ctx, a, id, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	if e != nil {
+		b, err = s.views().encoded(e)
+	} else {
+		b, err = encodeLine(c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.recordAccess(ctx, a, c.ID, c.Shelter, AccessGet)
+	return b, nil
 }
 
 // pageViews returns the views of a page of cases of the actor's shelter,

@@ -55,6 +55,15 @@ func TestViewCacheNeverServesStale(t *testing.T) {
 			c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
 			before := f.get(c.ID)
 			f.get(c.ID) // served from memory now
+			for range 2 { // encoded once, then the encoding is kept
+				b, err := f.svc.GetJSON(ctx, f.cw, c.ID, eligibility.Date{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := mustJSON(t, before) + "\n"; string(b) != want {
+					t.Fatalf("GetJSON:\n%s\nwant Get's view encoded:\n%s", b, want)
+				}
+			}
 			if _, err := f.svc.List(ctx, f.cw, cases.ListQuery{}); err != nil {
 				t.Fatal(err)
 			}
@@ -73,6 +82,9 @@ func TestViewCacheNeverServesStale(t *testing.T) {
 			}
 			if a, b := mustJSON(t, got), mustJSON(t, want); a != b {
 				t.Errorf("Get after the change:\n%s\nwant (as a service that never read it):\n%s", a, b)
+			}
+			if b, err := f.svc.GetJSON(ctx, f.cw, c.ID, eligibility.Date{}); err != nil || string(b) != mustJSON(t, want)+"\n" {
+				t.Errorf("GetJSON after the change: %s (%v)\nwant:\n%s", b, err, mustJSON(t, want))
 			}
 			page, err := f.svc.List(ctx, f.cw, cases.ListQuery{})
 			if err != nil {

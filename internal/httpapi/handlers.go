@@ -326,11 +326,11 @@ func (s *Server) getCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.Cases.Get(c.Request().Context(), a, c.Param("id"), asOf)
+	out, err := s.Cases.GetJSON(c.Request().Context(), a, c.Param("id"), asOf)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, out)
+	return writeEncoded(c, http.StatusOK, out)
 }
 
 // updateCase answers PATCH /api/v1/cases/{id}.
