@@ -392,9 +392,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 	if token == "" {
 		return Actor{}, errBadToken
 	}
-	c, err := s.tokens.Parse(token)
-	if err != nil {
-		return Actor{}, errBadToken
+	var err error
+	c, ok := s.sessions.parsed(token, s.now())
+	if !ok {
+		if c, err = s.tokens.Parse(token); err != nil {
+			return Actor{}, errBadToken
+		}
+		s.sessions.keepParsed(token, c, s.now())
 	}
 	if a, ok := s.sessions.lookup(c.Subject, c.Session, s.now()); ok {
 		return a, nil

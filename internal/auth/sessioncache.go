@@ -27,6 +27,15 @@ type sessionCache struct {
 	// stale) answer after it.
 	gen uint64
 	m   map[sessionKey]sessionEntry
+	// tokens are access tokens already verified, by their text: the
+	// signature and claims of a token never change, and what time changes
+	// (exp) is checked again on every use.
+	tokens map[string]tokenEntry
+}
+
+type tokenEntry struct {
+	claims *Claims
+	parsed time.Time
 }
 
 type sessionKey struct{ username, session string }
@@ -81,6 +90,28 @@ func (c *sessionCache) revoked() {
 	c.gen++
 	c.m = nil
 	c.mu.Unlock()
+}
+
+// parsed returns the claims of a token verified before, while now is
+// before its expiry (no leeway: stricter than Tokens.Parse).
+func (c *sessionCache) parsed(token string, now time.Time) (*Claims, bool) {
+	c.mu.Lock()
+	e, ok := c.tokens[token]
+	c.mu.Unlock()
+	if !ok || now.Before(e.parsed) || e.claims.ExpiresAt == nil || !now.Before(e.claims.ExpiresAt.Time) {
+		return nil, false
+	}
+	return e.claims, true
+}
+
+// keepParsed remembers the claims of a token Tokens.Parse accepted at now.
+func (c *sessionCache) keepParsed(token string, claims *Claims, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tokens == nil || len(c.tokens) >= sessionCacheMax {
+		c.tokens = map[string]tokenEntry{}
+	}
+	c.tokens[token] = tokenEntry{claims: claims, parsed: now}
 }
 
 // sessionsChanged empties the session memory; revoking functions defer

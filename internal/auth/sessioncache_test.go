@@ -147,3 +147,27 @@ func TestSessionRevocationRace(t *testing.T) {
 		t.Errorf("%d requests started after the logout returned were accepted", n)
 	}
 }
+
+// TestVerifiedTokenExpires checks that a token verified before (and kept
+// by its text) is refused once it expires, and that a token differing in
+// one character is never taken for it.
+func TestVerifiedTokenExpires(t *testing.T) {
+	ctx := context.Background()
+	env := apptest.New(t, nil)
+	env.AddUser(t, "ana", auth.RoleCaseworker, "payoke")
+	token := env.Login(t, "ana")
+	for range 2 {
+		if _, err := env.Auth.Authenticate(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := token[len(token)-1]
+	forged := token[:len(token)-1] + string(map[bool]byte{true: 'A', false: 'B'}[last != 'A'])
+	if _, err := env.Auth.Authenticate(ctx, forged); err == nil {
+		t.Error("a token altered in its signature was accepted")
+	}
+	env.Clock.Advance(env.Config.Auth.AccessTokenTTL + time.Minute) // beyond any leeway
+	if a, err := env.Auth.Authenticate(ctx, token); err == nil {
+		t.Errorf("accepted as %+v at its expiry, want refused", a)
+	}
+}

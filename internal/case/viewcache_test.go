@@ -54,7 +54,7 @@ func TestViewCacheNeverServesStale(t *testing.T) {
 			other := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
 			c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
 			before := f.get(c.ID)
-			f.get(c.ID) // served from memory now
+			f.get(c.ID)   // served from memory now
 			for range 2 { // encoded once, then the encoding is kept
 				b, err := f.svc.GetJSON(ctx, f.cw, c.ID, eligibility.Date{})
 				if err != nil {
