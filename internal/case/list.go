@@ -142,7 +142,7 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 	// The page's stamps only: the views come from the cache, and only
 	// the cases whose view is not kept are read whole (viewcache.go).
 	var rows []row
-	if err := db.Select("id, reference, version, facts").Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
+	if err := db.Select("id, reference, version, facts, " + effectiveAssignee).Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
 		return Page[Case]{}, fmt.Errorf("cases: list: %w", err)
 	}
 	official, err := s.official(s.db.Read.WithContext(ctx), a.Shelter)

@@ -42,6 +42,7 @@ type viewEntry struct {
 	asOf     Date
 	official bool
 	facts    string
+	assignee string // the effective assignee (orgs.go), which changes with users, not versions
 	at       time.Time
 	c        Case
 	// enc is c as JSON with a final newline (what encoding/json's
@@ -64,8 +65,8 @@ func newViewCache(now func() time.Time) *viewCache {
 
 // get returns the view of case id if it was built from exactly this
 // version, date, shelter status and facts.
-func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts string) (Case, bool) {
-	e := vc.entry(id, version, asOf, official, facts)
+func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts, assignee string) (Case, bool) {
+	e := vc.entry(id, version, asOf, official, facts, assignee)
 	if e == nil {
 		return Case{}, false
 	}
@@ -75,11 +76,11 @@ func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts
 // entry returns the kept entry of case id if it was built from exactly
 // this version, date, shelter status and facts, else nil. The entry's
 // view must not be changed.
-func (vc *viewCache) entry(id string, version int, asOf Date, official bool, facts string) *viewEntry {
+func (vc *viewCache) entry(id string, version int, asOf Date, official bool, facts, assignee string) *viewEntry {
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
 	e := vc.m[id]
-	if e == nil || e.version != version || e.asOf != asOf || e.official != official || e.facts != facts {
+	if e == nil || e.version != version || e.asOf != asOf || e.official != official || e.facts != facts || e.assignee != assignee {
 		return nil
 	}
 	e.at = vc.now()
@@ -137,7 +138,7 @@ func (vc *viewCache) put(r *row, official bool, asOf Date, c Case) {
 			break
 		}
 	}
-	vc.m[r.ID] = &viewEntry{version: r.Version, asOf: asOf, official: official, facts: r.Facts, at: now, c: c}
+	vc.m[r.ID] = &viewEntry{version: r.Version, asOf: asOf, official: official, facts: r.Facts, assignee: r.AssigneeNow, at: now, c: c}
 }
 
 // putEntry is put returning the entry kept (nil when a newer one was).
@@ -145,7 +146,7 @@ func (vc *viewCache) putEntry(r *row, official bool, asOf Date, c Case) *viewEnt
 	vc.put(r, official, asOf, c)
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
-	if e := vc.m[r.ID]; e != nil && e.version == r.Version && e.asOf == asOf && e.official == official && e.facts == r.Facts {
+	if e := vc.m[r.ID]; e != nil && e.version == r.Version && e.asOf == asOf && e.official == official && e.facts == r.Facts && e.assignee == r.AssigneeNow {
 		return e
 	}
 	return nil
@@ -176,6 +177,7 @@ type caseStamp struct {
 	version  int
 	facts    string
 	official bool
+	assignee string
 }
 
 // stamp reads the version, facts and shelter status of a case the actor
@@ -196,7 +198,8 @@ func readStamp(db *gorm.DB, a auth.Actor, id string, lock bool) (caseStamp, erro
 	if _, err := uuid.Parse(id); err != nil {
 		return caseStamp{}, errNotFound
 	}
-	q := "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false) FROM cases WHERE id = ?"
+	q := "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false), " +
+		effectiveAssignee + " FROM cases WHERE id = ?"
 	args := []any{id}
 	if a.Shelter != "" || a.WorksOnCases() {
 		q += " AND shelter_id = ?"
@@ -206,7 +209,7 @@ func readStamp(db *gorm.DB, a auth.Actor, id string, lock bool) (caseStamp, erro
 		q += " FOR UPDATE OF cases"
 	}
 	var st caseStamp
-	err := db.Raw(q, args...).Row().Scan(&st.version, &st.facts, &st.official)
+	err := db.Raw(q, args...).Row().Scan(&st.version, &st.facts, &st.official, &st.assignee)
 	if errors.Is(err, sql.ErrNoRows) {
 		return caseStamp{}, errNotFound
 	}
@@ -231,7 +234,7 @@ func (s *Service) cachedEntry(ctx context.Context, a auth.Actor, id string, asOf
 		return Case{}, nil, err
 	}
 	vc := s.views()
-	if e := vc.entry(id, st.version, asOf, st.official, st.facts); e != nil {
+	if e := vc.entry(id, st.version, asOf, st.official, st.facts, st.assignee); e != nil {
 		return e.c, e, nil
 	}
 	r, official, err := load(db.WithContext(ctx), a, id)
@@ -282,7 +285,7 @@ func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, off
 	at := map[string]int{}
 	for i := range stamps {
 		st := &stamps[i]
-		if c, ok := vc.get(st.ID, st.Version, asOf, official, st.Facts); ok {
+		if c, ok := vc.get(st.ID, st.Version, asOf, official, st.Facts, st.AssigneeNow); ok {
 			out[i] = c
 			continue
 		}
@@ -293,7 +296,7 @@ func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, off
 		return out, nil
 	}
 	var rows []row
-	if err := s.db.Read.WithContext(ctx).Where("id IN ? AND shelter_id = ?", missing, a.Shelter).Find(&rows).Error; err != nil {
+	if err := s.db.Read.WithContext(ctx).Select("cases.*, "+effectiveAssignee).Where("id IN ? AND shelter_id = ?", missing, a.Shelter).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("cases: list: %w", err)
 	}
 	if len(rows) != len(missing) {

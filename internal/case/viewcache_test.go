@@ -154,3 +154,30 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestViewCacheFollowsAssignee checks the one part of a view that changes
+// without the case's version: the effective assignee, who stops being
+// shown once his account is disabled.
+func TestViewCacheFollowsAssignee(t *testing.T) {
+	f := setup(t)
+	c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
+	for range 2 {
+		if got := f.get(c.ID); got.Assignee == nil || *got.Assignee != f.cw.Username {
+			t.Fatalf("assignee %v, want %s (the creator)", got.Assignee, f.cw.Username)
+		}
+	}
+	yes := true
+	if _, err := f.env.Auth.UpdateUser(ctx, auth.System, f.cw.Username, auth.UserPatch{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(c.ID); got.Assignee != nil {
+		t.Errorf("assignee %q after his account was disabled, want none", *got.Assignee)
+	}
+	page, err := f.svc.List(ctx, f.cw, cases.ListQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Assignee != nil {
+		t.Errorf("list after the assignee was disabled: %s, want one case without assignee", mustJSON(t, page.Items))
+	}
+}
