@@ -35,6 +35,7 @@ docs/performance.md gives the method and the measured figures.`,
 		fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the measured phase (and of each baseline)")
 		fs.Int64Var(&o.maxRequests, "max-requests", 1_000_000, "at most this many requests in the measured phase (and in each baseline)")
 		fs.StringVar(&o.mix, "mix", "80:20", "reads:writes")
+		fs.StringVar(&o.reads, "reads", "get_case,list,deadlines", "kinds of read, in equal parts: get_case, list, deadlines")
 		fs.IntVar(&o.casesPer, "cases-per-client", 2, "cases each client opens before the measured phase (targets of its writes)")
 		fs.StringVar(&o.scratch, "scratch-dir", os.TempDir(), "directory of the scratch SQLite file of the write baseline (use the server's file system)")
 		fs.BoolVar(&o.noBase, "no-baselines", false, "skip the baselines")
@@ -44,17 +45,21 @@ docs/performance.md gives the method and the measured figures.`,
 
 // loadtestFlags are the flags of loadtest.
 type loadtestFlags struct {
-	url, username, password, usersFile, mix, scratch string
-	pwStdin, noBase                                  bool
-	clients, casesPer                                int
-	duration                                         time.Duration
-	maxRequests                                      int64
+	url, username, password, usersFile, mix, scratch, reads string
+	pwStdin, noBase                                         bool
+	clients, casesPer                                       int
+	duration                                                time.Duration
+	maxRequests                                             int64
 }
 
 // loadtest drives a running server over HTTP and measures, in the same
 // run, the baselines it is compared with.
 func (in *invocation) loadtest(o loadtestFlags) error {
 	mix, err := loadgen.ParseMix(o.mix)
+	if err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	reads, err := loadgen.ParseReads(o.reads)
 	if err != nil {
 		return fmt.Errorf("loadtest: %w", err)
 	}
@@ -68,6 +73,10 @@ func (in *invocation) loadtest(o loadtestFlags) error {
 	sum := &loadgen.Summary{}
 	if !o.noBase {
 		if mix.Reads > 0 {
+			fmt.Fprintf(in.stderr, "loadtest: baseline GET /healthz of %s, %d clients, %s\n", o.url, o.clients, o.duration)
+			if sum.ServerBase, err = loadgen.BaselineHealthz(in.ctx, o.url, o.clients, o.duration, o.maxRequests); err != nil {
+				return err
+			}
 			fmt.Fprintf(in.stderr, "loadtest: baseline reads (bare echo handler), %d clients, %s\n", o.clients, o.duration)
 			if sum.ReadsBase, err = loadgen.BaselineReads(in.ctx, o.clients, o.duration, o.maxRequests); err != nil {
 				return err
@@ -82,7 +91,7 @@ func (in *invocation) loadtest(o loadtestFlags) error {
 	}
 	fmt.Fprintf(in.stderr, "loadtest: %s, %d clients, mix %s, %s\n", o.url, o.clients, mix, o.duration)
 	rep, err := loadgen.Run(in.ctx, loadgen.Options{BaseURL: o.url, Users: users, Clients: o.clients, Duration: o.duration,
-		MaxRequests: o.maxRequests, Mix: mix, CasesPerClient: o.casesPer, Now: in.now, Seed: uint64(in.now().UnixNano())})
+		MaxRequests: o.maxRequests, Mix: mix, Reads: reads, CasesPerClient: o.casesPer, Now: in.now, Seed: uint64(in.now().UnixNano())})
 	if rep != nil {
 		sum.Run = rep
 		sum.WriteText(in.stdout)

@@ -25,7 +25,15 @@ stage of the NRM path, marked as demo data; never on a real deployment.`,
 	Flags: func(fs *flag.FlagSet) func(*invocation) error {
 		listen := fs.String("listen", "", "`ADDR` to listen on (default server.listen, 127.0.0.1:8080)")
 		demo := fs.Bool("demo", false, "load demo users (passwords printed) and demo cases")
-		return func(in *invocation) error { return in.serve(*listen, *demo) }
+		prof := fs.String("pprof", "", "serve Go's profiler on this loopback `ADDR` (measurements only, pprof.go)")
+		return func(in *invocation) error {
+			if *prof != "" {
+				if err := in.startPprof(*prof); err != nil {
+					return err
+				}
+			}
+			return in.serve(*listen, *demo)
+		}
 	},
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -254,12 +255,34 @@ func (r *Recorder) writeOut(pending []Entry) ([]Entry, error) {
 	return pending[:0], nil
 }
 
-// write inserts entries in one transaction.
+// insertRows is the most entries one INSERT statement carries.
+const insertRows = 100
+
+// write inserts entries in one transaction, with multi-row INSERTs
+// written by hand: GORM's Create of a slice (reflection, and RETURNING
+// the ids nobody reads) was a third of the CPU of a load of case lists,
+// which record one entry per case shown (docs/performance.md "Reads").
 func (r *Recorder) write(entries []Entry) error {
-	batch := make([]Entry, len(entries))
-	copy(batch, entries)
 	err := r.db.Session(&gorm.Session{NewDB: true, Context: context.Background()}).Transaction(func(tx *gorm.DB) error {
-		return tx.Create(&batch).Error
+		var q strings.Builder
+		args := make([]any, 0, 6*min(len(entries), insertRows))
+		for start := 0; start < len(entries); start += insertRows {
+			part := entries[start:min(start+insertRows, len(entries))]
+			q.Reset()
+			args = args[:0]
+			q.WriteString("INSERT INTO access_log (accessed_at, actor, actor_role, case_id, shelter, action) VALUES ")
+			for i, e := range part {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?, ?)")
+				args = append(args, e.AccessedAt, e.Actor, e.ActorRole, e.CaseID, e.Shelter, e.Action)
+			}
+			if err := tx.Exec(q.String(), args...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("accesslog: write %d entries: %w", len(entries), err)

@@ -145,6 +145,12 @@ func build(ctx context.Context, cfg config.Config, db *store.DB, set eligibility
 	} else if n > 0 {
 		log.Info("cases: computed the identity fingerprint of cases stored before the duplicate warning", slog.Int("cases", n))
 	}
+	if n, err := a.Cases.BackfillMajorityMonths(ctx); err != nil {
+		a.Access.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("cases: stored the month tag of the 18th birthday of minors (schema 13)", slog.Int("cases", n))
+	}
 	if n, err := a.Cases.BackfillReturnStates(ctx); err != nil {
 		a.Access.Close()
 		return nil, err

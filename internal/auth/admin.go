@@ -141,6 +141,7 @@ var errBadReset = &apperr.Error{Kind: apperr.Unauthorized, Message: "invalid or 
 // second factor, if enrolled, stays, so whoever redeems the code still
 // needs it to log in.
 func (s *Service) RedeemPasswordReset(ctx context.Context, username, code, newPassword, clientIP string) error {
+	defer s.sessionsChanged()
 	if err := checkLoginInput(username, code); err != nil {
 		return err
 	}
@@ -248,6 +249,7 @@ type Approval struct {
 // role or shelter. A pending creation makes the user with a password no
 // one knows and issues him a reset code.
 func (s *Service) ApproveUserChange(ctx context.Context, a Actor, id string) (Approval, error) {
+	defer s.sessionsChanged()
 	if !a.Is(RoleAdmin) {
 		return Approval{}, apperr.Forbiddenf("only admins manage users")
 	}

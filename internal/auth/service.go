@@ -90,6 +90,7 @@ type Service struct {
 	// fourEyes: a second admin approves access to case files, and admins
 	// set no passwords (SetFourEyes).
 	fourEyes bool
+	sessions sessionCache // sessioncache.go
 }
 
 // NewService returns a Service. now is the injected clock.
@@ -309,6 +310,7 @@ var errBadRefresh = &apperr.Error{Kind: apperr.Unauthorized, Message: "invalid o
 // refresh token. A refresh token that was already used revokes its whole
 // session (reuse means it was stolen), and the answer is Unauthorized.
 func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
+	defer s.sessionsChanged()
 	var pair TokenPair
 	reused := false
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -362,6 +364,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 // Logout ends the session of the given refresh token, and the caller's
 // current session.
 func (s *Service) Logout(ctx context.Context, a Actor, token string) error {
+	defer s.sessionsChanged()
 	return s.db.Tx(ctx, func(tx *gorm.DB) error {
 		now := s.now().UTC()
 		ids := []string{a.Session}
@@ -389,10 +392,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 	if token == "" {
 		return Actor{}, errBadToken
 	}
-	c, err := s.tokens.Parse(token)
-	if err != nil {
-		return Actor{}, errBadToken
+	var err error
+	c, ok := s.sessions.parsed(token, s.now())
+	if !ok {
+		if c, err = s.tokens.Parse(token); err != nil {
+			return Actor{}, errBadToken
+		}
+		s.sessions.keepParsed(token, c, s.now())
 	}
+	if a, ok := s.sessions.lookup(c.Subject, c.Session, s.now()); ok {
+		return a, nil
+	}
+	gen, checked := s.sessions.generation(), s.now()
 	var row struct {
 		Role            Role
 		ShelterID       *string
@@ -422,6 +433,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 	if row.ShelterID != nil {
 		a.Shelter = *row.ShelterID
 	}
+	s.sessions.keep(a, row.ExpiresAt, checked, gen)
 	return a, nil
 }
 
@@ -581,6 +593,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, p Us
 // "Administrators"); the system actor (the operator's CLI, the demo
 // loader) changes directly.
 func (s *Service) ChangeUser(ctx context.Context, a Actor, username string, p UserPatch) (UserUpdate, error) {
+	defer s.sessionsChanged()
 	if !a.Is(RoleAdmin, RoleSystem) {
 		return UserUpdate{}, apperr.Forbiddenf("only admins manage users")
 	}

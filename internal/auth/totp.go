@@ -208,6 +208,7 @@ func (s *Service) EnrollTOTP(ctx context.Context, a Actor) (TOTPEnrolment, error
 // returns ten recovery codes, shown once (only their SHA-256 is stored).
 // From then on his logins need a code.
 func (s *Service) ConfirmTOTP(ctx context.Context, a Actor, code string) ([]string, error) {
+	defer s.sessionsChanged()
 	if len(code) > codeMaxBytes {
 		return nil, apperr.Field("code", "too long: at most %d bytes", codeMaxBytes)
 	}
@@ -266,6 +267,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a Actor, code string) ([]stri
 // recovery code. Roles that must have one cannot (Forbidden). Attempts
 // are throttled like logins: a wrong code counts as a failed login.
 func (s *Service) DisableTOTP(ctx context.Context, a Actor, code, clientIP string) error {
+	defer s.sessionsChanged()
 	if s.TOTPRequired(a.Role) {
 		return apperr.Forbiddenf("your role must keep a second factor")
 	}

@@ -180,6 +180,7 @@ func (s *Service) AuthenticateWeb(ctx context.Context, token string) (Actor, str
 			return tx.Model(&session{}).Where("id = ? AND revoked_at IS NULL", row.SessionID).
 				Update("revoked_at", now).Error
 		})
+		s.sessionsChanged()
 		if err != nil {
 			return Actor{}, "", fmt.Errorf("auth: end idle web session: %w", err)
 		}
@@ -203,6 +204,7 @@ func (s *Service) AuthenticateWeb(ctx context.Context, token string) (Actor, str
 // LogoutWeb ends the web session of a cookie token and its login session.
 // An unknown token is not an error: there is nothing to end.
 func (s *Service) LogoutWeb(ctx context.Context, token string) error {
+	defer s.sessionsChanged()
 	if token == "" {
 		return nil
 	}

@@ -49,7 +49,7 @@ func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, 
 		now := s.now().UTC()
 		res := tx.Model(&row{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(map[string]any{
 			"data_key": nil, "given_name_enc": nil, "family_name_enc": nil, "alias_enc": nil,
-			"date_of_birth_enc": nil, "name_index": "", "name_index_rev": "", "identity_fingerprint": "", "erased_at": now,
+			"date_of_birth_enc": nil, "name_index": "", "name_index_rev": "", "identity_fingerprint": "", "majority_month": "", "erased_at": now,
 			"version": r.Version + 1, "updated_at": now,
 		})
 		if res.Error != nil {
@@ -75,6 +75,7 @@ func (s *Service) Erase(ctx context.Context, a auth.Actor, id string) (Erasure, 
 	if err != nil {
 		return Erasure{}, err
 	}
+	s.views().forget(out.ID) // the decrypted identity leaves this process's memory too
 	// Deleted pages are zeroed (secure_delete); a checkpoint also moves the
 	// change out of the write-ahead log, where the old pages would remain.
 	// The erasure itself is committed whatever the checkpoint does.

@@ -139,25 +139,23 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 	if after != "" {
 		db = db.Where("reference < ?", after)
 	}
+	// The page's stamps only: the views come from the cache, and only
+	// the cases whose view is not kept are read whole (viewcache.go).
 	var rows []row
-	if err := db.Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
+	if err := db.Select("id, reference, version, facts, " + effectiveAssignee).Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
 		return Page[Case]{}, fmt.Errorf("cases: list: %w", err)
 	}
 	official, err := s.official(s.db.Read.WithContext(ctx), a.Shelter)
 	if err != nil {
 		return Page[Case]{}, err
 	}
-	page := Page[Case]{Items: make([]Case, 0, len(rows))}
+	page := Page[Case]{}
 	if len(rows) > q.Limit {
 		rows = rows[:q.Limit]
 		page.NextCursor = encodeCursor(rows[len(rows)-1].Reference)
 	}
-	for i := range rows {
-		c, err := s.view(&rows[i], official, q.AsOf)
-		if err != nil {
-			return Page[Case]{}, err
-		}
-		page.Items = append(page.Items, c)
+	if page.Items, err = s.pageViews(ctx, a, rows, official, q.AsOf); err != nil {
+		return Page[Case]{}, err
 	}
 	for _, c := range page.Items {
 		s.recordAccess(ctx, a, c.ID, c.Shelter, AccessList)
@@ -294,52 +292,6 @@ func (s *Service) deadlineItem(caseID, ref, kind string, due Date, state State, 
 	left := asOf.DaysUntil(due)
 	return DeadlineItem{CaseID: caseID, Reference: ref, Kind: kind, DueOn: due, DaysLeft: left,
 		Severity: s.settings.SeverityFor(left), State: state}
-}
-
-// majorityDeadlines computes the 18th birthdays due by end of the cases
-// whose victim was a minor when identified. The date of birth is decrypted
-// here: it is never stored in plaintext, nor is the birthday.
-func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf, end Date) ([]DeadlineItem, error) {
-	// Only cases that can still hold a minor are read and decrypted: a
-	// victim 14-17 when identified is an adult 4 years later at the latest,
-	// one 0-13 turns 18 between 4 and 18 years after identification.
-	windows := []struct {
-		band          string
-		after, before Date
-	}{
-		{"14-17", asOf.AddYears(-4), end.AddDays(1)},
-		{"0-13", asOf.AddYears(-18), end.AddYears(-4)},
-	}
-	var rows []row
-	for _, w := range windows { // one index range each
-		var part []row
-		err := db.Select("id, reference, state, data_key, date_of_birth_enc").
-			Where("shelter_id = ? AND age_band = ? AND identified_on > ? AND identified_on < ? AND data_key IS NOT NULL AND state <> ?",
-				shelterID, w.band, w.after.String(), w.before.String(), string(eligibility.StateClosed)).
-			Find(&part).Error
-		if err != nil {
-			return nil, fmt.Errorf("cases: minors: %w", err)
-		}
-		rows = append(rows, part...)
-	}
-	var out []DeadlineItem
-	for i := range rows {
-		r := &rows[i]
-		id, _, err := r.open(s.keys) // only the date of birth was read: the names stay sealed
-		if err != nil {
-			return nil, err
-		}
-		dob := id.DateOfBirth
-		if dob.IsZero() {
-			continue
-		}
-		b := eligibility.Birthday18(dob)
-		if !asOf.Before(b) || b.After(end) {
-			continue
-		}
-		out = append(out, s.deadlineItem(r.ID, r.Reference, eligibility.DeadlineMajority, b, State(r.State), asOf))
-	}
-	return out, nil
 }
 
 // RefreshFlags re-evaluates the stored flags and deadlines of every open

@@ -23,22 +23,25 @@ var (
 // row is the stored case (table cases). Identity fields are ciphertexts
 // under the case's data key; the rest holds no identity.
 type row struct {
-	ID                 string     `gorm:"column:id;primaryKey"`
-	Reference          string     `gorm:"column:reference"`
-	ShelterID          string     `gorm:"column:shelter_id"`
-	Version            int        `gorm:"column:version"`
-	State              string     `gorm:"column:state"`
-	Proceedings        string     `gorm:"column:proceedings"`
-	IdentifiedOn       string     `gorm:"column:identified_on"`
-	IdentifiedBy       string     `gorm:"column:identified_by"`
-	LastEventOn        string     `gorm:"column:last_event_on"`
-	DataKey            []byte     `gorm:"column:data_key"`
-	GivenNameEnc       []byte     `gorm:"column:given_name_enc"`
-	FamilyNameEnc      []byte     `gorm:"column:family_name_enc"`
-	AliasEnc           []byte     `gorm:"column:alias_enc"`
-	DateOfBirthEnc     []byte     `gorm:"column:date_of_birth_enc"`
-	NameIndex          string     `gorm:"column:name_index"`
-	NameIndexRev       string     `gorm:"column:name_index_rev"`
+	ID             string `gorm:"column:id;primaryKey"`
+	Reference      string `gorm:"column:reference"`
+	ShelterID      string `gorm:"column:shelter_id"`
+	Version        int    `gorm:"column:version"`
+	State          string `gorm:"column:state"`
+	Proceedings    string `gorm:"column:proceedings"`
+	IdentifiedOn   string `gorm:"column:identified_on"`
+	IdentifiedBy   string `gorm:"column:identified_by"`
+	LastEventOn    string `gorm:"column:last_event_on"`
+	DataKey        []byte `gorm:"column:data_key"`
+	GivenNameEnc   []byte `gorm:"column:given_name_enc"`
+	FamilyNameEnc  []byte `gorm:"column:family_name_enc"`
+	AliasEnc       []byte `gorm:"column:alias_enc"`
+	DateOfBirthEnc []byte `gorm:"column:date_of_birth_enc"`
+	NameIndex      string `gorm:"column:name_index"`
+	NameIndexRev   string `gorm:"column:name_index_rev"`
+	// MajorityMonth is the keyed tag of the month a victim who was a
+	// minor when identified turns 18 (majority.go), "" otherwise.
+	MajorityMonth      string     `gorm:"column:majority_month"`
 	ErasedAt           *time.Time `gorm:"column:erased_at"`
 	Gender             string     `gorm:"column:gender"`
 	Nationality        string     `gorm:"column:nationality"`
@@ -96,6 +99,10 @@ func (id identity) seal(keys *vault.Keys, dk vault.DataKey, r *row) error {
 	r.DateOfBirthEnc = enc(fieldDateOfBirth, id.DateOfBirth.String())
 	if err != nil {
 		return fmt.Errorf("cases: encrypt identity: %w", err)
+	}
+	r.MajorityMonth = ""
+	if on, perr := eligibility.ParseDate(r.IdentifiedOn); perr == nil {
+		r.MajorityMonth = MajorityMonthTag(keys, id.DateOfBirth, on)
 	}
 	full := id.GivenName + " " + id.FamilyName
 	r.NameIndex = keys.BlindIndex(full)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,11 @@ type Service struct {
 	settings eligibility.Settings
 	now      func() time.Time
 	access   AccessRecorder
+	// viewCache keeps the last view built of each case (viewcache.go).
+	viewsOnce sync.Once
+	viewCache *viewCache
+	// birthdays keeps decrypted 18th birthdays by case version (majority.go).
+	birthdays birthdayCache
 }
 
 // NewService returns a Service; now is the injected clock.
@@ -207,11 +213,7 @@ func (s *Service) get(ctx context.Context, a auth.Actor, id string, asOf Date) (
 	if asOf.IsZero() {
 		asOf = s.Today()
 	}
-	r, official, err := load(s.db.Read.WithContext(ctx), a, id)
-	if err != nil {
-		return Case{}, err
-	}
-	return s.view(r, official, asOf)
+	return s.cachedView(ctx, a, id, asOf)
 }
 
 // FlagsView is the answer of GET /cases/{id}/flags.
@@ -236,14 +238,15 @@ func (s *Service) Flags(ctx context.Context, a auth.Actor, id string, asOf Date)
 func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, set eligibility.Settings) error {
 	snap := n.snapshot()
 	flags := eligibility.Evaluate(snap, asOf, set)
-	deadlines := withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set)
-	var storedFlags []struct{ Rule, Severity, Kind string }
-	if err := tx.Raw("SELECT rule, severity, kind FROM case_flags WHERE case_id = ? ORDER BY rule", caseID).Scan(&storedFlags).Error; err != nil {
-		return fmt.Errorf("cases: read flags: %w", err)
-	}
-	var storedDeadlines []struct{ Kind, DueOn string }
-	if err := tx.Raw("SELECT kind, due_on FROM case_deadlines WHERE case_id = ? ORDER BY kind", caseID).Scan(&storedDeadlines).Error; err != nil {
-		return fmt.Errorf("cases: read deadlines: %w", err)
+	return storeDerived(tx, caseID, shelterID, flags, withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set))
+}
+
+// storeDerived replaces the stored flags and deadlines of a case with
+// those given, when they differ.
+func storeDerived(tx *gorm.DB, caseID, shelterID string, flags []eligibility.Flag, deadlines []eligibility.Deadline) error {
+	storedFlags, storedDeadlines, err := readDerived(tx, caseID)
+	if err != nil {
+		return err
 	}
 	// Most changes (fact events) leave them as they are: reading is cheap,
 	// writing rewrites table and index pages that the commit must sync.
@@ -539,6 +542,7 @@ func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	str("facts", orig.Facts, r.Facts)
 	str("name_index", orig.NameIndex, r.NameIndex)
 	str("name_index_rev", orig.NameIndexRev, r.NameIndexRev)
+	str("majority_month", orig.MajorityMonth, r.MajorityMonth)
 	str("gender", orig.Gender, r.Gender)
 	str("nationality", orig.Nationality, r.Nationality)
 	str("age_band", orig.AgeBand, r.AgeBand)
@@ -662,8 +666,24 @@ func (s *Service) saveTracks(tx *gorm.DB, orig, r *row, after nrmCase, today Dat
 func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in EventInput) (Case, error) {
 	today := s.Today()
 	var out Case
-	err := s.change(ctx, a, id, func(tx *gorm.DB, r *row, official bool) error {
-		var err error
+	var saved *row
+	var savedOfficial bool
+	if err := forbidCaseFiles(a); err != nil {
+		return Case{}, err
+	}
+	pre := s.prepareEvent(ctx, a, id, in, today)
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if pre != nil {
+			done, err := s.recordPrepared(tx, a, id, in, pre, &out)
+			if err != nil || done {
+				saved, savedOfficial = &pre.r, pre.st.official
+				return err
+			}
+		}
+		r, official, err := loadForUpdate(tx, a, id)
+		if err != nil {
+			return err
+		}
 		orig := *r
 		ident, dk, err := r.open(s.keys)
 		if err != nil {
@@ -704,8 +724,12 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 			}
 		}
 		out = s.viewOf(r, ident, after, today)
+		saved, savedOfficial = r, official
 		return nil
 	})
+	if err == nil {
+		s.views().put(saved, savedOfficial, today, out) // committed: the next read of this version is served from memory
+	}
 	return out, err
 }
 

@@ -306,6 +306,18 @@ func jsonEncode(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// writeEncoded answers with status and b, JSON already encoded as
+// jsonEncode would write it.
+func writeEncoded(c echo.Context, status int, b []byte) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(status)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	_, err := c.Response().Write(b)
+	return err
+}
+
 // writeJSON answers with status and v as JSON.
 func writeJSON(c echo.Context, status int, v any) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)

@@ -326,11 +326,11 @@ func (s *Server) getCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.Cases.Get(c.Request().Context(), a, c.Param("id"), asOf)
+	out, err := s.Cases.GetJSON(c.Request().Context(), a, c.Param("id"), asOf)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, out)
+	return writeEncoded(c, http.StatusOK, out)
 }
 
 // updateCase answers PATCH /api/v1/cases/{id}.
@@ -370,18 +370,32 @@ func (s *Server) updateCase(c echo.Context) error {
 }
 
 // eventInput reads the body shared by /events and /simulate.
+//
+// A case the actor may not see is 404 (or 403 for the role) whatever the
+// body holds. The service checks that when it reads the case, so the case
+// is read once per event; only a request refused here is checked first.
 func (s *Server) eventInput(c echo.Context) (cases.EventInput, error) {
-	a, _ := actorOf(c)
-	if err := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); err != nil {
-		return cases.EventInput{}, err
-	}
 	o, f, err := s.body(c, "type", "occurred_on", "note", "data", "version")
-	if err != nil {
-		return cases.EventInput{}, err
+	var in cases.EventInput
+	if err == nil {
+		in = cases.EventInput{Type: o.str("type"), OccurredOn: o.str("occurred_on"), Note: o.str("note"),
+			Data: o.anyMap("data"), Version: o.intPtr("version")}
+		err = f.Err()
 	}
-	in := cases.EventInput{Type: o.str("type"), OccurredOn: o.str("occurred_on"), Note: o.str("note"),
-		Data: o.anyMap("data"), Version: o.intPtr("version")}
-	return in, f.Err()
+	if err != nil {
+		return cases.EventInput{}, s.visibleFirst(c, err)
+	}
+	return in, nil
+}
+
+// visibleFirst returns err, a refusal of the request, unless the case of
+// the path is not the actor's to see: then that (404 or 403) comes first.
+func (s *Server) visibleFirst(c echo.Context, err error) error {
+	a, _ := actorOf(c)
+	if verr := s.Cases.Visible(c.Request().Context(), a, c.Param("id")); verr != nil {
+		return verr
+	}
+	return err
 }
 
 // recordEvent answers POST /api/v1/cases/{id}/events.
@@ -393,7 +407,7 @@ func (s *Server) recordEvent(c echo.Context) error {
 	}
 	asOf, err := asOfParam(c)
 	if err != nil {
-		return err
+		return s.visibleFirst(c, err)
 	}
 	out, err := s.Cases.RecordEvent(c.Request().Context(), a, c.Param("id"), in)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,9 @@ type Options struct {
 	MaxRequests int64
 	// Mix is the share of reads and writes (default 80:20).
 	Mix Mix
+	// Reads are the kinds of read, in equal parts (default OpGetCase,
+	// OpList and OpDeadlines).
+	Reads []Op
 	// CasesPerClient is the number of cases each client opens before
 	// the measured phase, the targets of its writes (default 2).
 	CasesPerClient int
@@ -63,6 +67,9 @@ func (o *Options) defaults() {
 	}
 	if o.CasesPerClient <= 0 {
 		o.CasesPerClient = 2
+	}
+	if len(o.Reads) == 0 {
+		o.Reads = ReadOps()
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
@@ -94,10 +101,27 @@ type Report struct {
 	Events map[string]int
 }
 
+// ReadOps returns the kinds of read a run can make.
+func ReadOps() []Op { return []Op{OpGetCase, OpList, OpDeadlines} }
+
+// ParseReads parses a comma-separated list of kinds of read, such as
+// "get_case,list".
+func ParseReads(s string) ([]Op, error) {
+	var out []Op
+	for _, f := range strings.Split(s, ",") {
+		op := Op(strings.TrimSpace(f))
+		if !slices.Contains(ReadOps(), op) {
+			return nil, fmt.Errorf("unknown kind of read %q: want get_case, list or deadlines", op)
+		}
+		out = append(out, op)
+	}
+	return out, nil
+}
+
 // Reads returns the stats of all reads together.
 func (r *Report) Reads() *Stats {
 	s := &Stats{}
-	for _, op := range []Op{OpGetCase, OpList, OpDeadlines} {
+	for _, op := range ReadOps() {
 		if o := r.Ops[op]; o != nil {
 			s.merge(o)
 		}
@@ -367,10 +391,10 @@ func (c *client) loop(ctx context.Context, deadline time.Time) {
 			c.write(ctx)
 			continue
 		}
-		switch c.rnd.IntN(3) {
-		case 0:
+		switch o.Reads[c.rnd.IntN(len(o.Reads))] {
+		case OpGetCase:
 			c.do(ctx, OpGetCase, http.MethodGet, "/api/v1/cases/"+c.cases[c.rnd.IntN(len(c.cases))], nil)
-		case 1:
+		case OpList:
 			c.do(ctx, OpList, http.MethodGet, "/api/v1/cases", nil)
 		default:
 			c.do(ctx, OpDeadlines, http.MethodGet, "/api/v1/deadlines?within=30", nil)

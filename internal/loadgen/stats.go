@@ -21,6 +21,7 @@ const (
 	OpEvent     Op = "event"       // POST /api/v1/cases/{id}/events
 	OpEcho      Op = "echo"        // baseline: GET of a bare handler
 	OpCommit    Op = "commit"      // baseline: one-row durable commit
+	OpHealthz   Op = "healthz"     // baseline: GET /healthz of the server under test
 )
 
 // Stats are the outcomes of one kind of request.

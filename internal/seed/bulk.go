@@ -70,7 +70,7 @@ type builtCase struct {
 // reference come first.
 var caseColumns = []string{"id", "reference", "shelter_id", "version", "state", "proceedings", "identified_on",
 	"identified_by", "last_event_on", "data_key", "given_name_enc", "family_name_enc", "alias_enc",
-	"date_of_birth_enc", "name_index", "name_index_rev", "erased_at", "gender", "nationality",
+	"date_of_birth_enc", "name_index", "name_index_rev", "majority_month", "erased_at", "gender", "nationality",
 	"unaccompanied_minor", "age_band", "ctdc_age_band", "exploitation", "facts", "demo", "created_at", "updated_at"}
 
 // build does the CPU work of one case: keys, encryption, the replay of its
@@ -147,7 +147,7 @@ func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time
 	created := now.UTC()
 	bc.cols = []any{p.Shelter, 1 + len(p.Events), string(d.State()), string(d.Proceedings()), d.IdentifiedOn().String(),
 		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, sealed.GivenName, sealed.FamilyName, sealed.Alias,
-		sealed.DateOfBirth, sealed.NameIndex, sealed.NameIndexRev, nil,
+		sealed.DateOfBirth, sealed.NameIndex, sealed.NameIndexRev, cases.MajorityMonthTag(b.Keys, d.Victim().DateOfBirth, d.IdentifiedOn()), nil,
 		d.Gender(), d.Nationality(), d.UnaccompaniedMinor(), d.AgeBand(), d.CTDCAgeBand(),
 		d.Exploitation(), facts, false, created, created}
 	return bc, nil

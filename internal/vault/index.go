@@ -102,3 +102,14 @@ func hexHMAC(key []byte, msg string) string {
 	m.Write([]byte(msg))
 	return hex.EncodeToString(m.Sum(nil))
 }
+
+// MonthTag returns the keyed tag of a month ("YYYY-MM"): hex HMAC-SHA-256
+// under a key derived from index.key with HKDF (info "casemgr majority
+// month v1"), distinct from the name index key. Cases store the tag of the
+// month a minor turns 18, so that the deadline board finds the birthdays
+// of a few months without decrypting every minor's date of birth; without
+// the key a tag reveals only which cases share that month, never the
+// month, and the day is not in it (docs/security.md "Encryption at rest").
+func (k *Keys) MonthTag(month string) string {
+	return hexHMAC(k.month, "month "+month)
+}

@@ -43,6 +43,7 @@ const (
 
 	// HKDF info strings: one per purpose, versioned.
 	infoIndex   = "casemgr name index v1"
+	infoMonth   = "casemgr majority month v1"
 	infoKEKWrap = "casemgr kek wrap v1"
 	infoTOTP    = "casemgr totp secret v1"
 
@@ -76,6 +77,7 @@ type Keys struct {
 	noteDigest []byte
 	index      []byte // HMAC key derived from index.key with HKDF
 	totp       []byte // AES-256 key of second-factor secrets, derived from index.key with HKDF
+	month      []byte // HMAC key of MonthTag, derived from index.key with HKDF
 	fromEnv    bool
 
 	mu       sync.RWMutex
@@ -132,6 +134,9 @@ func Open(o Options) (k *Keys, created []string, err error) {
 	// depends on it), so a sealed TOTP secret never needs re-sealing.
 	if k.totp, err = hkdf.Key(sha256.New, k.index, nil, infoTOTP, keySize); err != nil {
 		return nil, nil, fmt.Errorf("vault: derive second-factor key: %w", err)
+	}
+	if k.month, err = hkdf.Key(sha256.New, k.index, nil, infoMonth, keySize); err != nil {
+		return nil, nil, fmt.Errorf("vault: derive month tag key: %w", err)
 	}
 	k.index = idx
 

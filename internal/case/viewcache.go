@@ -1,0 +1,315 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/casemgr/casemgr/internal/auth"
+)
+
+// The derived view of a case (decrypted identity, facts, deadlines, flags,
+// allowed events) costs tens of microseconds to build: unwrapping the data
+// key, AES-GCM, the facts JSON and the 25 rules. Reads far outnumber
+// changes, so the last view built of each case is kept in memory and
+// served again while it is still true (docs/performance.md "Reads").
+//
+// A view is served again only for the same case version, as-of date,
+// shelter official status and stored facts, all read from the database on
+// every request: every change of a case moves its version (events, voids,
+// corrections, erasure), so a view of an older version is never served,
+// on this instance or another one. The facts are compared too because the
+// return-state backfill rewrites them without a version.
+const (
+	// viewCacheMax bounds the views kept: about 4 KB each.
+	viewCacheMax = 20000
+	// viewCacheTTL bounds how long a view stays in memory unused. The
+	// erasure of a case on this instance drops its view at once; a view
+	// of a case erased on another instance is never served (the version
+	// moved) and leaves memory within this time.
+	viewCacheTTL = 10 * time.Minute
+)
+
+type viewEntry struct {
+	version  int
+	asOf     Date
+	official bool
+	facts    string
+	assignee string // the effective assignee (orgs.go), which changes with users, not versions
+	at       time.Time
+	c        Case
+	// enc is c as JSON with a final newline (what encoding/json's
+	// Encoder writes), made at the first request that asks for it; c is
+	// never changed once kept, so enc stays its encoding.
+	enc []byte
+}
+
+// viewCache holds at most one view per case, the last one built.
+type viewCache struct {
+	now       func() time.Time
+	mu        sync.Mutex
+	m         map[string]*viewEntry
+	lastSweep time.Time
+}
+
+func newViewCache(now func() time.Time) *viewCache {
+	return &viewCache{now: now, m: map[string]*viewEntry{}}
+}
+
+// get returns the view of case id if it was built from exactly this
+// version, date, shelter status and facts.
+func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts, assignee string) (Case, bool) {
+	e := vc.entry(id, version, asOf, official, facts, assignee)
+	if e == nil {
+		return Case{}, false
+	}
+	return e.c, true
+}
+
+// entry returns the kept entry of case id if it was built from exactly
+// this version, date, shelter status and facts, else nil. The entry's
+// view must not be changed.
+func (vc *viewCache) entry(id string, version int, asOf Date, official bool, facts, assignee string) *viewEntry {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	e := vc.m[id]
+	if e == nil || e.version != version || e.asOf != asOf || e.official != official || e.facts != facts || e.assignee != assignee {
+		return nil
+	}
+	e.at = vc.now()
+	return e
+}
+
+// encoded returns e's view as JSON, encoding it the first time.
+func (vc *viewCache) encoded(e *viewEntry) ([]byte, error) {
+	vc.mu.Lock()
+	b := e.enc
+	vc.mu.Unlock()
+	if b != nil {
+		return b, nil
+	}
+	b, err := encodeLine(e.c)
+	if err != nil {
+		return nil, err
+	}
+	vc.mu.Lock()
+	e.enc = b
+	vc.mu.Unlock()
+	return b, nil
+}
+
+// encodeLine encodes v as encoding/json's Encoder does: HTML-safe, with a
+// final newline.
+func encodeLine(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("cases: encode: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// put keeps c, the view of r evaluated as of asOf, unless a view of a
+// newer version is already kept.
+func (vc *viewCache) put(r *row, official bool, asOf Date, c Case) {
+	now := vc.now()
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if e := vc.m[r.ID]; e != nil && e.version > r.Version {
+		return
+	}
+	if now.Sub(vc.lastSweep) > time.Minute {
+		vc.lastSweep = now
+		for id, e := range vc.m {
+			if now.Sub(e.at) > viewCacheTTL {
+				delete(vc.m, id)
+			}
+		}
+	}
+	if _, ok := vc.m[r.ID]; !ok && len(vc.m) >= viewCacheMax {
+		for id := range vc.m { // an arbitrary one: Go's map order is random
+			delete(vc.m, id)
+			break
+		}
+	}
+	vc.m[r.ID] = &viewEntry{version: r.Version, asOf: asOf, official: official, facts: r.Facts, assignee: r.AssigneeNow, at: now, c: c}
+}
+
+// putEntry is put returning the entry kept (nil when a newer one was).
+func (vc *viewCache) putEntry(r *row, official bool, asOf Date, c Case) *viewEntry {
+	vc.put(r, official, asOf, c)
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if e := vc.m[r.ID]; e != nil && e.version == r.Version && e.asOf == asOf && e.official == official && e.facts == r.Facts && e.assignee == r.AssigneeNow {
+		return e
+	}
+	return nil
+}
+
+// forget drops the view of a case (after its erasure).
+func (vc *viewCache) forget(id string) {
+	vc.mu.Lock()
+	delete(vc.m, id)
+	vc.mu.Unlock()
+}
+
+// len returns the number of views kept (tests).
+func (vc *viewCache) len() int {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	return len(vc.m)
+}
+
+// views returns the service's view cache, created on first use.
+func (s *Service) views() *viewCache {
+	s.viewsOnce.Do(func() { s.viewCache = newViewCache(s.now) })
+	return s.viewCache
+}
+
+// caseStamp is what decides whether a kept view is still true.
+type caseStamp struct {
+	version  int
+	facts    string
+	official bool
+	assignee string
+}
+
+// stamp reads the version, facts and shelter status of a case the actor
+// may see (errNotFound otherwise): three columns by primary key, without
+// GORM's reflection.
+func stamp(ctx context.Context, db *gorm.DB, a auth.Actor, id string) (caseStamp, error) {
+	return readStamp(db.WithContext(ctx), a, id, false)
+}
+
+// stampLocked is stamp inside a change: it also locks the case row, as
+// loadForUpdate does (SELECT … FOR UPDATE on PostgreSQL; on SQLite the
+// IMMEDIATE transaction already serializes writers).
+func stampLocked(tx *gorm.DB, a auth.Actor, id string) (caseStamp, error) {
+	return readStamp(tx, a, id, true)
+}
+
+func readStamp(db *gorm.DB, a auth.Actor, id string, lock bool) (caseStamp, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return caseStamp{}, errNotFound
+	}
+	q := "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false), " +
+		effectiveAssignee + " FROM cases WHERE id = ?"
+	args := []any{id}
+	if a.Shelter != "" || a.WorksOnCases() {
+		q += " AND shelter_id = ?"
+		args = append(args, a.Shelter)
+	}
+	if lock && db.Dialector.Name() == "postgres" {
+		q += " FOR UPDATE OF cases"
+	}
+	var st caseStamp
+	err := db.Raw(q, args...).Row().Scan(&st.version, &st.facts, &st.official, &st.assignee)
+	if errors.Is(err, sql.ErrNoRows) {
+		return caseStamp{}, errNotFound
+	}
+	if err != nil {
+		return caseStamp{}, fmt.Errorf("cases: load %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// cachedView returns the view of a case the actor may see, as of asOf,
+// from the cache when it still holds, else built from the stored row.
+func (s *Service) cachedView(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, error) {
+	c, _, err := s.cachedEntry(ctx, a, id, asOf)
+	return c, err
+}
+
+// cachedEntry is cachedView that also returns the entry kept, if any.
+func (s *Service) cachedEntry(ctx context.Context, a auth.Actor, id string, asOf Date) (Case, *viewEntry, error) {
+	db := s.db.Read
+	st, err := stamp(ctx, db, a, id)
+	if err != nil {
+		return Case{}, nil, err
+	}
+	vc := s.views()
+	if e := vc.entry(id, st.version, asOf, st.official, st.facts, st.assignee); e != nil {
+		return e.c, e, nil
+	}
+	r, official, err := load(db.WithContext(ctx), a, id)
+	if err != nil {
+		return Case{}, nil, err
+	}
+	c, err := s.view(r, official, asOf)
+	if err != nil {
+		return Case{}, nil, err
+	}
+	return c, vc.putEntry(r, official, asOf, c), nil
+}
+
+// GetJSON is Get answering the case as JSON, exactly as encoding/json's
+// Encoder writes it (with a final newline): the encoding of a kept view
+// is kept with it, so a case read again is not encoded again.
+func (s *Service) GetJSON(ctx context.Context, a auth.Actor, id string, asOf Date) ([]byte, error) {
+	if err := forbidCaseFiles(a); err != nil {
+		return nil, err
+	}
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	c, e, err := s.cachedEntry(ctx, a, id, asOf)
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	if e != nil {
+		b, err = s.views().encoded(e)
+	} else {
+		b, err = encodeLine(c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.recordAccess(ctx, a, c.ID, c.Shelter, AccessGet)
+	return b, nil
+}
+
+// pageViews returns the views of a page of cases of the actor's shelter,
+// in order, given their stamps (id, version, facts): kept views where they
+// still hold, the others built from the rows read in one query.
+func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, official bool, asOf Date) ([]Case, error) {
+	vc := s.views()
+	out := make([]Case, len(stamps))
+	var missing []string
+	at := map[string]int{}
+	for i := range stamps {
+		st := &stamps[i]
+		if c, ok := vc.get(st.ID, st.Version, asOf, official, st.Facts, st.AssigneeNow); ok {
+			out[i] = c
+			continue
+		}
+		missing = append(missing, st.ID)
+		at[st.ID] = i
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var rows []row
+	if err := s.db.Read.WithContext(ctx).Select("cases.*, "+effectiveAssignee).Where("id IN ? AND shelter_id = ?", missing, a.Shelter).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("cases: list: %w", err)
+	}
+	if len(rows) != len(missing) {
+		return nil, fmt.Errorf("cases: list: %d of %d cases read", len(rows), len(missing))
+	}
+	for i := range rows {
+		r := &rows[i]
+		c, err := s.view(r, official, asOf)
+		if err != nil {
+			return nil, err
+		}
+		vc.put(r, official, asOf, c)
+		out[at[r.ID]] = c
+	}
+	return out, nil
+}

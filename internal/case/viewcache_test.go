@@ -1,0 +1,183 @@
+package cases_test
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/casemgr/casemgr/internal/auth"
+	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/eligibility"
+)
+
+// TestViewCacheNeverServesStale changes a case through another Service
+// over the same database (another server process, with a memory of its
+// own) after this one has read it, and checks that this one then answers
+// exactly what a Service that never read the case answers: the version
+// moved, so the view kept here is not served again.
+func TestViewCacheNeverServesStale(t *testing.T) {
+	newName := "Renamed"
+	tests := []struct {
+		name   string
+		change func(f *fixture, other *cases.Service, id string) error
+		check  func(t *testing.T, c cases.Case)
+	}{
+		{"event", func(f *fixture, other *cases.Service, id string) error {
+			_, err := other.RecordEvent(ctx, f.cw, id, ev("start_reflection", "2025-06-02", nil))
+			return err
+		}, func(t *testing.T, c cases.Case) {
+			if c.State != eligibility.StateReflection {
+				t.Errorf("state %s, want reflection", c.State)
+			}
+		}},
+		{"identity corrected", func(f *fixture, other *cases.Service, id string) error {
+			_, err := other.Update(ctx, f.cw, id, cases.CasePatch{GivenName: &newName})
+			return err
+		}, func(t *testing.T, c cases.Case) {
+			if c.Victim.GivenName != newName {
+				t.Errorf("given name %q, want %q", c.Victim.GivenName, newName)
+			}
+		}},
+		{"erased", func(f *fixture, other *cases.Service, id string) error {
+			_, err := other.Erase(ctx, auth.System, id)
+			return err
+		}, func(t *testing.T, c cases.Case) {
+			if !c.Erased || c.Victim.GivenName != "" {
+				t.Errorf("erased %v, given name %q: want erased with no name", c.Erased, c.Victim.GivenName)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := setup(t)
+			other := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
+			c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
+			before := f.get(c.ID)
+			f.get(c.ID)   // served from memory now
+			for range 2 { // encoded once, then the encoding is kept
+				b, err := f.svc.GetJSON(ctx, f.cw, c.ID, eligibility.Date{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := mustJSON(t, before) + "\n"; string(b) != want {
+					t.Fatalf("GetJSON:\n%s\nwant Get's view encoded:\n%s", b, want)
+				}
+			}
+			if _, err := f.svc.List(ctx, f.cw, cases.ListQuery{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.change(f, other, c.ID); err != nil {
+				t.Fatalf("change: %v", err)
+			}
+			got := f.get(c.ID)
+			if got.Version != before.Version+1 {
+				t.Errorf("version %d after the change, want %d", got.Version, before.Version+1)
+			}
+			tc.check(t, got)
+			fresh := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
+			want, err := fresh.Get(ctx, f.cw, c.ID, eligibility.Date{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := mustJSON(t, got), mustJSON(t, want); a != b {
+				t.Errorf("Get after the change:\n%s\nwant (as a service that never read it):\n%s", a, b)
+			}
+			if b, err := f.svc.GetJSON(ctx, f.cw, c.ID, eligibility.Date{}); err != nil || string(b) != mustJSON(t, want)+"\n" {
+				t.Errorf("GetJSON after the change: %s (%v)\nwant:\n%s", b, err, mustJSON(t, want))
+			}
+			page, err := f.svc.List(ctx, f.cw, cases.ListQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) != 1 || mustJSON(t, page.Items[0]) != mustJSON(t, want) {
+				t.Errorf("List after the change:\n%s\nwant its one item:\n%s", mustJSON(t, page.Items), mustJSON(t, want))
+			}
+		})
+	}
+}
+
+// TestViewCacheConcurrentWrites reads a case on this Service while another
+// records events on it: a read that starts after an event was
+// acknowledged never shows an older version (run with -race).
+func TestViewCacheConcurrentWrites(t *testing.T) {
+	f := setup(t)
+	other := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
+	c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
+	var acked atomic.Int64
+	acked.Store(int64(c.Version))
+	var stale atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				floor := acked.Load()
+				got, err := f.svc.Get(ctx, f.cw, c.ID, eligibility.Date{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if int64(got.Version) < floor {
+					stale.Add(1)
+				}
+			}
+		}()
+	}
+	facts := []string{"prove_identity", "grant_legal_aid", "report_missing", "report_found"}
+	for i := range 20 {
+		out, err := other.RecordEvent(ctx, f.cw, c.ID, ev(facts[i%len(facts)], "2025-06-02", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acked.Store(int64(out.Version))
+	}
+	close(stop)
+	wg.Wait()
+	if n := stale.Load(); n > 0 {
+		t.Errorf("%d reads started after an acknowledged event showed an older version", n)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestViewCacheFollowsAssignee checks the one part of a view that changes
+// without the case's version: the effective assignee, who stops being
+// shown once his account is disabled.
+func TestViewCacheFollowsAssignee(t *testing.T) {
+	f := setup(t)
+	c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
+	for range 2 {
+		if got := f.get(c.ID); got.Assignee == nil || *got.Assignee != f.cw.Username {
+			t.Fatalf("assignee %v, want %s (the creator)", got.Assignee, f.cw.Username)
+		}
+	}
+	yes := true
+	if _, err := f.env.Auth.UpdateUser(ctx, auth.System, f.cw.Username, auth.UserPatch{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(c.ID); got.Assignee != nil {
+		t.Errorf("assignee %q after his account was disabled, want none", *got.Assignee)
+	}
+	page, err := f.svc.List(ctx, f.cw, cases.ListQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Assignee != nil {
+		t.Errorf("list after the assignee was disabled: %s, want one case without assignee", mustJSON(t, page.Items))
+	}
+}
