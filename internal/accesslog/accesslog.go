@@ -26,6 +26,10 @@ type Entry struct {
 	CaseID     string `gorm:"column:case_id"`
 	Shelter    string `gorm:"column:shelter"`
 	Action     string `gorm:"column:action"`
+	// More are the other cases read by the same request (a list page):
+	// stored in the same row, exported as one entry each with this
+	// entry's id and fields (docs/audit.md "The read-access log").
+	More []string `gorm:"-"`
 }
 
 // TableName returns access_log.
@@ -126,8 +130,25 @@ func NewRecorder(db *gorm.DB, now func() time.Time, o Options) *Recorder {
 // a failing write loses the entry, and the loss is logged at error level.
 // After Close, it writes the entry synchronously.
 func (r *Recorder) Record(ctx context.Context, a auth.Actor, caseID, shelter, action string) {
-	e := Entry{AccessedAt: audit.FormatTime(r.now()), Actor: a.Username, ActorRole: string(a.Role),
-		CaseID: caseID, Shelter: shelter, Action: action}
+	r.queue(ctx, Entry{AccessedAt: audit.FormatTime(r.now()), Actor: a.Username, ActorRole: string(a.Role),
+		CaseID: caseID, Shelter: shelter, Action: action})
+}
+
+// RecordMany queues one read of several case files of one shelter by one
+// request (a page of a list) as one row: a list page wrote fifty rows
+// through the one writer, which bounded how many pages could be served
+// (docs/performance.md "Reads"). The export still shows one entry per
+// case. Nothing is recorded for no case.
+func (r *Recorder) RecordMany(ctx context.Context, a auth.Actor, caseIDs []string, shelter, action string) {
+	if len(caseIDs) == 0 {
+		return
+	}
+	r.queue(ctx, Entry{AccessedAt: audit.FormatTime(r.now()), Actor: a.Username, ActorRole: string(a.Role),
+		CaseID: caseIDs[0], More: append([]string(nil), caseIDs[1:]...), Shelter: shelter, Action: action})
+}
+
+// queue hands e to the writer, waiting for room when the queue is full.
+func (r *Recorder) queue(ctx context.Context, e Entry) {
 	r.mu.RLock()
 	if r.closed {
 		r.mu.RUnlock()
@@ -265,18 +286,18 @@ const insertRows = 100
 func (r *Recorder) write(entries []Entry) error {
 	err := r.db.Session(&gorm.Session{NewDB: true, Context: context.Background()}).Transaction(func(tx *gorm.DB) error {
 		var q strings.Builder
-		args := make([]any, 0, 6*min(len(entries), insertRows))
+		args := make([]any, 0, 7*min(len(entries), insertRows))
 		for start := 0; start < len(entries); start += insertRows {
 			part := entries[start:min(start+insertRows, len(entries))]
 			q.Reset()
 			args = args[:0]
-			q.WriteString("INSERT INTO access_log (accessed_at, actor, actor_role, case_id, shelter, action) VALUES ")
+			q.WriteString("INSERT INTO access_log (accessed_at, actor, actor_role, case_id, shelter, action, more_case_ids) VALUES ")
 			for i, e := range part {
 				if i > 0 {
 					q.WriteString(", ")
 				}
-				q.WriteString("(?, ?, ?, ?, ?, ?)")
-				args = append(args, e.AccessedAt, e.Actor, e.ActorRole, e.CaseID, e.Shelter, e.Action)
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, e.AccessedAt, e.Actor, e.ActorRole, e.CaseID, e.Shelter, e.Action, strings.Join(e.More, ","))
 			}
 			if err := tx.Exec(q.String(), args...).Error; err != nil {
 				return err
@@ -310,10 +331,13 @@ func MaxID(ctx context.Context, db *gorm.DB) (int64, error) {
 	return n, nil
 }
 
-// Select calls fn for every entry f selects, in id order, streaming. It
-// stops at the first error fn returns and returns it unchanged.
+// Select calls fn for every entry f selects, in id order, streaming: a row
+// that records several cases (RecordMany) is one entry per case, in the
+// order they were read, all with the row's id. It stops at the first error
+// fn returns and returns it unchanged. The entries given to fn have no
+// More.
 func Select(ctx context.Context, db *gorm.DB, f Filter, fn func(Entry) error) error {
-	q := db.Session(&gorm.Session{NewDB: true, Context: ctx}).Model(&Entry{}).Select(Fields())
+	q := db.Session(&gorm.Session{NewDB: true, Context: ctx}).Model(&Entry{}).Select(append(Fields(), "more_case_ids"))
 	if f.MaxID > 0 {
 		q = q.Where("id <= ?", f.MaxID)
 	}
@@ -336,13 +360,23 @@ func Select(ctx context.Context, db *gorm.DB, f Filter, fn func(Entry) error) er
 	}
 	defer rows.Close()
 	var e Entry
-	dest := []any{&e.ID, &e.AccessedAt, &e.Actor, &e.ActorRole, &e.CaseID, &e.Shelter, &e.Action}
+	var more string
+	dest := []any{&e.ID, &e.AccessedAt, &e.Actor, &e.ActorRole, &e.CaseID, &e.Shelter, &e.Action, &more}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("accesslog: select: %w", err)
 		}
 		if err := fn(e); err != nil {
 			return err
+		}
+		for more != "" {
+			var id string
+			id, more, _ = strings.Cut(more, ",")
+			one := e
+			one.CaseID = id
+			if err := fn(one); err != nil {
+				return err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -321,3 +321,44 @@ func waitTaken(t *testing.T, r *Recorder) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A list page is one stored row and, in the export, one entry per case
+// listed, in the order listed, each with the row's id and fields.
+func TestRecordManyOneRowEntryPerCase(t *testing.T) {
+	db := newDB(t)
+	var c stepClock
+	r := NewRecorder(db.Write, c.now, Options{})
+	r.Record(t.Context(), ana, "c-1", "payoke", "get")
+	r.RecordMany(t.Context(), ana, []string{"c-3", "c-2", "c-9"}, "payoke", "list")
+	r.RecordMany(t.Context(), ana, nil, "payoke", "list") // nothing listed, nothing recorded
+	r.Record(t.Context(), ana, "c-2", "payoke", "events")
+	if err := r.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	var rows int64
+	if err := db.Read.Model(&Entry{}).Count(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if rows != 3 {
+		t.Errorf("stored rows = %d, want 3 (one per request)", rows)
+	}
+	got := all(t, db.Read)
+	type seen struct {
+		id             int64
+		caseID, action string
+	}
+	var out []seen
+	for _, e := range got {
+		if e.Actor != "ana" || e.Shelter != "payoke" || e.More != nil {
+			t.Errorf("entry %+v: want actor ana, shelter payoke, no More", e)
+		}
+		out = append(out, seen{e.ID, e.CaseID, e.Action})
+	}
+	want := []seen{{1, "c-1", "get"}, {2, "c-3", "list"}, {2, "c-2", "list"}, {2, "c-9", "list"}, {3, "c-2", "events"}}
+	if !slices.Equal(out, want) {
+		t.Errorf("exported entries = %v, want %v", out, want)
+	}
+	if got[1].AccessedAt != got[3].AccessedAt {
+		t.Errorf("a page's entries carry different times: %q, %q", got[1].AccessedAt, got[3].AccessedAt)
+	}
+}

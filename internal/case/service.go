@@ -48,6 +48,9 @@ func NewService(db *store.DB, keys *vault.Keys, settings eligibility.Settings, n
 // must return quickly and copies no identity field.
 type AccessRecorder interface {
 	Record(ctx context.Context, actor auth.Actor, caseID, shelter, action string)
+	// RecordMany records one request's reading of several cases (a list
+	// page) as one entry of the log.
+	RecordMany(ctx context.Context, actor auth.Actor, caseIDs []string, shelter, action string)
 }
 
 // The actions of the read-access log, one per way of reading a case file.
@@ -56,7 +59,7 @@ const (
 	AccessEvents   = "events"   // GET /cases/{id}/events
 	AccessFlags    = "flags"    // GET /cases/{id}/flags
 	AccessSimulate = "simulate" // POST /cases/{id}/simulate
-	AccessList     = "list"     // each case of GET /cases
+	AccessList     = "list"     // the cases of a page of GET /cases, one row
 )
 
 // SetAccessRecorder makes every successful read of a case file (Get,

@@ -278,15 +278,15 @@ func (s *Service) GetJSON(ctx context.Context, a auth.Actor, id string, asOf Dat
 // pageViews returns the views of a page of cases of the actor's shelter,
 // in order, given their stamps (id, version, facts): kept views where they
 // still hold, the others built from the rows read in one query.
-func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, official bool, asOf Date) ([]Case, error) {
+func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, official bool, asOf Date) ([]listedView, error) {
 	vc := s.views()
-	out := make([]Case, len(stamps))
+	out := make([]listedView, len(stamps))
 	var missing []string
 	at := map[string]int{}
 	for i := range stamps {
 		st := &stamps[i]
-		if c, ok := vc.get(st.ID, st.Version, asOf, official, st.Facts, st.AssigneeNow); ok {
-			out[i] = c
+		if e := vc.entry(st.ID, st.Version, asOf, official, st.Facts, st.AssigneeNow); e != nil {
+			out[i] = listedView{c: e.c, e: e}
 			continue
 		}
 		missing = append(missing, st.ID)
@@ -308,8 +308,7 @@ func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, off
 		if err != nil {
 			return nil, err
 		}
-		vc.put(r, official, asOf, c)
-		out[at[r.ID]] = c
+		out[at[r.ID]] = listedView{c: c, e: vc.putEntry(r, official, asOf, c)}
 	}
 	return out, nil
 }

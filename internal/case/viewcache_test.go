@@ -93,6 +93,9 @@ func TestViewCacheNeverServesStale(t *testing.T) {
 			if len(page.Items) != 1 || mustJSON(t, page.Items[0]) != mustJSON(t, want) {
 				t.Errorf("List after the change:\n%s\nwant its one item:\n%s", mustJSON(t, page.Items), mustJSON(t, want))
 			}
+			if b, err := f.svc.ListJSON(ctx, f.cw, cases.ListQuery{}); err != nil || string(b) != mustJSON(t, page)+"\n" {
+				t.Errorf("ListJSON after the change: %s (%v)\nwant List's page encoded:\n%s", b, err, mustJSON(t, page))
+			}
 		})
 	}
 }
@@ -179,5 +182,44 @@ func TestViewCacheFollowsAssignee(t *testing.T) {
 	}
 	if len(page.Items) != 1 || page.Items[0].Assignee != nil {
 		t.Errorf("list after the assignee was disabled: %s, want one case without assignee", mustJSON(t, page.Items))
+	}
+}
+
+// TestListJSONIsListEncoded checks that the list answered from the kept
+// encodings is byte for byte List's page as encoding/json writes it, for
+// pages mixing kept and new views, with and without a next cursor, and
+// for an empty page.
+func TestListJSONIsListEncoded(t *testing.T) {
+	f := setup(t)
+	for i, name := range []string{"Ana", "Béa <b>", "Chloé & co", "Dara"} {
+		c := f.create(f.cw, victim(name, "Petrova", "NG", "2025-06-01"))
+		if i%2 == 0 {
+			f.get(c.ID) // kept, and encoded by GetJSON
+			if _, err := f.svc.GetJSON(ctx, f.cw, c.ID, eligibility.Date{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, q := range []cases.ListQuery{{}, {Limit: 3}, {Limit: 1}, {State: "closed"}, {Q: "Dara Petrova"}} {
+		for round := range 2 { // the second round finds every view kept
+			page, err := f.svc.List(ctx, f.cw, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := f.svc.ListJSON(ctx, f.cw, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := mustJSON(t, page) + "\n"; string(b) != want {
+				t.Errorf("query %+v round %d: ListJSON\n%s\nwant List's page encoded:\n%s", q, round, b, want)
+			}
+			var back cases.Page[cases.Case]
+			if err := json.Unmarshal(b, &back); err != nil || len(back.Items) != len(page.Items) {
+				t.Errorf("query %+v: ListJSON does not decode to %d items: %v", q, len(page.Items), err)
+			}
+		}
+	}
+	if _, err := f.svc.ListJSON(ctx, f.cw, cases.ListQuery{State: "nonsense"}); err == nil {
+		t.Error("ListJSON accepted an unknown state")
 	}
 }

@@ -312,11 +312,11 @@ func (s *Server) listCases(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	page, err := s.Cases.List(c.Request().Context(), a, q)
+	out, err := s.Cases.ListJSON(c.Request().Context(), a, q)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, page)
+	return writeEncoded(c, http.StatusOK, out)
 }
 
 // getCase answers GET /api/v1/cases/{id}.
