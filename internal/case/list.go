@@ -205,9 +205,9 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	}
 	// The page's stamps only: the views come from the cache, and only
 	// the cases whose view is not kept are read whole (viewcache.go).
-	var rows []row
-	if err := db.Select("id, reference, version, facts, " + effectiveAssignee).Order("reference DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
-		return listed{}, fmt.Errorf("cases: list: %w", err)
+	rows, err := scanStamps(db.Select("id, reference, version, facts, "+effectiveAssignee).Order("reference DESC").Limit(q.Limit+1), q.Limit+1)
+	if err != nil {
+		return listed{}, err
 	}
 	official, err := s.official(s.db.Read.WithContext(ctx), a.Shelter)
 	if err != nil {
@@ -229,6 +229,29 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 		s.access.RecordMany(ctx, a, ids, a.Shelter, AccessList)
 	}
 	return p, nil
+}
+
+// scanStamps runs q, which selects id, reference, version, facts and the
+// effective assignee, and scans the rows by hand: GORM's reflection into
+// whole rows was a third of the CPU of a list page.
+func scanStamps(q *gorm.DB, capacity int) ([]row, error) {
+	rs, err := q.Rows()
+	if err != nil {
+		return nil, fmt.Errorf("cases: list: %w", err)
+	}
+	defer rs.Close()
+	out := make([]row, 0, capacity)
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.ID, &r.Reference, &r.Version, &r.Facts, &r.AssigneeNow); err != nil {
+			return nil, fmt.Errorf("cases: list: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("cases: list: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Service) official(db *gorm.DB, shelterID string) (bool, error) {
