@@ -135,3 +135,30 @@ func changeRow[R, V any, P row[R, V]](ctx context.Context, s *Service, a auth.Ac
 		return r.view(ch.cf)
 	})
 }
+
+// viewer is a stored casework row that makes its API view V.
+type viewer[V any] interface {
+	view(cf cases.CaseFile) (V, error)
+}
+
+// listRows reads a case's rows with query (its one argument the case id)
+// and views each; the read is in the read-access log under action.
+func listRows[R viewer[V], V any](ctx context.Context, s *Service, a auth.Actor, caseID, action, query string) ([]V, error) {
+	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, action)
+	if err != nil {
+		return nil, err
+	}
+	var rows []R
+	if err := db.Raw(query, cf.ID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("casework: %s: %w", action, err)
+	}
+	out := make([]V, 0, len(rows))
+	for _, r := range rows {
+		v, err := r.view(cf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -193,24 +193,8 @@ func (s *Service) AddDocument(ctx context.Context, a auth.Actor, caseID string, 
 
 // Documents lists the documents of a case, newest first.
 func (s *Service) Documents(ctx context.Context, a auth.Actor, caseID string) ([]Document, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessDocuments)
-	if err != nil {
-		return nil, err
-	}
-	var rows []documentRow
-	if err := db.Raw("SELECT "+documentColumns+" FROM case_documents WHERE case_id = ? ORDER BY created_at DESC, id", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: documents: %w", err)
-	}
-	out := make([]Document, 0, len(rows))
-	for _, r := range rows {
-		d, err := r.view(cf)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
+	return listRows[documentRow, Document](ctx, s, a, caseID, cases.AccessDocuments,
+		"SELECT "+documentColumns+" FROM case_documents WHERE case_id = ? ORDER BY created_at DESC, id")
 }
 
 // Download returns a document's decrypted content; the read is in the

@@ -148,31 +148,21 @@ func correctable(tx *gorm.DB, caseID, id string) error {
 // (then newest version first); a corrected version has CorrectedBy set.
 // Once the case is erased the texts are "".
 func (s *Service) Notes(ctx context.Context, a auth.Actor, caseID string) ([]Note, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessNotes)
+	out, err := listRows[noteRow, Note](ctx, s, a, caseID, cases.AccessNotes,
+		"SELECT "+noteColumns+" FROM case_contact_notes WHERE case_id = ? ORDER BY occurred_on DESC, audit_seq DESC")
 	if err != nil {
 		return nil, err
 	}
-	var rows []noteRow
-	if err := db.Raw("SELECT "+noteColumns+" FROM case_contact_notes WHERE case_id = ? ORDER BY occurred_on DESC, audit_seq DESC", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: notes: %w", err)
-	}
-	out := make([]Note, 0, len(rows))
 	by := map[string]string{}
-	for _, r := range rows {
-		if r.Corrects != "" {
-			by[r.Corrects] = r.ID
+	for _, n := range out {
+		if n.Corrects != nil {
+			by[*n.Corrects] = n.ID
 		}
 	}
-	for _, r := range rows {
-		n, err := r.view(cf)
-		if err != nil {
-			return nil, err
+	for i := range out {
+		if id, ok := by[out[i].ID]; ok {
+			out[i].CorrectedBy = &id
 		}
-		if id, ok := by[n.ID]; ok {
-			n.CorrectedBy = &id
-		}
-		out = append(out, n)
 	}
 	return out, nil
 }

@@ -198,24 +198,8 @@ func (s *Service) UpdateService(ctx context.Context, a auth.Actor, serviceID str
 
 // Services lists the case plan, by planned or start date.
 func (s *Service) Services(ctx context.Context, a auth.Actor, caseID string) ([]PlannedService, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessServices)
-	if err != nil {
-		return nil, err
-	}
-	var rows []serviceRow
-	if err := db.Raw("SELECT "+serviceColumns+" FROM case_services WHERE case_id = ? ORDER BY COALESCE(NULLIF(started_on, ''), planned_on), id", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: services: %w", err)
-	}
-	out := make([]PlannedService, 0, len(rows))
-	for _, r := range rows {
-		v, err := r.view(cf)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return listRows[serviceRow, PlannedService](ctx, s, a, caseID, cases.AccessServices,
+		"SELECT "+serviceColumns+" FROM case_services WHERE case_id = ? ORDER BY COALESCE(NULLIF(started_on, ''), planned_on), id")
 }
 
 // ServicesProvided counts, by type, the services provided during [from,

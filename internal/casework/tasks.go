@@ -235,22 +235,6 @@ func (s *Service) UpdateTask(ctx context.Context, a auth.Actor, taskID string, p
 
 // Tasks lists the tasks of a case, open ones first, each by due date.
 func (s *Service) Tasks(ctx context.Context, a auth.Actor, caseID string) ([]Task, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessTasks)
-	if err != nil {
-		return nil, err
-	}
-	var rows []taskRow
-	if err := db.Raw("SELECT "+taskColumns+" FROM case_tasks WHERE case_id = ? ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_on, id", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: tasks: %w", err)
-	}
-	out := make([]Task, 0, len(rows))
-	for _, r := range rows {
-		t, err := r.view(cf)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return listRows[taskRow, Task](ctx, s, a, caseID, cases.AccessTasks,
+		"SELECT "+taskColumns+" FROM case_tasks WHERE case_id = ? ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_on, id")
 }
