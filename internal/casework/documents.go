@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
@@ -162,58 +161,40 @@ func (s *Service) AddDocument(ctx context.Context, a auth.Actor, caseID string, 
 	if err := f.Err(); err != nil {
 		return Document{}, err
 	}
-	var out Document
-	err := s.cases.ChangeCasework(ctx, a, caseID, func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
+	return changeCase(ctx, s, a, caseID, func(ch *change) (Document, error) {
+		cf := ch.cf
 		if cf.Erased {
-			return errErased
+			return Document{}, errErased
 		}
 		r := documentRow{ID: uuid.NewString(), CaseID: cf.ID, Kind: in.Kind, ValidUntil: dateText(until), ContentType: ct,
 			Size: int64(len(in.Content)), UploadedBy: a.Username, CreatedAt: s.now().UTC()}
 		var err error
 		if r.FilenameEnc, err = seal(cf, docField(r.ID, "filename"), name); err != nil {
-			return err
+			return Document{}, err
 		}
 		content, err := cf.Key.Seal(cf.ID, docField(r.ID, "content"), in.Content)
 		if err != nil {
-			return fmt.Errorf("casework: encrypt document: %w", err)
+			return Document{}, fmt.Errorf("casework: encrypt document: %w", err)
 		}
-		if err := tx.Exec("INSERT INTO case_documents (id, case_id, shelter_id, kind, valid_until, content_type, size, filename_enc, content_enc, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		if err := ch.tx.Exec("INSERT INTO case_documents (id, case_id, shelter_id, kind, valid_until, content_type, size, filename_enc, content_enc, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			r.ID, r.CaseID, cf.Shelter, r.Kind, r.ValidUntil, r.ContentType, r.Size, r.FilenameEnc, content, r.UploadedBy, r.CreatedAt).Error; err != nil {
-			return fmt.Errorf("casework: add document: %w", err)
+			return Document{}, fmt.Errorf("casework: add document: %w", err)
 		}
 		data := map[string]any{"document_id": r.ID, "kind": r.Kind, "valid_until": r.ValidUntil,
 			"content_type": r.ContentType, "size": r.Size}
 		// The digest of the content lets an auditor holding the file show
 		// it is the one uploaded.
-		if _, err := add("add_document", s.today(), data, s.cases.NoteDigest(string(in.Content))); err != nil {
-			return err
+		if _, err := ch.add("add_document", s.today(), data, s.cases.NoteDigest(string(in.Content))); err != nil {
+			return Document{}, err
 		}
-		out, err = r.view(cf)
-		return err
+		return r.view(cf)
 	})
-	return out, err
 }
 
 // Documents lists the documents of a case, newest first.
 func (s *Service) Documents(ctx context.Context, a auth.Actor, caseID string) ([]Document, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessDocuments)
-	if err != nil {
-		return nil, err
-	}
-	var rows []documentRow
-	if err := db.Raw("SELECT "+documentColumns+" FROM case_documents WHERE case_id = ? ORDER BY created_at DESC, id", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: documents: %w", err)
-	}
-	out := make([]Document, 0, len(rows))
-	for _, r := range rows {
-		d, err := r.view(cf)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
+	return listRows[documentRow, Document](ctx, s, a, caseID, cases.AccessDocuments,
+		"SELECT "+documentColumns+" FROM case_documents WHERE case_id = ? ORDER BY created_at DESC, id")
 }
 
 // Download returns a document's decrypted content; the read is in the

@@ -92,85 +92,77 @@ func (s *Service) AddNote(ctx context.Context, a auth.Actor, caseID string, in N
 			f.Add("corrects", "want the id of a note of this case")
 		}
 	}
-	var out Note
-	err := s.cases.ChangeCasework(ctx, a, caseID, func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
+	return changeCase(ctx, s, a, caseID, func(ch *change) (Note, error) {
 		if err := f.Err(); err != nil {
-			return err
+			return Note{}, err
 		}
-		if cf.Erased {
-			return errErased
+		r := noteRow{ID: uuid.NewString(), CaseID: ch.cf.ID, Corrects: in.Corrects, OccurredOn: on.String(), Kind: in.Kind,
+			Author: a.Username, CreatedAt: s.now().UTC()}
+		var err error
+		if r.TextEnc, err = ch.seal(noteField(r.ID), in.Text); err != nil { // an erased case's first
+			return Note{}, err
 		}
 		event := "add_note"
 		if in.Corrects != "" {
-			var found []struct {
-				ID          string
-				CorrectedBy int64
-			}
-			if err := tx.Raw("SELECT id, (SELECT COUNT(*) FROM case_contact_notes c WHERE c.corrects = n.id) AS corrected_by FROM case_contact_notes n WHERE id = ? AND case_id = ?",
-				in.Corrects, cf.ID).Scan(&found).Error; err != nil {
-				return fmt.Errorf("casework: corrected note: %w", err)
-			}
-			if len(found) == 0 {
-				return apperr.Field("corrects", "no note %s on this case", in.Corrects)
-			}
-			if found[0].CorrectedBy > 0 {
-				return apperr.Conflictf("note %s was already corrected: correct its latest version", in.Corrects)
+			if err := correctable(ch.tx, ch.cf.ID, in.Corrects); err != nil {
+				return Note{}, err
 			}
 			event = "correct_note"
 		}
-		r := noteRow{ID: uuid.NewString(), CaseID: cf.ID, Corrects: in.Corrects, OccurredOn: on.String(), Kind: in.Kind,
-			Author: a.Username, CreatedAt: s.now().UTC()}
 		data := map[string]any{"note_id": r.ID, "kind": r.Kind}
 		if r.Corrects != "" {
 			data["corrects"] = r.Corrects
 		}
-		seq, err := add(event, on, data, s.cases.NoteDigest(in.Text))
-		if err != nil {
-			return err
+		if r.AuditSeq, err = ch.record(event, on, data); err != nil {
+			return Note{}, err
 		}
-		r.AuditSeq = seq
-		if r.TextEnc, err = seal(cf, noteField(r.ID), in.Text); err != nil {
-			return err
+		if err := ch.tx.Exec("INSERT INTO case_contact_notes (id, case_id, shelter_id, corrects, occurred_on, kind, text_enc, author, audit_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			r.ID, r.CaseID, ch.cf.Shelter, r.Corrects, r.OccurredOn, r.Kind, r.TextEnc, r.Author, r.AuditSeq, r.CreatedAt).Error; err != nil {
+			return Note{}, fmt.Errorf("casework: add note: %w", err)
 		}
-		if err := tx.Exec("INSERT INTO case_contact_notes (id, case_id, shelter_id, corrects, occurred_on, kind, text_enc, author, audit_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			r.ID, r.CaseID, cf.Shelter, r.Corrects, r.OccurredOn, r.Kind, r.TextEnc, r.Author, r.AuditSeq, r.CreatedAt).Error; err != nil {
-			return fmt.Errorf("casework: add note: %w", err)
-		}
-		out, err = r.view(cf)
-		return err
+		return r.view(ch.cf)
 	})
-	return out, err
+}
+
+// correctable checks that note id of the case exists (a field error) and
+// is its latest version (409).
+func correctable(tx *gorm.DB, caseID, id string) error {
+	var found []struct {
+		ID          string
+		CorrectedBy int64
+	}
+	if err := tx.Raw("SELECT id, (SELECT COUNT(*) FROM case_contact_notes c WHERE c.corrects = n.id) AS corrected_by FROM case_contact_notes n WHERE id = ? AND case_id = ?",
+		id, caseID).Scan(&found).Error; err != nil {
+		return fmt.Errorf("casework: corrected note: %w", err)
+	}
+	if len(found) == 0 {
+		return apperr.Field("corrects", "no note %s on this case", id)
+	}
+	if found[0].CorrectedBy > 0 {
+		return apperr.Conflictf("note %s was already corrected: correct its latest version", id)
+	}
+	return nil
 }
 
 // Notes lists every version of the case's notes, newest contact first
 // (then newest version first); a corrected version has CorrectedBy set.
 // Once the case is erased the texts are "".
 func (s *Service) Notes(ctx context.Context, a auth.Actor, caseID string) ([]Note, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessNotes)
+	out, err := listRows[noteRow, Note](ctx, s, a, caseID, cases.AccessNotes,
+		"SELECT "+noteColumns+" FROM case_contact_notes WHERE case_id = ? ORDER BY occurred_on DESC, audit_seq DESC")
 	if err != nil {
 		return nil, err
 	}
-	var rows []noteRow
-	if err := db.Raw("SELECT "+noteColumns+" FROM case_contact_notes WHERE case_id = ? ORDER BY occurred_on DESC, audit_seq DESC", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: notes: %w", err)
-	}
-	out := make([]Note, 0, len(rows))
 	by := map[string]string{}
-	for _, r := range rows {
-		if r.Corrects != "" {
-			by[r.Corrects] = r.ID
+	for _, n := range out {
+		if n.Corrects != nil {
+			by[*n.Corrects] = n.ID
 		}
 	}
-	for _, r := range rows {
-		n, err := r.view(cf)
-		if err != nil {
-			return nil, err
+	for i := range out {
+		if id, ok := by[out[i].ID]; ok {
+			out[i].CorrectedBy = &id
 		}
-		if id, ok := by[n.ID]; ok {
-			n.CorrectedBy = &id
-		}
-		out = append(out, n)
 	}
 	return out, nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
@@ -139,118 +138,68 @@ func (in ServiceInput) apply(f *apperr.Fields, r *serviceRow, today Date) []stri
 
 // AddService adds a service to the case plan (201).
 func (s *Service) AddService(ctx context.Context, a auth.Actor, caseID string, in ServiceInput) (PlannedService, error) {
-	var out PlannedService
-	err := s.cases.ChangeCasework(ctx, a, caseID, func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
+	return changeCase(ctx, s, a, caseID, func(ch *change) (PlannedService, error) {
 		now := s.now().UTC()
-		r := serviceRow{ID: uuid.NewString(), CaseID: cf.ID, ShelterID: cf.Shelter, Provider: "shelter",
+		r := serviceRow{ID: uuid.NewString(), CaseID: ch.cf.ID, ShelterID: ch.cf.Shelter, Provider: "shelter",
 			CreatedBy: a.Username, CreatedAt: now, UpdatedAt: now}
 		var f apperr.Fields
 		in.apply(&f, &r, s.today())
 		if err := f.Err(); err != nil {
-			return err
+			return PlannedService{}, err
 		}
-		outcome := ""
 		if in.Outcome != nil && *in.Outcome != "" {
-			if cf.Erased {
-				return errErased
-			}
-			outcome = *in.Outcome
 			var err error
-			if r.OutcomeEnc, err = seal(cf, outcomeField(r.ID), outcome); err != nil {
-				return err
+			if r.OutcomeEnc, err = ch.seal(outcomeField(r.ID), *in.Outcome); err != nil {
+				return PlannedService{}, err
 			}
 		}
-		if err := tx.Exec("INSERT INTO case_services ("+serviceColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		if err := ch.tx.Exec("INSERT INTO case_services ("+serviceColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			r.ID, r.CaseID, r.ShelterID, r.Service, r.Provider, r.PlannedOn, r.StartedOn, r.EndedOn, r.OutcomeEnc,
 			r.CreatedBy, r.CreatedAt, r.UpdatedAt).Error; err != nil {
-			return fmt.Errorf("casework: add service: %w", err)
+			return PlannedService{}, fmt.Errorf("casework: add service: %w", err)
 		}
-		data := map[string]any{"service_id": r.ID, "service": r.Service, "provider": r.Provider,
-			"planned_on": r.PlannedOn, "started_on": r.StartedOn, "ended_on": r.EndedOn}
-		if _, err := add("add_service", s.today(), data, s.cases.NoteDigest(outcome)); err != nil {
-			return err
+		if _, err := ch.record("add_service", s.today(), r.data()); err != nil {
+			return PlannedService{}, err
 		}
-		var err error
-		out, err = r.view(cf)
-		return err
+		return r.view(ch.cf)
 	})
-	return out, err
+}
+
+var servicesTable = table{name: "case_services", columns: serviceColumns, what: "service"}
+
+func (r *serviceRow) stamp(now time.Time) { r.UpdatedAt = now }
+
+// data is the chain record's data of a service: no free text.
+func (r serviceRow) data() map[string]any {
+	return map[string]any{"service_id": r.ID, "service": r.Service, "provider": r.Provider,
+		"planned_on": r.PlannedOn, "started_on": r.StartedOn, "ended_on": r.EndedOn}
 }
 
 // UpdateService changes a service of a case plan (its dates, provider or
 // outcome).
 func (s *Service) UpdateService(ctx context.Context, a auth.Actor, serviceID string, in ServiceInput) (PlannedService, error) {
-	if _, err := uuid.Parse(serviceID); err != nil {
-		return PlannedService{}, apperr.NotFoundf("no such service")
-	}
-	var caseIDs []string
-	if err := s.cases.ReadDB(ctx).Table("case_services").Where("id = ?", serviceID).Pluck("case_id", &caseIDs).Error; err != nil {
-		return PlannedService{}, fmt.Errorf("casework: service %s: %w", serviceID, err)
-	}
-	if len(caseIDs) == 0 {
-		return PlannedService{}, apperr.NotFoundf("no such service")
-	}
-	var out PlannedService
-	err := s.cases.ChangeCasework(ctx, a, caseIDs[0], func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
-		var r serviceRow
-		if err := tx.Raw("SELECT "+serviceColumns+" FROM case_services WHERE id = ?", serviceID).Scan(&r).Error; err != nil {
-			return fmt.Errorf("casework: load service: %w", err)
-		}
+	return changeRow[serviceRow, PlannedService](ctx, s, a, servicesTable, serviceID, func(ch *change, r *serviceRow) (rowChange, error) {
 		var f apperr.Fields
-		changed := in.apply(&f, &r, s.today())
+		changed := in.apply(&f, r, s.today())
 		if err := f.Err(); err != nil {
-			return err
+			return rowChange{}, err
 		}
-		digest := ""
 		if in.Outcome != nil {
-			if cf.Erased {
-				return errErased
-			}
 			var err error
-			if r.OutcomeEnc, err = seal(cf, outcomeField(r.ID), *in.Outcome); err != nil {
-				return err
-			}
-			digest = s.cases.NoteDigest(*in.Outcome)
-		}
-		if len(changed) > 0 {
-			r.UpdatedAt = s.now().UTC()
-			if err := tx.Exec("UPDATE case_services SET service = ?, provider = ?, planned_on = ?, started_on = ?, ended_on = ?, outcome_enc = ?, updated_at = ? WHERE id = ?",
-				r.Service, r.Provider, r.PlannedOn, r.StartedOn, r.EndedOn, r.OutcomeEnc, r.UpdatedAt, r.ID).Error; err != nil {
-				return fmt.Errorf("casework: update service: %w", err)
-			}
-			data := map[string]any{"service_id": r.ID, "fields": changed, "service": r.Service, "provider": r.Provider,
-				"planned_on": r.PlannedOn, "started_on": r.StartedOn, "ended_on": r.EndedOn}
-			if _, err := add("update_service", s.today(), data, digest); err != nil {
-				return err
+			if r.OutcomeEnc, err = ch.seal(outcomeField(r.ID), *in.Outcome); err != nil {
+				return rowChange{}, err
 			}
 		}
-		var err error
-		out, err = r.view(cf)
-		return err
+		set := map[string]any{"service": r.Service, "provider": r.Provider, "planned_on": r.PlannedOn,
+			"started_on": r.StartedOn, "ended_on": r.EndedOn, "outcome_enc": r.OutcomeEnc}
+		return rowChange{fields: changed, set: set, event: "update_service", data: r.data()}, nil
 	})
-	return out, err
 }
 
 // Services lists the case plan, by planned or start date.
 func (s *Service) Services(ctx context.Context, a auth.Actor, caseID string) ([]PlannedService, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessServices)
-	if err != nil {
-		return nil, err
-	}
-	var rows []serviceRow
-	if err := db.Raw("SELECT "+serviceColumns+" FROM case_services WHERE case_id = ? ORDER BY COALESCE(NULLIF(started_on, ''), planned_on), id", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: services: %w", err)
-	}
-	out := make([]PlannedService, 0, len(rows))
-	for _, r := range rows {
-		v, err := r.view(cf)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return listRows[serviceRow, PlannedService](ctx, s, a, caseID, cases.AccessServices,
+		"SELECT "+serviceColumns+" FROM case_services WHERE case_id = ? ORDER BY COALESCE(NULLIF(started_on, ''), planned_on), id")
 }
 
 // ServicesProvided counts, by type, the services provided during [from,

@@ -123,76 +123,45 @@ func (s *Service) AddTask(ctx context.Context, a auth.Actor, caseID string, in N
 	if in.Assignee == "" {
 		in.Assignee = a.Username
 	}
-	var out Task
-	err := s.cases.ChangeCasework(ctx, a, caseID, func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
-		if err := checkAssignee(tx, &f, in.Assignee, cf.Shelter); err != nil {
-			return err
+	return changeCase(ctx, s, a, caseID, func(ch *change) (Task, error) {
+		if err := checkAssignee(ch.tx, &f, in.Assignee, ch.cf.Shelter); err != nil {
+			return Task{}, err
 		}
 		if err := f.Err(); err != nil {
-			return err
-		}
-		if cf.Erased {
-			return errErased
+			return Task{}, err
 		}
 		now := s.now().UTC()
-		r := taskRow{ID: uuid.NewString(), CaseID: cf.ID, ShelterID: cf.Shelter, DueOn: due.String(), Assignee: in.Assignee,
+		r := taskRow{ID: uuid.NewString(), CaseID: ch.cf.ID, ShelterID: ch.cf.Shelter, DueOn: due.String(), Assignee: in.Assignee,
 			Status: TaskOpen, CreatedBy: a.Username, CreatedAt: now, UpdatedAt: now}
 		var err error
-		if r.TitleEnc, err = seal(cf, taskField(r.ID), in.Title); err != nil {
-			return err
+		if r.TitleEnc, err = ch.seal(taskField(r.ID), in.Title); err != nil {
+			return Task{}, err
 		}
-		if err := tx.Exec("INSERT INTO case_tasks ("+taskColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		if err := ch.tx.Exec("INSERT INTO case_tasks ("+taskColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			r.ID, r.CaseID, r.ShelterID, r.TitleEnc, r.DueOn, r.Assignee, r.Status, r.SnoozedUntil, r.SnoozeReasonEnc,
 			r.CreatedBy, r.CreatedAt, r.UpdatedAt).Error; err != nil {
-			return fmt.Errorf("casework: add task: %w", err)
+			return Task{}, fmt.Errorf("casework: add task: %w", err)
 		}
 		data := map[string]any{"task_id": r.ID, "due_on": r.DueOn, "assignee": r.Assignee, "status": r.Status}
-		if _, err := add("add_task", s.today(), data, s.cases.NoteDigest(in.Title)); err != nil {
-			return err
+		if _, err := ch.record("add_task", s.today(), data); err != nil {
+			return Task{}, err
 		}
-		out, err = r.view(cf)
-		return err
+		return r.view(ch.cf)
 	})
-	return out, err
 }
 
-// caseOfTask returns the case of a task, or NotFound; visibility is
-// checked by the caller through the case.
-func (s *Service) caseOfTask(ctx context.Context, taskID string) (string, error) {
-	if _, err := uuid.Parse(taskID); err != nil {
-		return "", apperr.NotFoundf("no such task")
-	}
-	var ids []string
-	if err := s.cases.ReadDB(ctx).Table("case_tasks").Where("id = ?", taskID).Pluck("case_id", &ids).Error; err != nil {
-		return "", fmt.Errorf("casework: task %s: %w", taskID, err)
-	}
-	if len(ids) == 0 {
-		return "", apperr.NotFoundf("no such task")
-	}
-	return ids[0], nil
-}
+var tasksTable = table{name: "case_tasks", columns: taskColumns, what: "task"}
+
+func (t *taskRow) stamp(now time.Time) { t.UpdatedAt = now }
 
 // UpdateTask changes a task: done, snoozed until a date with a reason
 // (both required), reopened, or its title, due date or assignee. A task
 // of a case the actor cannot see is NotFound.
 func (s *Service) UpdateTask(ctx context.Context, a auth.Actor, taskID string, p TaskPatch) (Task, error) {
-	caseID, err := s.caseOfTask(ctx, taskID)
-	if err != nil {
-		return Task{}, err
-	}
-	var out Task
-	err = s.cases.ChangeCasework(ctx, a, caseID, func(tx *gorm.DB, cf cases.CaseFile, add cases.AppendFunc) error {
-		var r taskRow
-		if err := tx.Raw("SELECT "+taskColumns+" FROM case_tasks WHERE id = ? AND case_id = ?", taskID, cf.ID).Scan(&r).Error; err != nil {
-			return fmt.Errorf("casework: load task: %w", err)
-		}
-		if r.ID == "" {
-			return apperr.NotFoundf("no such task")
-		}
+	return changeRow[taskRow, Task](ctx, s, a, tasksTable, taskID, func(ch *change, r *taskRow) (rowChange, error) {
 		today := s.today()
 		var f apperr.Fields
 		var changed []string
-		digest := ""
 		set := map[string]any{}
 		if p.Title != nil {
 			checkText(&f, "title", *p.Title, 500, false)
@@ -204,8 +173,8 @@ func (s *Service) UpdateTask(ctx context.Context, a auth.Actor, taskID string, p
 			}
 		}
 		if p.Assignee != nil && *p.Assignee != r.Assignee {
-			if err := checkAssignee(tx, &f, *p.Assignee, cf.Shelter); err != nil {
-				return err
+			if err := checkAssignee(ch.tx, &f, *p.Assignee, ch.cf.Shelter); err != nil {
+				return rowChange{}, err
 			}
 			set["assignee"], r.Assignee = *p.Assignee, *p.Assignee
 			changed = append(changed, "assignee")
@@ -228,23 +197,19 @@ func (s *Service) UpdateTask(ctx context.Context, a auth.Actor, taskID string, p
 			}
 			checkText(&f, "reason", reason, 500, false)
 			if f.Err() == nil {
-				if cf.Erased {
-					return errErased
-				}
-				ct, err := seal(cf, snoozeField(r.ID), reason)
+				ct, err := ch.seal(snoozeField(r.ID), reason)
 				if err != nil {
-					return err
+					return rowChange{}, err
 				}
 				set["snoozed_until"], set["snooze_reason_enc"] = until.String(), ct
 				r.SnoozedUntil, r.SnoozeReasonEnc = until.String(), ct
-				digest = s.cases.NoteDigest(reason)
 				changed = append(changed, "snoozed_until")
 			}
 		} else if p.SnoozedUntil != nil || p.Reason != nil {
 			f.Add("snoozed_until", "only with status snoozed")
 		}
 		if err := f.Err(); err != nil {
-			return err
+			return rowChange{}, err
 		}
 		if status != r.Status {
 			set["status"], r.Status = status, status
@@ -255,56 +220,21 @@ func (s *Service) UpdateTask(ctx context.Context, a auth.Actor, taskID string, p
 			}
 		}
 		if p.Title != nil {
-			if cf.Erased {
-				return errErased
-			}
-			ct, err := seal(cf, taskField(r.ID), *p.Title)
+			ct, err := ch.seal(taskField(r.ID), *p.Title)
 			if err != nil {
-				return err
+				return rowChange{}, err
 			}
 			set["title_enc"], r.TitleEnc = ct, ct
 			changed = append(changed, "title")
-			if digest == "" {
-				digest = s.cases.NoteDigest(*p.Title)
-			}
 		}
-		if len(changed) > 0 {
-			now := s.now().UTC()
-			set["updated_at"], r.UpdatedAt = now, now
-			if err := tx.Table("case_tasks").Where("id = ?", r.ID).Updates(set).Error; err != nil {
-				return fmt.Errorf("casework: update task: %w", err)
-			}
-			data := map[string]any{"task_id": r.ID, "fields": changed, "status": r.Status, "due_on": r.DueOn,
-				"assignee": r.Assignee, "snoozed_until": r.SnoozedUntil}
-			if _, err := add("update_task", today, data, digest); err != nil {
-				return err
-			}
-		}
-		var err error
-		out, err = r.view(cf)
-		return err
+		data := map[string]any{"task_id": r.ID, "status": r.Status, "due_on": r.DueOn,
+			"assignee": r.Assignee, "snoozed_until": r.SnoozedUntil}
+		return rowChange{fields: changed, set: set, event: "update_task", data: data}, nil
 	})
-	return out, err
 }
 
 // Tasks lists the tasks of a case, open ones first, each by due date.
 func (s *Service) Tasks(ctx context.Context, a auth.Actor, caseID string) ([]Task, error) {
-	cf, db, err := s.cases.ReadCasework(ctx, a, caseID, cases.AccessTasks)
-	if err != nil {
-		return nil, err
-	}
-	var rows []taskRow
-	if err := db.Raw("SELECT "+taskColumns+" FROM case_tasks WHERE case_id = ? ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_on, id", cf.ID).
-		Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("casework: tasks: %w", err)
-	}
-	out := make([]Task, 0, len(rows))
-	for _, r := range rows {
-		t, err := r.view(cf)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return listRows[taskRow, Task](ctx, s, a, caseID, cases.AccessTasks,
+		"SELECT "+taskColumns+" FROM case_tasks WHERE case_id = ? ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_on, id")
 }

@@ -2,6 +2,8 @@ package eligibility
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -32,6 +34,29 @@ func TestEveryFlagTextRenders(t *testing.T) {
 					t.Errorf("%s: %s %s = %q, want a complete sentence", tt.name, fl.Rule, what, got)
 				}
 			}
+		}
+	}
+}
+
+// TestEnglishNextStepsNameEventsInWords checks that the English next
+// steps, which the API answers to caseworkers, name the events to record
+// as the web UI labels them (as the French and Dutch catalogues do), never
+// by their codes ("record inform_of_rights").
+func TestEnglishNextStepsNameEventsInWords(t *testing.T) {
+	code := regexp.MustCompile(`\b[a-z]+(_[a-z]+)+\b`)
+	var keys []string
+	for k := range english {
+		if strings.HasSuffix(k, ".next") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) < 27 {
+		t.Fatalf("got %d next-step keys, want one per rule (27)", len(keys))
+	}
+	for _, k := range keys {
+		if c := code.FindString(english[k]); c != "" {
+			t.Errorf("%s names the code %q: %q", k, c, english[k])
 		}
 	}
 }

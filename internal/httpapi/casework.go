@@ -50,10 +50,7 @@ func (s *Server) workList(c echo.Context) error {
 		return err
 	}
 	out, err := s.Casework.Work(c.Request().Context(), a, within)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, out)
+	return reply(c, http.StatusOK, out, err)
 }
 
 // visibleCase answers 403/404 before the body is read.
@@ -65,10 +62,11 @@ func (s *Server) visibleCase(c echo.Context) (auth.Actor, error) {
 func (s *Server) listTasks(c echo.Context) error {
 	a, _ := actorOf(c)
 	out, err := s.Casework.Tasks(c.Request().Context(), a, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, items(out))
+	return reply(c, http.StatusOK, items(out), err)
+}
+
+func newTask(o object) casework.NewTask {
+	return casework.NewTask{Title: o.str("title"), DueOn: o.str("due_on"), Assignee: o.str("assignee")}
 }
 
 func (s *Server) addTask(c echo.Context) error {
@@ -76,37 +74,29 @@ func (s *Server) addTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, f, err := s.body(c, "title", "due_on", "assignee")
+	in, err := decode(s, c, newTask, "title", "due_on", "assignee")
 	if err != nil {
-		return err
-	}
-	in := casework.NewTask{Title: o.str("title"), DueOn: o.str("due_on"), Assignee: o.str("assignee")}
-	if err := f.Err(); err != nil {
 		return err
 	}
 	out, err := s.Casework.AddTask(c.Request().Context(), a, c.Param("id"), in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusCreated, out)
+	return reply(c, http.StatusCreated, out, err)
 }
 
+func taskPatch(o object) casework.TaskPatch {
+	return casework.TaskPatch{Status: o.strPtr("status"), SnoozedUntil: o.strPtr("snoozed_until"), Reason: o.strPtr("reason"),
+		Title: o.strPtr("title"), DueOn: o.strPtr("due_on"), Assignee: o.strPtr("assignee")}
+}
+
+// updateTask answers PATCH /tasks/{task_id}; the service answers 404 for
+// a task of a case the actor cannot see.
 func (s *Server) updateTask(c echo.Context) error {
 	a, _ := actorOf(c)
-	o, f, err := s.body(c, "status", "snoozed_until", "reason", "title", "due_on", "assignee")
+	p, err := decode(s, c, taskPatch, "status", "snoozed_until", "reason", "title", "due_on", "assignee")
 	if err != nil {
-		return err
-	}
-	p := casework.TaskPatch{Status: o.strPtr("status"), SnoozedUntil: o.strPtr("snoozed_until"), Reason: o.strPtr("reason"),
-		Title: o.strPtr("title"), DueOn: o.strPtr("due_on"), Assignee: o.strPtr("assignee")}
-	if err := f.Err(); err != nil {
 		return err
 	}
 	out, err := s.Casework.UpdateTask(c.Request().Context(), a, c.Param("task_id"), p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, out)
+	return reply(c, http.StatusOK, out, err)
 }
 
 var serviceFields = []string{"service", "provider", "planned_on", "started_on", "ended_on", "outcome"}
@@ -119,10 +109,7 @@ func serviceInput(o object) casework.ServiceInput {
 func (s *Server) listServices(c echo.Context) error {
 	a, _ := actorOf(c)
 	out, err := s.Casework.Services(c.Request().Context(), a, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, items(out))
+	return reply(c, http.StatusOK, items(out), err)
 }
 
 func (s *Server) addService(c echo.Context) error {
@@ -130,45 +117,30 @@ func (s *Server) addService(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, f, err := s.body(c, serviceFields...)
+	in, err := decode(s, c, serviceInput, serviceFields...)
 	if err != nil {
-		return err
-	}
-	in := serviceInput(o)
-	if err := f.Err(); err != nil {
 		return err
 	}
 	out, err := s.Casework.AddService(c.Request().Context(), a, c.Param("id"), in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusCreated, out)
+	return reply(c, http.StatusCreated, out, err)
 }
 
+// updateService answers PATCH /services/{service_id}; the service answers
+// 404 for a service of a case the actor cannot see.
 func (s *Server) updateService(c echo.Context) error {
 	a, _ := actorOf(c)
-	o, f, err := s.body(c, serviceFields...)
+	in, err := decode(s, c, serviceInput, serviceFields...)
 	if err != nil {
-		return err
-	}
-	in := serviceInput(o)
-	if err := f.Err(); err != nil {
 		return err
 	}
 	out, err := s.Casework.UpdateService(c.Request().Context(), a, c.Param("service_id"), in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, out)
+	return reply(c, http.StatusOK, out, err)
 }
 
 func (s *Server) listNotes(c echo.Context) error {
 	a, _ := actorOf(c)
 	out, err := s.Casework.Notes(c.Request().Context(), a, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, items(out))
+	return reply(c, http.StatusOK, items(out), err)
 }
 
 func (s *Server) addNote(c echo.Context) error { return s.noteAnswer(c, "") }
@@ -182,31 +154,23 @@ func (s *Server) noteAnswer(c echo.Context, corrects string) error {
 	if err != nil {
 		return err
 	}
-	o, f, err := s.body(c, "occurred_on", "kind", "text")
+	in, err := decode(s, c, func(o object) casework.NewNote {
+		return casework.NewNote{OccurredOn: o.str("occurred_on"), Kind: o.str("kind"), Text: o.str("text"), Corrects: corrects}
+	}, "occurred_on", "kind", "text")
 	if err != nil {
-		return err
-	}
-	in := casework.NewNote{OccurredOn: o.str("occurred_on"), Kind: o.str("kind"), Text: o.str("text"), Corrects: corrects}
-	if err := f.Err(); err != nil {
 		return err
 	}
 	out, err := s.Casework.AddNote(c.Request().Context(), a, c.Param("id"), in)
-	if err != nil {
-		if e, ok := apperr.As(err); ok && corrects != "" && len(e.Fields) == 1 && e.Fields[0].Field == "corrects" {
-			return apperr.NotFoundf("no such note")
-		}
-		return err
+	if e, ok := apperr.As(err); ok && corrects != "" && len(e.Fields) == 1 && e.Fields[0].Field == "corrects" {
+		return apperr.NotFoundf("no such note")
 	}
-	return writeJSON(c, http.StatusCreated, out)
+	return reply(c, http.StatusCreated, out, err)
 }
 
 func (s *Server) listDocuments(c echo.Context) error {
 	a, _ := actorOf(c)
 	out, err := s.Casework.Documents(c.Request().Context(), a, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusOK, items(out))
+	return reply(c, http.StatusOK, items(out), err)
 }
 
 // uploadDocument answers POST /cases/{id}/documents (multipart/form-data:
@@ -227,10 +191,7 @@ func (s *Server) uploadDocument(c echo.Context) error {
 		return err
 	}
 	out, err := s.Casework.AddDocument(r.Context(), a, c.Param("id"), in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, http.StatusCreated, out)
+	return reply(c, http.StatusCreated, out, err)
 }
 
 // downloadDocument answers GET /cases/{id}/documents/{document_id}: the

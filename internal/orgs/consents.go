@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/casemgr/casemgr/internal/auth"
+	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
@@ -72,9 +73,10 @@ func (r consentRow) view(today eligibility.Date) Consent {
 }
 
 // Consents lists a case's consents, oldest first, with their status as of
-// today: the case's own shelter only (404 otherwise).
+// today: the case's own shelter only (404 otherwise). The read is in the
+// read-access log.
 func (s *Service) Consents(ctx context.Context, a auth.Actor, caseID string) ([]Consent, error) {
-	if err := s.cases.Visible(ctx, a, caseID); err != nil {
+	if err := s.cases.ReadVisible(ctx, a, caseID, cases.AccessConsents); err != nil {
 		return nil, err
 	}
 	var rows []consentRow

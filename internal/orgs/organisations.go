@@ -2,19 +2,14 @@ package orgs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
-
 	"github.com/casemgr/casemgr/internal/apperr"
-	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
-	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/directory"
 )
 
 // OrganisationKinds are the kinds of partner organisation.
@@ -69,24 +64,9 @@ func (s *Service) CreateOrganisation(ctx context.Context, a auth.Actor, o Organi
 	if err := f.Err(); err != nil {
 		return Organisation{}, err
 	}
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&Organisation{}).Where("id = ?", o.ID).Count(&n).Error; err != nil {
-			return fmt.Errorf("orgs: check id: %w", err)
-		}
-		if n > 0 {
-			return &apperr.Error{Kind: apperr.Conflict, Message: "an organisation with this id exists",
-				Fields: []apperr.FieldError{{Field: "id", Message: "already in use", Code: apperr.CodeTaken}}}
-		}
-		now := s.now().UTC()
-		o.CreatedAt, o.UpdatedAt = now, now
-		if err := tx.Create(&o).Error; err != nil {
-			return fmt.Errorf("orgs: create organisation: %w", err)
-		}
-		_, err := audit.AppendAct(tx, now, a.Username, string(a.Role), "create_organisation", "", eligibility.Version,
-			map[string]any{"organisation": o.ID, "kind": o.Kind, "official_nrm": o.OfficialNRM})
-		return err
-	})
+	taken := directory.Taken{Where: "id = ?", Args: []any{o.ID}, Message: "an organisation with this id exists", Field: "already in use"}
+	act := directory.Act{Event: "create_organisation", Data: map[string]any{"organisation": o.ID, "kind": o.Kind, "official_nrm": o.OfficialNRM}}
+	err := s.dir().Create(ctx, a, &o, taken, act)
 	return o, err
 }
 
@@ -102,14 +82,7 @@ func (s *Service) UpdateOrganisation(ctx context.Context, a auth.Actor, id strin
 	if !a.Is(auth.RoleAdmin) {
 		return Organisation{}, apperr.Forbiddenf("only admins manage the directory")
 	}
-	var o Organisation
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("id = ?", id).Take(&o).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return apperr.NotFoundf("no organisation %q", id)
-		} else if err != nil {
-			return fmt.Errorf("orgs: organisation %s: %w", id, err)
-		}
+	return s.dir().Update(ctx, a, id, func(o *Organisation) ([]string, error) {
 		var changed []string
 		if p.Name != nil && strings.TrimSpace(*p.Name) != o.Name {
 			o.Name, changed = strings.TrimSpace(*p.Name), append(changed, "name")
@@ -122,20 +95,23 @@ func (s *Service) UpdateOrganisation(ctx context.Context, a auth.Actor, id strin
 		}
 		var f apperr.Fields
 		o.check(&f)
-		if err := f.Err(); err != nil {
-			return err
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		now := s.now().UTC()
-		o.UpdatedAt = now
-		if err := tx.Select("name", "kind", "official_nrm", "updated_at").Save(&o).Error; err != nil {
-			return fmt.Errorf("orgs: update organisation: %w", err)
-		}
-		_, err = audit.AppendAct(tx, now, a.Username, string(a.Role), "update_organisation", "", eligibility.Version,
-			map[string]any{"organisation": o.ID, "fields": changed})
-		return err
+		return changed, f.Err()
+	}, func(o *Organisation, changed []string) directory.Act {
+		return directory.Act{Event: "update_organisation", Data: map[string]any{"organisation": o.ID, "fields": changed}}
 	})
-	return o, err
+}
+
+// dir is the partner organisations as a directory; an update writes name,
+// kind and official_nrm (the id never changes).
+func (s *Service) dir() directory.Dir[Organisation, *Organisation] {
+	return directory.Dir[Organisation, *Organisation]{DB: s.db, Now: s.now, What: "organisation",
+		Columns: []string{"name", "kind", "official_nrm"}}
+}
+
+// Stamp sets UpdatedAt, and CreatedAt when zero (directory.Entry).
+func (o *Organisation) Stamp(now time.Time) {
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = now
+	}
+	o.UpdatedAt = now
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
+	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
@@ -84,9 +85,9 @@ func (s *Service) followUp(referred, asOf eligibility.Date) FollowUp {
 }
 
 // Referrals lists a case's referrals, oldest first, each pending one with
-// its follow-up deadline as of today.
+// its follow-up deadline as of today. The read is in the read-access log.
 func (s *Service) Referrals(ctx context.Context, a auth.Actor, caseID string) ([]Referral, error) {
-	if err := s.cases.Visible(ctx, a, caseID); err != nil {
+	if err := s.cases.ReadVisible(ctx, a, caseID, cases.AccessReferrals); err != nil {
 		return nil, err
 	}
 	var rows []referralRow

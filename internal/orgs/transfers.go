@@ -11,6 +11,7 @@ import (
 
 	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
+	cases "github.com/casemgr/casemgr/internal/case"
 )
 
 // Transfer reasons and statuses (docs/organisations.md "Transfers").
@@ -109,13 +110,25 @@ func (s *Service) Transfers(ctx context.Context, a auth.Actor, direction, status
 
 // Transfer returns one transfer, to the sending and the receiving shelter
 // (404 to any other): the requester still sees its outcome once the case
-// has left their shelter.
+// has left their shelter. The read is in the read-access log, under the
+// shelter the case belongs to now. The list (Transfers) is not: like the
+// work list, it names cases by reference for the shelter to act on.
 func (s *Service) Transfer(ctx context.Context, a auth.Actor, id string) (Transfer, error) {
 	r, err := loadTransfer(s.db.Read.WithContext(ctx), a, id, false)
 	if err != nil {
 		return Transfer{}, err
 	}
+	s.cases.RecordRead(ctx, a, r.CaseID, r.caseShelter(), cases.AccessTransfer)
 	return r.view(), nil
+}
+
+// caseShelter is the shelter the transferred case belongs to: the
+// receiving one once the transfer was accepted.
+func (r transferRow) caseShelter() string {
+	if r.Status == TransferAccepted {
+		return r.ToShelter
+	}
+	return r.FromShelter
 }
 
 func loadTransfer(db *gorm.DB, a auth.Actor, id string, lock bool) (transferRow, error) {

@@ -14,12 +14,10 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/casemgr/casemgr/internal/apperr"
-	"github.com/casemgr/casemgr/internal/audit"
 	"github.com/casemgr/casemgr/internal/auth"
-	"github.com/casemgr/casemgr/internal/eligibility"
+	"github.com/casemgr/casemgr/internal/directory"
 	"github.com/casemgr/casemgr/internal/store"
 )
 
@@ -139,23 +137,10 @@ func (s *Service) Create(ctx context.Context, a auth.Actor, sh Shelter) (Shelter
 	if err := f.Err(); err != nil {
 		return Shelter{}, err
 	}
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&Shelter{}).Where("id = ? OR ref_prefix = ?", sh.ID, sh.Prefix).Count(&n).Error; err != nil {
-			return fmt.Errorf("shelter: check id: %w", err)
-		}
-		if n > 0 {
-			return &apperr.Error{Kind: apperr.Conflict, Message: "a shelter with this id or prefix exists",
-				Fields: []apperr.FieldError{{Field: "id", Message: "id or prefix already in use", Code: apperr.CodeTaken}}}
-		}
-		now := s.now().UTC()
-		sh.CreatedAt, sh.UpdatedAt = now, now
-		if err := tx.Create(&sh).Error; err != nil {
-			return fmt.Errorf("shelter: create: %w", err)
-		}
-		return appendRecord(tx, a, "create_shelter", sh.ID,
-			map[string]any{"official_nrm": sh.OfficialNRM, "prefix": sh.Prefix}, now)
-	})
+	taken := directory.Taken{Where: "id = ? OR ref_prefix = ?", Args: []any{sh.ID, sh.Prefix},
+		Message: "a shelter with this id or prefix exists", Field: "id or prefix already in use"}
+	act := directory.Act{Event: "create_shelter", Shelter: sh.ID, Data: map[string]any{"official_nrm": sh.OfficialNRM, "prefix": sh.Prefix}}
+	err := s.dir().Create(ctx, a, &sh, taken, act)
 	return sh, err
 }
 
@@ -172,17 +157,7 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p Patch) 
 	if !a.Is(auth.RoleAdmin) {
 		return Shelter{}, apperr.Forbiddenf("only admins manage shelters")
 	}
-	var sh Shelter
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		// Locked, so that concurrent changes of one shelter (several
-		// servers) each start from the other's result.
-		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
-			Where("id = ?", id).Take(&sh).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return apperr.NotFoundf("no shelter %q", id)
-			}
-			return fmt.Errorf("shelter: load: %w", err)
-		}
+	return s.dir().Update(ctx, a, id, func(sh *Shelter) ([]string, error) {
 		var changed []string
 		if p.Name != nil && *p.Name != sh.Name {
 			sh.Name, changed = *p.Name, append(changed, "name")
@@ -194,26 +169,24 @@ func (s *Service) Update(ctx context.Context, a auth.Actor, id string, p Patch) 
 			sh.OfficialNRM, changed = *p.OfficialNRM, append(changed, "official_nrm")
 		}
 		var f apperr.Fields
-		validate(sh, &f)
-		if err := f.Err(); err != nil {
-			return err
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		now := s.now().UTC()
-		sh.UpdatedAt = now
-		if err := tx.Select("name", "city", "official_nrm", "updated_at").Save(&sh).Error; err != nil {
-			return fmt.Errorf("shelter: update: %w", err)
-		}
+		validate(*sh, &f)
 		sort.Strings(changed)
-		return appendRecord(tx, a, "update_shelter", sh.ID,
-			map[string]any{"fields": changed, "official_nrm": sh.OfficialNRM}, now)
+		return changed, f.Err()
+	}, func(sh *Shelter, changed []string) directory.Act {
+		return directory.Act{Event: "update_shelter", Shelter: sh.ID, Data: map[string]any{"fields": changed, "official_nrm": sh.OfficialNRM}}
 	})
-	return sh, err
 }
 
-func appendRecord(tx *gorm.DB, a auth.Actor, event, shelterID string, data map[string]any, now time.Time) error {
-	_, err := audit.AppendAct(tx, now, a.Username, string(a.Role), event, shelterID, eligibility.Version, data)
-	return err
+// dir is the shelters as a directory; an update writes name, city and
+// official_nrm (the id and prefix never change).
+func (s *Service) dir() directory.Dir[Shelter, *Shelter] {
+	return directory.Dir[Shelter, *Shelter]{DB: s.db, Now: s.now, What: "shelter", Columns: []string{"name", "city", "official_nrm"}}
+}
+
+// Stamp sets UpdatedAt, and CreatedAt when zero (directory.Entry).
+func (sh *Shelter) Stamp(now time.Time) {
+	if sh.CreatedAt.IsZero() {
+		sh.CreatedAt = now
+	}
+	sh.UpdatedAt = now
 }

@@ -83,6 +83,9 @@ func TestCreateAndUpdate(t *testing.T) {
 	if err != nil || sh.Name != name || !sh.OfficialNRM || sh.Prefix != "GNT" {
 		t.Fatalf("update: got %+v, %v", sh, err)
 	}
+	if got, err := env.Shelters.Get(ctx, "gent"); err != nil || got.Name != name || !got.OfficialNRM || got.Prefix != "GNT" {
+		t.Errorf("stored after the update: got %+v, %v", got, err)
+	}
 	after, _, _ := audit.Head(env.DB.Read)
 	if after != head+1 {
 		t.Errorf("got audit head %d after an update, want %d (one update_shelter record)", after, head+1)
