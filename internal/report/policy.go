@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -296,45 +295,35 @@ func (s *Service) ExportPolicy(ctx context.Context, a auth.Actor, q PolicyQuery,
 		return Export{}, err
 	}
 	var buf bytes.Buffer
-	switch format {
-	case "json":
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(rep)
-	case "csv":
-		err = writeLongCSV(&buf, policyLines(rep), ',', false)
-	case "csv-be":
-		err = writeLongCSV(&buf, policyLines(rep), ';', true)
-	}
-	if err != nil {
+	if err := writeReport(&buf, format, rep, policyLines(rep)); err != nil {
 		return Export{}, fmt.Errorf("report: render policy report as %s: %w", format, err)
 	}
-	scope := rep.Shelter
-	if scope == "" {
-		scope = "all"
-	}
-	params := map[string]any{
-		"year": rep.Year, "shelter": scope, "change": rep.Change.ID, "format": format, "cutoff_seq": rep.Cutoff.Seq,
-		"as_of": rep.Cutoff.AsOf, "small_cell_protection": rep.Protection.Applied, "threshold": rep.Protection.Threshold,
-	}
-	if err := s.RecordExport(ctx, a, "export_policy_report", rep.Shelter, params, buf.Bytes()); err != nil {
+	if err := s.RecordPolicyExport(ctx, a, rep, format, buf.Bytes()); err != nil {
 		return Export{}, err
 	}
 	ext := strings.TrimSuffix(format, "-be")
 	return Export{
 		Body: buf.Bytes(), ContentType: contentTypes[format], Policy: &rep, Cutoff: rep.Cutoff,
-		Filename: fmt.Sprintf("casemgr-policy-%d-%s-%s.%s", rep.Year, rep.Change.ID, scope, ext),
+		Filename: fmt.Sprintf("casemgr-policy-%d-%s-%s.%s", rep.Year, rep.Change.ID, scopeName(rep.Shelter), ext),
 	}, nil
+}
+
+// RecordPolicyExport appends the export_policy_report record of a what-if
+// sent as format (a file, or "html" for the web page that shows it): its
+// parameters and the digest of content. API, CLI and UI record the same
+// parameters through it; nothing may be sent when it fails.
+func (s *Service) RecordPolicyExport(ctx context.Context, a auth.Actor, rep Policy, format string, content []byte) error {
+	params := map[string]any{
+		"year": rep.Year, "shelter": scopeName(rep.Shelter), "change": rep.Change.ID, "format": format, "cutoff_seq": rep.Cutoff.Seq,
+		"as_of": rep.Cutoff.AsOf, "small_cell_protection": rep.Protection.Applied, "threshold": rep.Protection.Threshold,
+	}
+	return s.RecordExport(ctx, a, "export_policy_report", rep.Shelter, params, content)
 }
 
 // policyLines are the what-if's figures as section, key, value lines.
 func policyLines(p Policy) [][3]string {
-	shelter := p.Shelter
-	if shelter == "" {
-		shelter = "all"
-	}
 	lines := [][3]string{
-		{"meta", "year", fmt.Sprint(p.Year)}, {"meta", "shelter", shelter},
+		{"meta", "year", fmt.Sprint(p.Year)}, {"meta", "shelter", scopeName(p.Shelter)},
 		{"meta", "change", p.Change.ID}, {"meta", "change_title", p.Change.Title},
 		{"meta", "rules_version", p.RulesVersion}, {"meta", "audit_seq", fmt.Sprint(p.Cutoff.Seq)},
 		{"meta", "audit_hash", p.Cutoff.Hash}, {"meta", "as_of", p.Cutoff.AsOf}, {"meta", "generated_at", p.GeneratedAt},
