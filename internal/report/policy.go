@@ -55,8 +55,9 @@ func (p *policyTally) merge(o *policyTally) {
 // the truth: the change removes the losses the removed condition caused,
 // it does not invent another path), and compares the days each puts
 // residence or services at critical risk (eligibility.Losses), from 1
-// January (or identification) to the as-of date, until the case closes.
-func (t *tally) addPolicy(c cases.StatCase, evs []event) {
+// January (or identification) to end (the as-of date, or the day before
+// the case left the shelter reported on), until the case closes.
+func (t *tally) addPolicy(c cases.StatCase, evs []event, end Date) {
 	altSet := t.policy.Apply(t.set)
 	cur, alt := cases.NewReplay(c, t.set), cases.NewReplay(c, altSet)
 	i, reason := 0, ""
@@ -87,7 +88,7 @@ func (t *tally) addPolicy(c cases.StatCase, evs []event) {
 	var now, changed, saved [3]int
 	days := 0
 	var sNow, sAlt eligibility.Snapshot
-	for d := start; !d.After(t.last); d = d.AddDays(1) {
+	for d := start; !d.After(end); d = d.AddDays(1) {
 		moved, err := apply(d)
 		if err != nil {
 			t.replayFailing++
