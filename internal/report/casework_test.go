@@ -292,3 +292,40 @@ func TestAnnualServicesAndTransfers(t *testing.T) {
 		byShelter("by_receiving_shelter", "2", "1", "3", "false"),
 		byShelter("by_sending_shelter", "1", "2", "3", "false")))
 }
+
+// TestShelterReportAfterTransfer checks that a shelter's report counts a
+// case transferred out only up to the day before it left: the case left
+// pag-asa on 1 March 2024, so pag-asa replays it in 2024 and not in 2025,
+// and payoke replays it in both.
+func TestShelterReportAfterTransfer(t *testing.T) {
+	env := apptest.New(t, nil)
+	w := &servicesWorld{env: env, pop: population{t: t, env: env, ctx: t.Context()}}
+	env.Clock.Set(at("2024-02-01"))
+	w.cwPag = env.AddUser(t, "cw", auth.RoleCaseworker, "pag-asa")
+	w.supPag = env.AddUser(t, "sup", auth.RoleSupervisor, "pag-asa")
+	w.supPay = env.AddUser(t, "sup2", auth.RoleSupervisor, "payoke")
+	c := w.pop.open(w.cwPag, person{nationality: "NG", gender: "female", dob: "1990-05-01", exploitation: []string{"sexual"},
+		identified: "2024-01-10", events: []cases.EventInput{ev("start_reflection", "2024-01-11", nil)}})
+	env.Clock.Set(at("2024-03-01"))
+	w.transfer(t, w.cwPag, w.supPay, c, false)
+	env.Clock.Set(at("2026-02-01"))
+	for _, tt := range []struct {
+		name  string
+		actor auth.Actor
+		year  int
+		want  string
+	}{
+		{"pag-asa 2024", w.supPag, 2024, "1"},
+		{"pag-asa 2025", w.supPag, 2025, "0"},
+		{"payoke 2024", w.supPay, 2024, "1"},
+		{"payoke 2025", w.supPay, 2025, "1"},
+	} {
+		p, err := env.Reports.Policy(w.pop.ctx, tt.actor, report.PolicyQuery{Year: tt.year, Change: "reflection_90_days"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.VictimsReplayed.Shown(); got != tt.want {
+			t.Errorf("%s: victims replayed: got %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
