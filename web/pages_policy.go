@@ -159,24 +159,11 @@ func (u *UI) policyPage(c echo.Context) error {
 	if err != nil {
 		return u.internal(c, err)
 	}
-	if err := u.d.Reports.RecordExport(ctx, a, "export_policy_report", rep.Shelter, policyRecord(rep, "html"), body); err != nil {
+	if err := u.d.Reports.RecordPolicyExport(ctx, a, rep, "html", body); err != nil {
 		return u.internal(c, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, body)
-}
-
-// policyRecord is the data of the export_policy_report record of a page,
-// the same parameters report.ExportPolicy records for a file.
-func policyRecord(rep report.Policy, format string) map[string]any {
-	scope := rep.Shelter
-	if scope == "" {
-		scope = "all"
-	}
-	return map[string]any{
-		"year": rep.Year, "shelter": scope, "change": rep.Change.ID, "format": format, "cutoff_seq": rep.Cutoff.Seq,
-		"as_of": rep.Cutoff.AsOf, "small_cell_protection": rep.Protection.Applied, "threshold": rep.Protection.Threshold,
-	}
 }
 
 // policyParams reads year (default: the current year), change (absent:

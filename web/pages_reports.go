@@ -34,6 +34,14 @@ type reportsView struct {
 	Proceed    breakdownView
 	Comp       breakdownView
 	Flagged    breakdownView
+	// Services are the victims served by service type; Transfers the
+	// accepted transfers' breakdowns (by direction for one shelter, by
+	// shelter for all), TransfersAccepted their number.
+	Services          breakdownView
+	Transfers         []breakdownView
+	TransfersAccepted string
+	// shelterNames names the shelters of the transfers' breakdowns.
+	shelterNames map[string]string
 	// ExploitationChart and PermitsChart are the inline SVG bar charts.
 	ExploitationChart template.HTML
 	PermitsChart      template.HTML
@@ -96,7 +104,9 @@ func (u *UI) annualPage(c echo.Context) error {
 	if err != nil {
 		return u.internal(c, err)
 	}
+	v.shelterNames = map[string]string{}
 	for _, sh := range shelters {
+		v.shelterNames[sh.ID] = sh.Name
 		if v.Auditor {
 			v.Shelters = append(v.Shelters, option{Value: sh.ID, Label: sh.Name})
 		}
@@ -162,6 +172,24 @@ func (u *UI) fillReport(p *page, v *reportsView, rep report.Annual) {
 			Hidden: rep.Compensation.AwardedEUR == report.HiddenComplement},
 	}}
 	v.Flagged = cellsView(p, "flagged", "reports.flagged", "", rep.Flagged)
+	// The services' note replaces the overlapping note of the template,
+	// which speaks of exploitation types.
+	v.Services = marginView(p, "services", "reports.services_by_type", "service.type", rep.Services)
+	v.Services.Overlapping = false
+	v.TransfersAccepted = rep.Transfers.Accepted.Shown()
+	titles := map[string]string{"by_direction": "reports.transfers_by_direction",
+		"by_receiving_shelter": "reports.transfers_by_receiving", "by_sending_shelter": "reports.transfers_by_sending"}
+	for _, m := range rep.Transfers.Margins() {
+		b := marginView(p, "transfers-"+strings.ReplaceAll(m.Name, "_", "-"), titles[m.Name], "reports.transfer_dir", *m.Margin)
+		if m.Name != "by_direction" {
+			for i := range b.Rows {
+				if name, ok := v.shelterNames[b.Rows[i].Key]; ok {
+					b.Rows[i].Label = name
+				}
+			}
+		}
+		v.Transfers = append(v.Transfers, b)
+	}
 }
 
 // permitCells lists the permit counts in the report's order, keyed by

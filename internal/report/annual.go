@@ -8,6 +8,7 @@ import (
 
 	"github.com/casemgr/casemgr/internal/audit"
 	cases "github.com/casemgr/casemgr/internal/case"
+	"github.com/casemgr/casemgr/internal/casework"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
 
@@ -44,6 +45,26 @@ type tally struct {
 	awardedCents  int64
 	flagged       [32]int // victims flagged, by rule index (eligibility.RuleSet bits)
 	replayFailing int
+	// services counts the victims who received each service type during
+	// the year, served those who received any (casework.go).
+	services map[string]int
+	served   int
+	// transfers counts the transfers accepted during the year: by
+	// receiving and sending shelter (all shelters; shelters lists every
+	// shelter with a case record) or by direction (one shelter). They are
+	// counted once, before the workers, and not merged.
+	transfers                             int
+	transferTo, transferFrom, transferDir map[string]int
+	shelters                              map[string]bool
+	// shelter is the report's scope ("" for all) and departures, in one
+	// shelter's report, the transfers that took each case out of it
+	// (read-only, shared by the workers).
+	shelter    string
+	departures map[string][]acceptedTransfer
+	// caseServices are the services of each case at the cut-off
+	// (read-only, shared by the workers; nil in the anonymized export and
+	// the policy what-if).
+	caseServices map[string]caseServices
 	// anonymized: the tally is for the anonymized export, which needs the
 	// people identified in the year with their state at the end, not the
 	// rules.
@@ -64,7 +85,9 @@ func newTally(year int, asOf Date, set eligibility.Settings) *tally {
 		year: year, first: eligibility.NewDate(year, 1, 1), last: asOf, set: set,
 		gender: map[string]int{}, majority: map[string]int{}, citizenship: map[string]int{},
 		region: map[string]int{}, exploitation: map[string]int{}, withdrawals: map[string]int{},
-		proceedings: map[string]int{},
+		proceedings: map[string]int{}, services: map[string]int{},
+		transferTo: map[string]int{}, transferFrom: map[string]int{}, transferDir: map[string]int{},
+		shelters: map[string]bool{},
 	}
 }
 
@@ -72,6 +95,7 @@ func newTally(year int, asOf Date, set eligibility.Settings) *tally {
 func (t *tally) part() *tally {
 	p := newTally(t.year, t.last, t.set)
 	p.anonymized, p.policy = t.anonymized, t.policy
+	p.shelter, p.departures, p.caseServices = t.shelter, t.departures, t.caseServices
 	return p
 }
 
@@ -103,6 +127,8 @@ func (t *tally) merge(o *tally) {
 		t.flagged[i] += n
 	}
 	t.replayFailing += o.replayFailing
+	add(t.services, o.services)
+	t.served += o.served
 	t.people = append(t.people, o.people...)
 	t.pol.merge(&o.pol)
 }
@@ -142,11 +168,16 @@ func (t *tally) addCase(c cases.StatCase, recs []audit.Record) error {
 			return err
 		}
 	}
+	end := t.last
+	if len(recs) > 0 {
+		end = t.caseEnd(recs)
+	}
 	if t.policy != nil {
-		t.addPolicy(c, evs)
+		t.addPolicy(c, evs, end)
 		return nil
 	}
-	flagged, state, proceedings, err := t.replay(c, evs)
+	t.addServices(c.ID)
+	flagged, state, proceedings, err := t.replay(c, evs, end)
 	if err != nil {
 		t.replayFailing++
 	} else {
@@ -223,8 +254,9 @@ func (t *tally) addRecord(c cases.StatCase, r audit.Record) error {
 // replay rebuilds the case from its events and returns its state and
 // proceedings on the as-of date and, unless the tally is for the anonymized
 // export, the rules that flagged it on at least one day of the year up to
-// that date (evaluated day by day; a closed case is not flagged).
-func (t *tally) replay(c cases.StatCase, evs []event) (eligibility.RuleSet, cases.State, cases.Proceedings, error) {
+// that date or end, whichever is first (evaluated day by day; a closed
+// case is not flagged).
+func (t *tally) replay(c cases.StatCase, evs []event, end Date) (eligibility.RuleSet, cases.State, cases.Proceedings, error) {
 	rp := cases.NewReplay(c, t.set)
 	i := 0
 	// applyUntil applies the events dated up to d and reports whether any was.
@@ -244,7 +276,7 @@ func (t *tally) replay(c cases.StatCase, evs []event) (eligibility.RuleSet, case
 			start = c.IdentifiedOn
 		}
 		var snap eligibility.Snapshot
-		for d := start; !d.After(t.last); d = d.AddDays(1) {
+		for d := start; !d.After(end); d = d.AddDays(1) {
 			changed, err := applyUntil(d)
 			if err != nil {
 				return 0, "", "", err
@@ -350,5 +382,7 @@ func (t *tally) annual() Annual {
 		Compensation:   Compensation{Claims: Count{N: t.claims}, Awards: Count{N: t.awards}, AwardedEUR: formatCents(t.awardedCents)},
 		Flagged:        cells(flagged, rules),
 		ReplayFailures: t.replayFailing,
+		Services:       margin(t.services, casework.ServiceTypes, t.served, true),
+		Transfers:      t.transfersFigures(),
 	}
 }

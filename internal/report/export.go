@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/casemgr/casemgr/internal/apperr"
@@ -49,6 +50,32 @@ func Leaves(a auth.Actor, format string, marked bool) bool {
 	return marked || a.Role == auth.RoleAuditor || format == "xlsx"
 }
 
+// scopeName names a report's shelter scope in file names and export
+// records: the shelter's id, or "all".
+func scopeName(shelter string) string {
+	if shelter == "" {
+		return "all"
+	}
+	return shelter
+}
+
+// writeReport renders a report as json (v itself) or as its section, key,
+// value lines in csv or csv-be: the one rendering of the annual report's
+// and the policy what-if's text formats.
+func writeReport(w io.Writer, format string, v any, lines [][3]string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	case "csv":
+		return writeLongCSV(w, lines, ',', false)
+	case "csv-be":
+		return writeLongCSV(w, lines, ';', true)
+	}
+	return fmt.Errorf("no renderer for format %q", format)
+}
+
 func checkFormat(format string, allowed []string) error {
 	for _, f := range allowed {
 		if format == f {
@@ -75,25 +102,15 @@ func (s *Service) ExportAnnual(ctx context.Context, a auth.Actor, q AnnualQuery,
 		return Export{}, err
 	}
 	var buf bytes.Buffer
-	switch format {
-	case "json":
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(rep)
-	case "csv":
-		err = WriteAnnualCSV(&buf, rep)
-	case "csv-be":
-		err = WriteAnnualCSVBE(&buf, rep)
-	case "xlsx":
+	if format == "xlsx" {
 		err = WriteAnnualXLSX(&buf, rep)
+	} else {
+		err = writeReport(&buf, format, rep, annualLines(rep))
 	}
 	if err != nil {
 		return Export{}, fmt.Errorf("report: render annual report as %s: %w", format, err)
 	}
-	scope := rep.Shelter
-	if scope == "" {
-		scope = "all"
-	}
+	scope := scopeName(rep.Shelter)
 	params := map[string]any{
 		"year": rep.Year, "shelter": scope, "format": format, "cutoff_seq": rep.Cutoff.Seq, "as_of": rep.Cutoff.AsOf,
 		"small_cell_protection": rep.Protection.Applied, "threshold": rep.Protection.Threshold,

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,8 +55,9 @@ func (p *policyTally) merge(o *policyTally) {
 // the truth: the change removes the losses the removed condition caused,
 // it does not invent another path), and compares the days each puts
 // residence or services at critical risk (eligibility.Losses), from 1
-// January (or identification) to the as-of date, until the case closes.
-func (t *tally) addPolicy(c cases.StatCase, evs []event) {
+// January (or identification) to end (the as-of date, or the day before
+// the case left the shelter reported on), until the case closes.
+func (t *tally) addPolicy(c cases.StatCase, evs []event, end Date) {
 	altSet := t.policy.Apply(t.set)
 	cur, alt := cases.NewReplay(c, t.set), cases.NewReplay(c, altSet)
 	i, reason := 0, ""
@@ -88,7 +88,7 @@ func (t *tally) addPolicy(c cases.StatCase, evs []event) {
 	var now, changed, saved [3]int
 	days := 0
 	var sNow, sAlt eligibility.Snapshot
-	for d := start; !d.After(t.last); d = d.AddDays(1) {
+	for d := start; !d.After(end); d = d.AddDays(1) {
 		moved, err := apply(d)
 		if err != nil {
 			t.replayFailing++
@@ -296,45 +296,35 @@ func (s *Service) ExportPolicy(ctx context.Context, a auth.Actor, q PolicyQuery,
 		return Export{}, err
 	}
 	var buf bytes.Buffer
-	switch format {
-	case "json":
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(rep)
-	case "csv":
-		err = writeLongCSV(&buf, policyLines(rep), ',', false)
-	case "csv-be":
-		err = writeLongCSV(&buf, policyLines(rep), ';', true)
-	}
-	if err != nil {
+	if err := writeReport(&buf, format, rep, policyLines(rep)); err != nil {
 		return Export{}, fmt.Errorf("report: render policy report as %s: %w", format, err)
 	}
-	scope := rep.Shelter
-	if scope == "" {
-		scope = "all"
-	}
-	params := map[string]any{
-		"year": rep.Year, "shelter": scope, "change": rep.Change.ID, "format": format, "cutoff_seq": rep.Cutoff.Seq,
-		"as_of": rep.Cutoff.AsOf, "small_cell_protection": rep.Protection.Applied, "threshold": rep.Protection.Threshold,
-	}
-	if err := s.RecordExport(ctx, a, "export_policy_report", rep.Shelter, params, buf.Bytes()); err != nil {
+	if err := s.RecordPolicyExport(ctx, a, rep, format, buf.Bytes()); err != nil {
 		return Export{}, err
 	}
 	ext := strings.TrimSuffix(format, "-be")
 	return Export{
 		Body: buf.Bytes(), ContentType: contentTypes[format], Policy: &rep, Cutoff: rep.Cutoff,
-		Filename: fmt.Sprintf("casemgr-policy-%d-%s-%s.%s", rep.Year, rep.Change.ID, scope, ext),
+		Filename: fmt.Sprintf("casemgr-policy-%d-%s-%s.%s", rep.Year, rep.Change.ID, scopeName(rep.Shelter), ext),
 	}, nil
+}
+
+// RecordPolicyExport appends the export_policy_report record of a what-if
+// sent as format (a file, or "html" for the web page that shows it): its
+// parameters and the digest of content. API, CLI and UI record the same
+// parameters through it; nothing may be sent when it fails.
+func (s *Service) RecordPolicyExport(ctx context.Context, a auth.Actor, rep Policy, format string, content []byte) error {
+	params := map[string]any{
+		"year": rep.Year, "shelter": scopeName(rep.Shelter), "change": rep.Change.ID, "format": format, "cutoff_seq": rep.Cutoff.Seq,
+		"as_of": rep.Cutoff.AsOf, "small_cell_protection": rep.Protection.Applied, "threshold": rep.Protection.Threshold,
+	}
+	return s.RecordExport(ctx, a, "export_policy_report", rep.Shelter, params, content)
 }
 
 // policyLines are the what-if's figures as section, key, value lines.
 func policyLines(p Policy) [][3]string {
-	shelter := p.Shelter
-	if shelter == "" {
-		shelter = "all"
-	}
 	lines := [][3]string{
-		{"meta", "year", fmt.Sprint(p.Year)}, {"meta", "shelter", shelter},
+		{"meta", "year", fmt.Sprint(p.Year)}, {"meta", "shelter", scopeName(p.Shelter)},
 		{"meta", "change", p.Change.ID}, {"meta", "change_title", p.Change.Title},
 		{"meta", "rules_version", p.RulesVersion}, {"meta", "audit_seq", fmt.Sprint(p.Cutoff.Seq)},
 		{"meta", "audit_hash", p.Cutoff.Hash}, {"meta", "as_of", p.Cutoff.AsOf}, {"meta", "generated_at", p.GeneratedAt},

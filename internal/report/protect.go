@@ -12,16 +12,18 @@ import "strconv"
 //  1. Primary suppression: every count below the threshold, zero included,
 //     becomes Count{N: 0, Hidden: "<T"} with T the threshold ("<5"). This
 //     covers Victims.Identified, every cell of every margin, the Permits
-//     fields, every Proceedings and Flagged cell, and Compensation.Claims
-//     and Compensation.Awards (ProtectCount).
+//     fields, every Proceedings and Flagged cell, Compensation.Claims,
+//     Compensation.Awards and Transfers.Accepted (ProtectCount).
 //  2. When Compensation.Awards is hidden, Compensation.AwardedEUR becomes
 //     HiddenComplement ("x"): an amount over few awards would reveal
 //     individual awards.
-//  3. The margins (the Victims.By* breakdowns and Withdrawals) also get
+//  3. The margins (the Victims.By* breakdowns, Withdrawals, Services and
+//     the Transfers breakdowns, partitions of Transfers.Accepted) also get
 //     complementary suppression and adjusted totals (ProtectMargin), so that
 //     a hidden cell cannot be recovered by subtracting the shown cells from
-//     a total published elsewhere; the overlapping by_exploitation only
-//     where the arithmetic can pin a hidden cell (protectOverlapping).
+//     a total published elsewhere; the overlapping by_exploitation and
+//     services_received only where the arithmetic can pin a hidden cell
+//     (protectOverlapping).
 //  4. Every hidden count has N == 0: no suppressed value stays in memory
 //     for a renderer to leak.
 //
@@ -45,8 +47,13 @@ func Protect(a *Annual, threshold int) {
 		&a.Victims.ByRegion,
 		&a.Victims.ByExploitation,
 		&a.Withdrawals,
+		&a.Services,
 	} {
 		ProtectMargin(m, threshold)
+	}
+	ProtectCount(&a.Transfers.Accepted, threshold)
+	for _, m := range a.Transfers.Margins() {
+		ProtectMargin(m.Margin, threshold)
 	}
 
 	for _, c := range []*Count{

@@ -538,7 +538,11 @@ func annualFixture() report.Annual {
 			Awards:     report.Count{N: 2},
 			AwardedEUR: "15000.00",
 		},
-		Flagged: cells("R01", 7, "R02", 1),
+		Flagged:  cells("R01", 7, "R02", 1),
+		Services: margin(12, true, "accommodation", 10, "medical", 4, "legal", 4, "other", 0),
+		Transfers: report.Transfers{Accepted: report.Count{N: 9},
+			ByReceivingShelter: &report.Margin{Cells: cells("a", 6, "b", 3), Total: report.Count{N: 9}},
+			BySendingShelter:   &report.Margin{Cells: cells("a", 0, "b", 9), Total: report.Count{N: 9}}},
 	}
 }
 
@@ -602,6 +606,18 @@ func TestProtectAnnual(t *testing.T) {
 			AwardedEUR: "x",
 		},
 		Flagged: []report.Cell{c("R01", n(7)), c("R02", lt)},
+		// Overlapping: 12 victims, 10 in the shown cell, so the three
+		// hidden cells hold at least 2 together: none is pinned.
+		Services: report.Margin{
+			Cells: []report.Cell{c("accommodation", n(10)), c("medical", lt), c("legal", lt), c("other", lt)},
+			Total: n(12), Overlapping: true,
+		},
+		Transfers: report.Transfers{Accepted: n(9),
+			// One hidden cell (b, 3 = 9 - 6): a, the last shown cell, is
+			// hidden too.
+			ByReceivingShelter: &report.Margin{Cells: []report.Cell{c("a", x), c("b", lt)}, Total: lt, TotalAdjusted: true},
+			// A zero hidden alone: still complemented, as in any partition.
+			BySendingShelter: &report.Margin{Cells: []report.Cell{c("a", lt), c("b", x)}, Total: lt, TotalAdjusted: true}},
 	}
 
 	a := annualFixture()

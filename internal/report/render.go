@@ -65,6 +65,11 @@ func annualRows(a Annual) []annualRow {
 	for _, c := range a.Flagged {
 		add("flagged_by_rule", c.Key, c.Count.Shown())
 	}
+	margin("services_received", a.Services)
+	add("transfers", "accepted", a.Transfers.Accepted.Shown())
+	for _, m := range a.Transfers.Margins() {
+		margin("transfers."+m.Name, *m.Margin)
+	}
 	return rows
 }
 
@@ -89,7 +94,10 @@ func permitItems(p Permits) []Cell {
 // victims margin (victims.by_gender, victims.by_age,
 // victims.by_citizenship, victims.by_region, victims.by_exploitation),
 // permits, status_withdrawals, proceedings, compensation (claims, awards,
-// awarded_eur) and flagged_by_rule. A margin's section lists its cells,
+// awarded_eur), flagged_by_rule, services_received (a margin) and
+// transfers (accepted), then transfers.by_direction for one shelter or
+// transfers.by_receiving_shelter and transfers.by_sending_shelter for all
+// shelters (margins keyed by shelter id). A margin's section lists its cells,
 // then total, total_adjusted and overlapping (true or false). Counts are
 // written as Count.Shown, so hidden figures appear as "<5" or "x". Cells
 // that are not plain numbers and start with =, +, -, @, tab or carriage
@@ -191,6 +199,8 @@ const (
 	sheetWithdrawals  = "Withdrawals"
 	sheetCompensation = "Compensation"
 	sheetFlags        = "Flags"
+	sheetServices     = "Services"
+	sheetTransfers    = "Transfers"
 )
 
 // sheetWriter appends rows to one worksheet and keeps the first error, so
@@ -308,7 +318,9 @@ func (s *sheetWriter) margin(title string, m Margin) {
 // WriteAnnualXLSX writes a as an XLSX workbook with the sheets Summary
 // (metadata, headline figures and a legend of the hidden markers), Victims
 // (each margin as a Category / Count table with its total), Permits,
-// Proceedings, Withdrawals, Compensation and Flags (rule id, count).
+// Proceedings, Withdrawals, Compensation, Flags (rule id, count), Services
+// (victims by service type received) and Transfers (accepted, and their
+// breakdowns).
 // Figures are numeric cells; hidden figures ("<5", "x") are text cells.
 func WriteAnnualXLSX(w io.Writer, a Annual) (err error) {
 	f := excelize.NewFile()
@@ -320,7 +332,8 @@ func WriteAnnualXLSX(w io.Writer, a Annual) (err error) {
 	if err := f.SetSheetName(f.GetSheetName(0), sheetSummary); err != nil {
 		return fmt.Errorf("annual xlsx: rename first sheet: %w", err)
 	}
-	for _, name := range []string{sheetVictims, sheetPermits, sheetProceedings, sheetWithdrawals, sheetCompensation, sheetFlags} {
+	for _, name := range []string{sheetVictims, sheetPermits, sheetProceedings, sheetWithdrawals, sheetCompensation, sheetFlags,
+		sheetServices, sheetTransfers} {
 		if _, err := f.NewSheet(name); err != nil {
 			return fmt.Errorf("annual xlsx: add sheet %s: %w", name, err)
 		}
@@ -347,6 +360,8 @@ func WriteAnnualXLSX(w io.Writer, a Annual) (err error) {
 		compensationSheet(sheet(sheetCompensation), a.Compensation),
 		cellsSheet(sheet(sheetFlags), "Rule", a.Flagged,
 			"Victims the rule flagged on at least one day of the year."),
+		servicesSheet(sheet(sheetServices), a.Services),
+		transfersSheet(sheet(sheetTransfers), a.Transfers),
 	}
 	for _, s := range writers {
 		if s.err != nil {
@@ -398,6 +413,8 @@ func summarySheet(s *sheetWriter, a Annual) *sheetWriter {
 	s.line("Compensation awards", a.Compensation.Awards)
 	s.line("Awarded (EUR)")
 	s.euro(2, a.Compensation.AwardedEUR)
+	s.line("Victims who received a service", a.Services.Total)
+	s.line("Transfers accepted", a.Transfers.Accepted)
 	s.blank()
 	s.heading("Legend", "Meaning")
 	s.line("<"+strconv.Itoa(threshold), "Hidden: fewer than "+strconv.Itoa(threshold)+" (small-cell protection).")
@@ -458,5 +475,25 @@ func cellsSheet(s *sheetWriter, keyTitle string, cells []Cell, note string) *she
 	}
 	s.blank()
 	s.line(note)
+	return s
+}
+
+// servicesSheet writes the victims who received each service type.
+func servicesSheet(s *sheetWriter, m Margin) *sheetWriter {
+	s.margin("Victims who received a service, by service type", m)
+	s.line("A service counts in the year when it started on or before the last day counted and did not end before 1 January.")
+	return s
+}
+
+// transfersSheet writes the transfers accepted in the year and their
+// breakdowns (by direction for one shelter, by shelter for all).
+func transfersSheet(s *sheetWriter, tr Transfers) *sheetWriter {
+	s.heading("Transfers accepted", tr.Accepted)
+	s.blank()
+	titles := map[string]string{"by_direction": "By direction", "by_receiving_shelter": "By receiving shelter",
+		"by_sending_shelter": "By sending shelter"}
+	for _, m := range tr.Margins() {
+		s.margin(titles[m.Name], *m.Margin)
+	}
 	return s
 }

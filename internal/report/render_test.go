@@ -61,6 +61,11 @@ func renderSampleAnnual() Annual {
 		Compensation:   Compensation{Claims: renderN(7), Awards: renderN(5), AwardedEUR: "12500.50"},
 		Flagged:        []Cell{{"R01", renderN(11)}, {"R07", renderHidden("<5")}, {"R23", renderN(0)}},
 		ReplayFailures: 1,
+		Services: Margin{Cells: []Cell{{"accommodation", renderN(14)}, {"legal", renderHidden("<5")}}, Total: renderN(15),
+			Overlapping: true},
+		Transfers: Transfers{Accepted: renderN(8),
+			ByReceivingShelter: &Margin{Cells: []Cell{{"pag-asa", renderN(8)}, {"sürya", renderHidden("<5")}}, Total: renderN(8)},
+			BySendingShelter:   &Margin{Cells: []Cell{{"pag-asa", renderHidden("<5")}, {"sürya", renderN(8)}}, Total: renderN(8)}},
 	}
 }
 
@@ -124,6 +129,14 @@ func TestWriteAnnualCSV(t *testing.T) {
 		{"compensation,awarded_eur", "12500.50"},
 		{"flagged_by_rule,R01", "11"},
 		{"flagged_by_rule,R07", "<5"},
+		{"services_received,accommodation", "14"},
+		{"services_received,legal", "<5"},
+		{"services_received,total", "15"},
+		{"services_received,overlapping", "true"},
+		{"transfers,accepted", "8"},
+		{"transfers.by_receiving_shelter,pag-asa", "8"},
+		{"transfers.by_sending_shelter,pag-asa", "<5"},
+		{"transfers.by_sending_shelter,total", "8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -139,8 +152,8 @@ func TestWriteAnnualCSV(t *testing.T) {
 	if _, ok := got["meta,small_cell_protection"]; ok {
 		t.Errorf("meta,small_cell_protection: got a row, want none when protection is applied")
 	}
-	if first, last := order[0], order[len(order)-1]; first != "meta,year" || last != "flagged_by_rule,R23" {
-		t.Errorf("order: got first %s and last %s, want meta,year and flagged_by_rule,R23", first, last)
+	if first, last := order[0], order[len(order)-1]; first != "meta,year" || last != "transfers.by_sending_shelter,overlapping" {
+		t.Errorf("order: got first %s and last %s, want meta,year and transfers.by_sending_shelter,overlapping", first, last)
 	}
 }
 
@@ -203,7 +216,7 @@ func xlsxFindRow(t *testing.T, f *excelize.File, sheet, label string, from int) 
 
 func TestWriteAnnualXLSXSheets(t *testing.T) {
 	f := openAnnualXLSX(t, renderSampleAnnual())
-	want := []string{"Summary", "Victims", "Permits", "Proceedings", "Withdrawals", "Compensation", "Flags"}
+	want := []string{"Summary", "Victims", "Permits", "Proceedings", "Withdrawals", "Compensation", "Flags", "Services", "Transfers"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Errorf("sheets: got %q, want %q", got, want)
 	}
@@ -251,6 +264,14 @@ func TestWriteAnnualXLSXCells(t *testing.T) {
 		{"R01", "Flags", "R01", "", "11", number},
 		{"R07", "Flags", "R07", "", "<5", text},
 		{"R23", "Flags", "R23", "", "0", number},
+		{"served headline", "Summary", "Victims who received a service", "", "15", number},
+		{"transfers headline", "Summary", "Transfers accepted", "", "8", number},
+		{"accommodation", "Services", "accommodation", "", "14", number},
+		{"legal small", "Services", "legal", "", "<5", text},
+		{"services total", "Services", "Total", "", "15", number},
+		{"transfers", "Transfers", "Transfers accepted", "", "8", number},
+		{"received by", "Transfers", "pag-asa", "By receiving shelter", "8", number},
+		{"sent by small", "Transfers", "pag-asa", "By sending shelter", "<5", text},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -239,6 +239,16 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 	}
 	t := newTally(year, asOf, s.set)
 	t.anonymized, t.policy = anonymized, policy
+	trs, err := s.transfersIn(ctx, read, cutoff, asOf)
+	if err != nil {
+		return nil, Cutoff{}, err
+	}
+	t.setTransfers(shelter, trs)
+	if !anonymized && policy == nil {
+		if t.caseServices, err = servicesIn(ctx, read, cutoff, shelter); err != nil {
+			return nil, Cutoff{}, err
+		}
+	}
 	// Records arrive grouped by case; cases are looked up 500 at a time.
 	type pending struct {
 		id   string
@@ -256,7 +266,11 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 		for i, p := range batch {
 			ids[i] = p.id
 		}
-		stats, err := s.cases.StatCases(ctx, a, ids)
+		// The records are chosen by the report's scope (the shelter each
+		// was recorded in), which role checks already limit: the
+		// statistical attributes are read whatever shelter the case is in
+		// now, so that a transfer after the cut-off changes no figure.
+		stats, err := s.cases.StatCases(ctx, auth.System, ids)
 		if err != nil {
 			return err
 		}
@@ -267,7 +281,7 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 				for i := w; i < len(batch); i += len(parts) {
 					c, ok := stats[batch[i].id]
 					if !ok || c.Demo {
-						continue // not visible to the actor, or demo data
+						continue // gone from the cases table, or demo data
 					}
 					if err := parts[w].addCase(c, batch[i].recs); err != nil {
 						errs[w] = err
@@ -292,6 +306,9 @@ func (s *Service) tally(ctx context.Context, a auth.Actor, year int, shelter str
 			}
 			p := &batch[len(batch)-1]
 			p.recs = append(p.recs, r)
+			if shelter == "" {
+				t.shelters[r.Shelter] = true
+			}
 			return nil
 		})
 	if err != nil {

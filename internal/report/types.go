@@ -137,6 +137,45 @@ type Annual struct {
 	// (unknown recorded states, unreadable data; left out of Flagged): 0
 	// in a sound chain.
 	ReplayFailures int `json:"replay_failures"`
+	// Services counts, for every service type (casework.ServiceTypes, in
+	// order), the victims who received it during the year: a service
+	// started on or before as_of and not ended before 1 January.
+	// Overlapping: Total is the distinct victims who received any.
+	Services Margin `json:"services_received"`
+	// Transfers counts the transfers between shelters accepted during the
+	// year.
+	Transfers Transfers `json:"transfers"`
+}
+
+// Transfers are the transfers accepted during the year (accept_transfer
+// dated in it). A report of all shelters breaks them down by receiving
+// and by sending shelter; a report of one shelter gives only the
+// transfers it received and sent, so that no other shelter's transfers
+// show. Each breakdown is a partition of Accepted.
+type Transfers struct {
+	Accepted           Count   `json:"accepted"`
+	ByDirection        *Margin `json:"by_direction,omitempty"`         // one shelter: received, sent
+	ByReceivingShelter *Margin `json:"by_receiving_shelter,omitempty"` // all shelters, by shelter id
+	BySendingShelter   *Margin `json:"by_sending_shelter,omitempty"`   // all shelters, by shelter id
+}
+
+// Margins returns the transfers' breakdowns present in the report, in
+// JSON order, with their JSON names.
+func (tr *Transfers) Margins() []NamedMargin {
+	var out []NamedMargin
+	for _, m := range []NamedMargin{{"by_direction", tr.ByDirection}, {"by_receiving_shelter", tr.ByReceivingShelter},
+		{"by_sending_shelter", tr.BySendingShelter}} {
+		if m.Margin != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// NamedMargin is a breakdown and its JSON name.
+type NamedMargin struct {
+	Name   string
+	Margin *Margin
 }
 
 // Person is one identified victim's non-identifying record: the input of
