@@ -352,7 +352,23 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		}
 		items = append(items, s.deadlineItem(r.CaseID, r.Reference, r.Kind, due, State(r.State), asOf).fromStored())
 	}
-	majority, err := s.majorityDeadlines(db, a.Shelter, asOf, asOf.AddDays(within))
+	// The 18th birthdays are not stored as dates (majority.go). A page
+	// holds at most limit items, and limit+1 stored ones fall on or before
+	// the last stored date read: a birthday after that date cannot be on
+	// this page, so only the months up to it are read. On a large shelter
+	// the page is full of earlier deadlines and no birthday is read at all,
+	// which keeps the board flat in the number of cases.
+	end := asOf.AddDays(within)
+	if len(stored) > limit {
+		last, err := eligibility.ParseDate(stored[limit].DueOn)
+		if err != nil {
+			return DeadlinePage{}, fmt.Errorf("cases: stored deadline of %s: %w", stored[limit].CaseID, err)
+		}
+		if last.Before(end) {
+			end = last
+		}
+	}
+	majority, err := s.majorityDeadlines(db, a.Shelter, asOf, end)
 	if err != nil {
 		return DeadlinePage{}, err
 	}

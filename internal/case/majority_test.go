@@ -80,3 +80,61 @@ func TestMajorityMonthTag(t *testing.T) {
 		t.Errorf("board after erasure: %q, want none", got)
 	}
 }
+
+// TestBoardPagesWithBirthdays walks the deadline board page by page for
+// every page size and checks that the pages together are the whole board:
+// the 18th birthdays, which are not stored as dates, are read only up to
+// the last stored deadline a page needs, and must still land on the right
+// page, before and after stored deadlines of the same day.
+func TestBoardPagesWithBirthdays(t *testing.T) {
+	f := setup(t)
+	minor := victim("Samir", "Haidari", "AF", "2025-05-01")
+	minor.Victim.DateOfBirth = "2007-07-01" // 18 on 2025-07-01
+	f.create(f.cw, minor)
+	// Reflection periods ending 2025-06-04 (overdue), 06-24, 06-29,
+	// 07-01 (the birthday's day), 07-04 and 07-09.
+	for i, on := range []string{"2025-04-20", "2025-05-10", "2025-05-15", "2025-05-17", "2025-05-20", "2025-05-25"} {
+		c := f.create(f.cw, victim("Adult", string(rune('A'+i)), "NG", "2025-04-01"))
+		if _, err := f.svc.RecordEvent(ctx, f.cw, c.ID, ev("start_reflection", on, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := func(it cases.DeadlineItem) string { return it.DueOn.String() + " " + it.Reference + " " + it.Kind }
+	whole, err := f.svc.Deadlines(ctx, f.cw, 60, eligibility.Date{}, cases.MaxLimit, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	birthdays := 0
+	for _, it := range whole.Items {
+		want = append(want, key(it))
+		if it.Kind == eligibility.DeadlineMajority {
+			birthdays++
+		}
+	}
+	if birthdays != 1 || len(want) < 7 {
+		t.Fatalf("whole board %q: want the birthday and the six reflection ends", want)
+	}
+	for limit := 1; limit <= len(want)+1; limit++ {
+		var got []string
+		cursor := ""
+		for pages := 0; ; pages++ {
+			if pages > len(want)+1 {
+				t.Fatalf("limit %d: the cursor does not end", limit)
+			}
+			p, err := f.svc.Deadlines(ctx, f.cw, 60, eligibility.Date{}, limit, cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range p.Items {
+				got = append(got, key(it))
+			}
+			if cursor = p.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("limit %d: pages give\n%s\nwant the whole board\n%s", limit, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
