@@ -213,8 +213,8 @@ func (q *SearchQuery) check() error {
 			f.AddCode("proceedings", apperr.CodeUnknownValue, "unknown proceedings state %q", q.Proceedings)
 		}
 	}
-	if q.Rule != "" && !rulePattern.MatchString(q.Rule) {
-		f.AddCode("rule", apperr.CodeUnknownValue, "want a rule id R01 to R25")
+	if q.Rule != "" && !isRule(q.Rule) {
+		f.AddCode("rule", apperr.CodeUnknownValue, "unknown rule %q", q.Rule)
 	}
 	if q.Severity != "" && !contains([]string{"critical", "high", "medium", "info"}, q.Severity) {
 		f.AddCode("severity", apperr.CodeUnknownValue, "want critical, high, medium or info")
@@ -237,6 +237,15 @@ func (q *SearchQuery) check() error {
 		f.Add("limit", "want 1 to %d", MaxLimit)
 	}
 	return f.Err()
+}
+
+func isRule(id string) bool {
+	for _, r := range eligibility.Rules() {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func containsInt(list []int, n int) bool {
