@@ -160,12 +160,17 @@ func (s *Service) Search(ctx context.Context, a auth.Actor, q SearchQuery) (Sear
 	if err != nil {
 		return SearchPage{}, err
 	}
-	items, err := s.pageViews(ctx, a, stamps, official, q.AsOf)
+	views, err := s.pageViews(ctx, a, stamps, official, q.AsOf)
 	if err != nil {
 		return SearchPage{}, err
 	}
-	for _, c := range items {
-		s.recordAccess(ctx, a, c.ID, c.Shelter, AccessList)
+	items := make([]Case, len(views))
+	ids = make([]string, len(views))
+	for i, v := range views {
+		items[i], ids[i] = v.c, v.c.ID
+	}
+	if s.access != nil && len(ids) > 0 {
+		s.access.RecordMany(ctx, a, ids, a.Shelter, AccessList)
 	}
 	return SearchPage{Items: items, Total: total}, nil
 }
