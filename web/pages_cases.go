@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/casemgr/casemgr/internal/apperr"
-	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
 )
@@ -46,89 +45,6 @@ func proceedingsValues() []string {
 		out = append(out, string(s))
 	}
 	return out
-}
-
-type casesView struct {
-	Form        *formState
-	States      []option
-	Proceedings []option
-	Severities  []option
-	// Assignees filters by assignee: mine, all of the shelter's,
-	// unassigned; Assignee is the filter in force.
-	Assignees  []option
-	Assignee   string
-	Items      []caseRow
-	NextCursor string
-	Filtered   bool
-}
-
-type caseRow struct {
-	ID, Reference, Name   string
-	State, Proceedings    string
-	Severity              string
-	FlagCount             int
-	NextDue, NextDaysLeft string
-	NextKind              string
-}
-
-// casesPage answers GET and POST /cases: the cases of the user's shelter,
-// filtered by state, proceedings and flag severity, and searched by
-// reference prefix or exact full name. The search is a POST form so that
-// a victim's name never ends up in a URL (history, proxy logs); GET takes
-// the other filters from the query.
-func (u *UI) casesPage(c echo.Context) error {
-	p := u.newPage(c, "cases.title")
-	var in url.Values
-	if c.Request().Method == http.MethodPost {
-		in = c.Request().PostForm
-	} else {
-		in = url.Values{}
-		for _, k := range []string{"state", "proceedings", "severity", "assignee"} {
-			if v := c.QueryParam(k); v != "" {
-				in.Set(k, v)
-			}
-		}
-	}
-	if _, set := in["assignee"]; !set && stateOf(c).actor.Is(auth.RoleCaseworker) {
-		in.Set("assignee", "me") // a caseworker starts from their own cases
-	}
-	f := newForm(in)
-	assignee := f.V("assignee")
-	if assignee == "all" {
-		assignee = ""
-	}
-	q := cases.ListQuery{State: f.V("state"), Proceedings: f.V("proceedings"), Severity: f.V("severity"),
-		Q: strings.TrimSpace(f.V("q")), Cursor: f.V("cursor"), Assignee: assignee}
-	v := casesView{Form: f,
-		States:      p.options("state", stateValues(), q.State, "filter.any"),
-		Proceedings: p.options("proceedings", proceedingsValues(), q.Proceedings, "filter.any"),
-		Severities:  p.options("severity", severities, q.Severity, "filter.any"),
-		Filtered:    q.State != "" || q.Proceedings != "" || q.Severity != "" || q.Q != "",
-		Assignees:   p.options("assignee_filter", []string{"me", "all", "none"}, or(f.V("assignee"), "all"), ""),
-		Assignee:    or(f.V("assignee"), "all"),
-	}
-	status := http.StatusOK
-	res, err := u.d.Cases.List(c.Request().Context(), stateOf(c).actor, q)
-	if err != nil {
-		if !p.setError(f, err, "state", "proceedings", "severity", "q") {
-			return u.internal(c, err)
-		}
-		status = apperr.Status(err)
-	}
-	for _, cs := range res.Items {
-		row := caseRow{ID: cs.ID, Reference: cs.Reference, Name: fullName(cs), State: p.L("state", cs.State),
-			Proceedings: p.L("proceedings", cs.Proceedings), FlagCount: len(cs.Flags)}
-		if len(cs.Flags) > 0 {
-			row.Severity = string(cs.Flags[0].Severity)
-		}
-		if d, ok := nextDeadline(cs.AllDeadlines()); ok {
-			row.NextDue, row.NextDaysLeft, row.NextKind = p.Date(d.DueOn), p.DaysLeft(d.DaysLeft), p.L("deadline", d.Kind)
-		}
-		v.Items = append(v.Items, row)
-	}
-	v.NextCursor = res.NextCursor
-	p.Data = v
-	return u.render(c, status, "cases", p)
 }
 
 // or returns s, or def when s is empty.
