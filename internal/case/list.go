@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -43,8 +42,6 @@ type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
 }
-
-var rulePattern = regexp.MustCompile(`^R(0[1-9]|1[0-9]|2[0-5])$`)
 
 func checkLimit(f *apperr.Fields, limit *int) {
 	switch {
@@ -157,8 +154,9 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 			f.AddCode("proceedings", apperr.CodeUnknownValue, "unknown proceedings state %q", q.Proceedings)
 		}
 	}
-	if q.Rule != "" && !rulePattern.MatchString(q.Rule) {
-		f.Add("rule", "want a rule id R01 to R25")
+	if q.Rule != "" && !isRule(q.Rule) {
+		rules := eligibility.Rules()
+		f.Add("rule", "want a rule id %s to %s", rules[0].ID, rules[len(rules)-1].ID)
 	}
 	if q.Severity != "" && !contains([]string{"critical", "high", "medium", "info"}, q.Severity) {
 		f.AddCode("severity", apperr.CodeUnknownValue, "want critical, high, medium or info")

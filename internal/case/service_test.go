@@ -992,7 +992,7 @@ func TestServiceList(t *testing.T) {
 	}{
 		{"unknown state", cases.ListQuery{State: "limbo"}, "state"},
 		{"unknown proceedings", cases.ListQuery{Proceedings: "appeal"}, "proceedings"},
-		{"unknown rule", cases.ListQuery{Rule: "R26"}, "rule"},
+		{"unknown rule", cases.ListQuery{Rule: "R28"}, "rule"},
 		{"unknown severity", cases.ListQuery{Severity: "urgent"}, "severity"},
 		{"limit too large", cases.ListQuery{Limit: 501}, "limit"},
 		{"negative limit", cases.ListQuery{Limit: -1}, "limit"},

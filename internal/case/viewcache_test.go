@@ -223,3 +223,29 @@ func TestListJSONIsListEncoded(t *testing.T) {
 		t.Error("ListJSON accepted an unknown state")
 	}
 }
+
+// TestListByEveryRule filters the list by each rule of the catalogue: the
+// rules added after R25 are filters like the others (R27 flags a case
+// whose victim was not yet informed of their rights), and an unknown id
+// is refused.
+func TestListByEveryRule(t *testing.T) {
+	f := setup(t)
+	c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
+	for _, r := range eligibility.Rules() {
+		if _, err := f.svc.List(ctx, f.cw, cases.ListQuery{Rule: r.ID}); err != nil {
+			t.Errorf("rule %s: %v", r.ID, err)
+		}
+	}
+	page, err := f.svc.List(ctx, f.cw, cases.ListQuery{Rule: "R27"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].ID != c.ID {
+		t.Errorf("rule R27 lists %d cases, want the one not yet informed", len(page.Items))
+	}
+	for _, bad := range []string{"R00", "R99", "r01", "R1"} {
+		if _, err := f.svc.List(ctx, f.cw, cases.ListQuery{Rule: bad}); err == nil {
+			t.Errorf("rule %q accepted", bad)
+		}
+	}
+}
