@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -174,38 +175,58 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	if q.AsOf.IsZero() {
 		q.AsOf = s.Today()
 	}
-	db := s.db.Read.WithContext(ctx).Model(&row{}).Select("cases.*, "+effectiveAssignee).Where("shelter_id = ?", a.Shelter)
-	db = filterAssignee(db, a, q.Assignee)
+	// The page's stamps only: the views come from the cache, and only
+	// the cases whose view is not kept are read whole (viewcache.go). The
+	// query is written by hand and kept prepared (readstmts.go).
+	var sq strings.Builder
+	sq.WriteString("SELECT id, reference, version, facts, " + effectiveAssignee + " FROM cases WHERE shelter_id = ?")
+	args := []any{a.Shelter}
+	where := func(cond string, more ...any) {
+		sq.WriteString(" AND " + cond)
+		args = append(args, more...)
+	}
+	if cond, more := assigneeCond(a, q.Assignee); cond != "" {
+		where(cond, more...)
+	}
 	if q.State != "" {
-		db = db.Where("state = ?", q.State)
+		where("state = ?", q.State)
 	}
 	if q.Proceedings != "" {
-		db = db.Where("proceedings = ?", q.Proceedings)
+		where("proceedings = ?", q.Proceedings)
 	}
 	if q.Rule != "" {
-		db = db.Where("id IN (SELECT case_id FROM case_flags WHERE rule = ?)", q.Rule)
+		where("id IN (SELECT case_id FROM case_flags WHERE rule = ?)", q.Rule)
 	}
 	if q.Severity != "" {
-		db = db.Where("id IN (SELECT case_id FROM case_flags WHERE severity = ?)", q.Severity)
+		where("id IN (SELECT case_id FROM case_flags WHERE severity = ?)", q.Severity)
 	}
 	if term := strings.TrimSpace(q.Q); term != "" {
 		prefix := escapeLike(strings.ToUpper(term)) + "%"
 		if idx := s.keys.BlindIndex(term); idx != "" {
-			db = db.Where(`(reference LIKE ? ESCAPE '\' OR name_index = ? OR name_index_rev = ?)`, prefix, idx, idx)
+			where(`(reference LIKE ? ESCAPE '\' OR name_index = ? OR name_index_rev = ?)`, prefix, idx, idx)
 		} else {
 			// A term that normalizes to nothing can only be a reference
 			// prefix (erased cases have an empty index).
-			db = db.Where(`reference LIKE ? ESCAPE '\'`, prefix)
+			where(`reference LIKE ? ESCAPE '\'`, prefix)
 		}
 	}
 	if after != "" {
-		db = db.Where("reference < ?", after)
+		where("reference < ?", after)
 	}
-	// The page's stamps only: the views come from the cache, and only
-	// the cases whose view is not kept are read whole (viewcache.go).
-	rows, err := scanStamps(db.Select("id, reference, version, facts, "+effectiveAssignee).Order("reference DESC").Limit(q.Limit+1), q.Limit+1)
+	sq.WriteString(" ORDER BY reference DESC LIMIT ?")
+	args = append(args, q.Limit+1)
+	s.reads.init(s.db.Read)
+	rows := make([]row, 0, q.Limit+1)
+	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error {
+		var r row
+		if err := rs.Scan(&r.ID, &r.Reference, &r.Version, &r.Facts, &r.AssigneeNow); err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		return nil
+	})
 	if err != nil {
-		return listed{}, err
+		return listed{}, fmt.Errorf("cases: list: %w", err)
 	}
 	official, err := s.official(s.db.Read.WithContext(ctx), a.Shelter)
 	if err != nil {
@@ -227,29 +248,6 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 		s.access.RecordMany(ctx, a, ids, a.Shelter, AccessList)
 	}
 	return p, nil
-}
-
-// scanStamps runs q, which selects id, reference, version, facts and the
-// effective assignee, and scans the rows by hand: GORM's reflection into
-// whole rows was a third of the CPU of a list page.
-func scanStamps(q *gorm.DB, capacity int) ([]row, error) {
-	rs, err := q.Rows()
-	if err != nil {
-		return nil, fmt.Errorf("cases: list: %w", err)
-	}
-	defer rs.Close()
-	out := make([]row, 0, capacity)
-	for rs.Next() {
-		var r row
-		if err := rs.Scan(&r.ID, &r.Reference, &r.Version, &r.Facts, &r.AssigneeNow); err != nil {
-			return nil, fmt.Errorf("cases: list: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("cases: list: %w", err)
-	}
-	return out, nil
 }
 
 func (s *Service) official(db *gorm.DB, shelterID string) (bool, error) {

@@ -34,15 +34,23 @@ const assignedSQL = `EXISTS (SELECT 1 FROM users u WHERE u.username = cases.assi
 // filterAssignee restricts a case list to an assignee: "me", "none" (no
 // effective assignee) or a username; "" does not filter.
 func filterAssignee(db *gorm.DB, a auth.Actor, assignee string) *gorm.DB {
+	if cond, args := assigneeCond(a, assignee); cond != "" {
+		return db.Where(cond, args...)
+	}
+	return db
+}
+
+// assigneeCond is filterAssignee's condition and arguments ("" for none).
+func assigneeCond(a auth.Actor, assignee string) (string, []any) {
 	switch assignee {
 	case "":
-		return db
+		return "", nil
 	case "none":
-		return db.Where("NOT " + assignedSQL)
+		return "NOT " + assignedSQL, nil
 	case "me":
 		assignee = a.Username
 	}
-	return db.Where("assignee = ? AND "+assignedSQL, assignee)
+	return "assignee = ? AND " + assignedSQL, []any{assignee}
 }
 
 // Locked is a case loaded and locked inside a transaction of another

@@ -34,8 +34,8 @@ type Service struct {
 	// viewCache keeps the last view built of each case (viewcache.go).
 	viewsOnce sync.Once
 	viewCache *viewCache
-	// stamps are the prepared statements that check a kept view.
-	stamps stampStmts
+	// reads are the hottest reads' prepared statements (readstmts.go).
+	reads readStmts
 	// birthdays keeps decrypted 18th birthdays by case version (majority.go).
 	birthdays birthdayCache
 }

@@ -180,62 +180,37 @@ type caseStamp struct {
 	assignee string
 }
 
+// stampSQL reads what decides whether a kept view is still true.
+const stampSQL = "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false), " +
+	effectiveAssignee + " FROM cases WHERE id = ?"
+
 // stamp reads the version, facts and shelter status of a case the actor
-// may see (errNotFound otherwise) on the read pool: columns by primary
-// key, through statements prepared once per connection and without GORM,
-// whose statement building was half the cost of this read, itself a third
-// of a GET (docs/performance.md "Reads").
+// may see (errNotFound otherwise) on the read pool, by primary key,
+// through a statement prepared once (readstmts.go): GORM's statement
+// building was half the cost of this read, itself a third of a GET.
 func (s *Service) stamp(ctx context.Context, a auth.Actor, id string) (caseStamp, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return caseStamp{}, errNotFound
 	}
-	s.stamps.once.Do(func() { s.stamps.prepare(s.db.Read) })
-	if s.stamps.err != nil {
-		return caseStamp{}, s.stamps.err
-	}
-	var row *sql.Row
+	q, args := stampSQL, []any{id}
 	if a.Shelter != "" || a.WorksOnCases() {
-		row = s.stamps.own.QueryRowContext(ctx, id, a.Shelter)
-	} else {
-		row = s.stamps.any.QueryRowContext(ctx, id)
+		q += " AND shelter_id = ?"
+		args = append(args, a.Shelter)
 	}
+	s.reads.init(s.db.Read)
 	var st caseStamp
-	err := row.Scan(&st.version, &st.facts, &st.official, &st.assignee)
-	if errors.Is(err, sql.ErrNoRows) {
-		return caseStamp{}, errNotFound
-	}
+	found := false
+	err := s.reads.query(ctx, q, args, func(rs *sql.Rows) error {
+		found = true
+		return rs.Scan(&st.version, &st.facts, &st.official, &st.assignee)
+	})
 	if err != nil {
 		return caseStamp{}, fmt.Errorf("cases: load %s: %w", id, err)
 	}
+	if !found {
+		return caseStamp{}, errNotFound
+	}
 	return st, nil
-}
-
-// stampStmts are the two statements of stamp: within the actor's shelter,
-// and for actors of no shelter who may see every case.
-type stampStmts struct {
-	once     sync.Once
-	own, any *sql.Stmt
-	err      error
-}
-
-func (p *stampStmts) prepare(db *gorm.DB) {
-	sqlDB, err := db.DB()
-	if err != nil {
-		p.err = fmt.Errorf("cases: stamp statements: %w", err)
-		return
-	}
-	arg := func(n int) string { return "?" }
-	if db.Dialector.Name() == "postgres" {
-		arg = func(n int) string { return fmt.Sprintf("$%d", n) }
-	}
-	q := "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false), " +
-		effectiveAssignee + " FROM cases WHERE id = " + arg(1)
-	if p.any, err = sqlDB.Prepare(q); err == nil {
-		p.own, err = sqlDB.Prepare(q + " AND shelter_id = " + arg(2))
-	}
-	if err != nil {
-		p.err = fmt.Errorf("cases: stamp statements: %w", err)
-	}
 }
 
 // stampLocked is stamp inside a change: it also locks the case row, as
@@ -249,9 +224,7 @@ func readStamp(db *gorm.DB, a auth.Actor, id string, lock bool) (caseStamp, erro
 	if _, err := uuid.Parse(id); err != nil {
 		return caseStamp{}, errNotFound
 	}
-	q := "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false), " +
-		effectiveAssignee + " FROM cases WHERE id = ?"
-	args := []any{id}
+	q, args := stampSQL, []any{id}
 	if a.Shelter != "" || a.WorksOnCases() {
 		q += " AND shelter_id = ?"
 		args = append(args, a.Shelter)
