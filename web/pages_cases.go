@@ -144,14 +144,24 @@ func (u *UI) newCaseSubmit(c echo.Context) error {
 }
 
 type caseView struct {
-	Case    cases.Case
-	Name    string
-	Today   string
-	Events  []eventFormView
+	Case  cases.Case
+	Name  string
+	Today string
+	// Groups are the forms of the events allowed now, by track (status,
+	// proceedings, facts), each with the steps forward before the exits.
+	Groups  []eventGroup
 	WhatIf  whatIfView
 	History []historyRow
 	// MinDate is the earliest date an event may have (the latest event's).
 	MinDate string
+}
+
+// eventGroup is one track's event forms on the case page: Next are the
+// events that carry the case on, Exits those that take it off its path
+// (decline, withdraw, return home, lose contact, close), shown after.
+type eventGroup struct {
+	Track, Title string
+	Next, Exits  []eventFormView
 }
 
 type eventFormView struct {
@@ -214,6 +224,10 @@ func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *for
 	p.Alert = alert
 	today := u.d.Cases.Today().String()
 	v := caseView{Case: cs, Name: fullName(cs), Today: today, MinDate: cs.LastEventOn.String()}
+	groups := map[cases.Track]*eventGroup{}
+	for _, tr := range []cases.Track{cases.TrackStatus, cases.TrackProceedings, cases.TrackFacts} {
+		groups[tr] = &eventGroup{Track: string(tr), Title: p.T("case.track." + string(tr))}
+	}
 	for _, t := range cs.AllowedEvents {
 		var f *formState
 		open := false
@@ -222,7 +236,17 @@ func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *for
 		} else {
 			f = newForm(url.Values{"occurred_on": {today}})
 		}
-		v.Events = append(v.Events, u.eventForm(p, t, "ev-"+t, f, open))
+		g, forward := cases.EventTrack(cases.EventType(t))
+		if forward {
+			groups[g].Next = append(groups[g].Next, u.eventForm(p, t, "ev-"+t, f, open))
+		} else {
+			groups[g].Exits = append(groups[g].Exits, u.eventForm(p, t, "ev-"+t, f, open))
+		}
+	}
+	for _, tr := range []cases.Track{cases.TrackStatus, cases.TrackProceedings, cases.TrackFacts} {
+		if g := groups[tr]; len(g.Next)+len(g.Exits) > 0 {
+			v.Groups = append(v.Groups, *g)
+		}
 	}
 	if whatIf == nil {
 		whatIf = newForm(url.Values{"occurred_on": {today}})
