@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -187,14 +188,15 @@ type whatIfView struct {
 }
 
 type historyRow struct {
-	Seq                         int64
-	Voided, CanVoid             bool
-	VoidedBy                    int64
-	OccurredOn, Recorded, Event string
-	StateFrom, StateTo          string
-	ProcFrom, ProcTo            string
-	StateChanged, ProcChanged   bool
-	Details, Actor, Note        string
+	Seq                       int64
+	Voided, CanVoid           bool
+	VoidedBy                  int64
+	OccurredOn, Event         string
+	Recorded                  template.HTML
+	StateFrom, StateTo        string
+	ProcFrom, ProcTo          string
+	StateChanged, ProcChanged bool
+	Details, Actor, Note      string
 }
 
 // casePage answers GET /cases/{id}: the case with its deadlines, flags,
