@@ -170,6 +170,8 @@ type eventFormView struct {
 	Open            bool
 	Form            *formState
 	Fields          []fieldView
+	// Problems is the form's error summary (nil when it was not refused).
+	Problems *errSummary
 }
 
 type fieldView struct {
@@ -183,6 +185,7 @@ type whatIfView struct {
 	Form     *formState
 	Events   []option
 	Fields   []fieldView
+	Problems *errSummary
 	Result   *cases.Simulation
 	NewRules map[string]bool
 }
@@ -256,7 +259,11 @@ func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *for
 	v.WhatIf = whatIfView{Form: whatIf, Result: sim, NewRules: map[string]bool{}}
 	v.WhatIf.Events = p.options("event", cs.AllowedEvents, whatIf.V("type"), "form.choose")
 	if t := whatIf.V("type"); t != "" {
-		v.WhatIf.Fields = u.eventForm(p, t, "wi", whatIf, true).Fields
+		ev := u.eventForm(p, t, "wi", whatIf, true)
+		v.WhatIf.Fields, v.WhatIf.Problems = ev.Fields, ev.Problems
+	} else {
+		v.WhatIf.Problems = p.summarize(whatIf, p.T("form.problems"), []fieldRef{{Name: "type", ID: "wi-type", Label: p.T("whatif.event")},
+			{Name: "occurred_on", ID: "wi-on", Label: p.T("whatif.date")}})
 	}
 	if sim != nil {
 		before := map[string]bool{}
@@ -288,6 +295,11 @@ func (u *UI) eventForm(p *page, t, id string, f *formState, open bool) eventForm
 		}
 		ev.Fields = append(ev.Fields, fv)
 	}
+	refs := []fieldRef{{Name: "type", ID: "wi-type", Label: p.T("whatif.event")}, {Name: "occurred_on", ID: id + "-on", Label: p.T("event.occurred_on")}}
+	for _, fv := range ev.Fields {
+		refs = append(refs, fieldRef{Name: fv.Name, ID: fv.ID, Label: fv.Label})
+	}
+	ev.Problems = p.summarize(f, p.T("form.problems"), append(refs, fieldRef{Name: "note", ID: id + "-note", Label: p.T("event.note")}))
 	return ev
 }
 
