@@ -27,7 +27,7 @@ func TestErrorSummaries(t *testing.T) {
 			form: url.Values{"victim.gender": {"female"}}, links: []string{"given_name", "family_name", "nationality", "exp-sexual", "identified_on", "identified_by"},
 			text: "Given name: "},
 		{name: "victim correction", user: "ana", page: "/cases/" + c.ID + "/victim", post: "/cases/" + c.ID + "/victim",
-			form: url.Values{"version": {"1"}, "victim.gender": {"female"}, "victim.nationality": {"NG"}, "identified_by": {"police"}, "exploitation": {"sexual"}},
+			form:  url.Values{"version": {"1"}, "victim.gender": {"female"}, "victim.nationality": {"NG"}, "identified_by": {"police"}, "exploitation": {"sexual"}},
 			links: []string{"given_name", "family_name"}},
 		{name: "event", user: "ana", page: "/cases/" + c.ID, post: "/cases/" + c.ID,
 			form:  url.Values{"action": {"event"}, "type": {"start_reflection"}, "version": {"1"}, "occurred_on": {"not a date"}},
