@@ -126,7 +126,7 @@ func TestCaseEvents(t *testing.T) {
 	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != path+"?ok=event_recorded" {
 		t.Fatalf("start_reflection: got %d to %q, want 303 to %s?ok=event_recorded", r.Code, r.Header.Get("Location"), path)
 	}
-	page := b.get(r.Header.Get("Location")).Body
+	page := noLabels(b.get(r.Header.Get("Location")).Body)
 	for _, want := range []string{
 		"The event was recorded.",
 		`<dd id="case-state">reflection period</dd>`,
@@ -183,7 +183,7 @@ func TestCaseEvents(t *testing.T) {
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("file_complaint: got %d, want 303", r.Code)
 	}
-	page = b.get(path).Body
+	page = noLabels(b.get(path).Body)
 	for _, want := range []string{
 		`<dd id="case-state">provisional permit (3 months)</dd>`,
 		`<dd id="case-proceedings">complaint filed</dd>`,
