@@ -321,6 +321,9 @@ func historyRowOf(p *page, it cases.HistoryItem) historyRow {
 		sort.Strings(keys)
 		var parts []string
 		for _, k := range keys {
+			if k == "id" || strings.HasSuffix(k, "_id") {
+				continue // an internal identifier tells a reader nothing
+			}
 			parts = append(parts, p.dataText(k, data[k]))
 		}
 		r.Details = strings.Join(parts, "; ")
@@ -345,10 +348,7 @@ func (p *page) dataText(k string, v any) string {
 		}
 		return p.T("form.pair", label, p.T("form.no"))
 	case string:
-		if s, ok := p.tr.lookup(p.Lang, "opt."+k+"."+x); ok {
-			return p.T("form.pair", label, s)
-		}
-		return p.T("form.pair", label, x)
+		return p.T("form.pair", label, p.dataValue(k, x))
 	case []any:
 		var parts []string
 		for _, e := range x {
@@ -360,13 +360,25 @@ func (p *page) dataText(k string, v any) string {
 	return p.T("form.pair", label, string(b))
 }
 
+// dataValuePrefixes are the catalogue families of the values of data keys
+// that several events share (a note's kind, a task's status…), tried
+// after key.value and opt.key.value.
+var dataValuePrefixes = map[string][]string{
+	"kind":    {"note.kind", "document.kind", "organisation.kind"},
+	"status":  {"task.status", "consent_status", "referral_status", "transfer_status"},
+	"service": {"service.type"},
+	"reason":  {"transfer.reason"},
+}
+
+// dataValue shows one value of a history entry's data in the user's
+// language, or as it is when it is not a code (a name, a date).
 func (p *page) dataValue(k string, v any) string {
 	s, ok := v.(string)
 	if !ok {
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
-	for _, prefix := range []string{k, "opt." + k} {
+	for _, prefix := range append([]string{k, "opt." + k}, dataValuePrefixes[k]...) {
 		if t, ok := p.tr.lookup(p.Lang, prefix+"."+s); ok {
 			return t
 		}
