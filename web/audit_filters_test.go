@@ -65,7 +65,7 @@ func TestAuditFiltersAndLabels(t *testing.T) {
 	if short := `<code title="` + full[1] + `">` + full[1][:12] + "…</code>"; !strings.Contains(r.Body, short) {
 		t.Errorf("the hash is not shown short (%q)", short)
 	}
-	if !strings.Contains(r.Body, `class="list audit-log"`) || strings.Contains(r.Body, `class="list audit"`) {
+	if !strings.Contains(r.Body, `class="list cards audit-log"`) || strings.Contains(r.Body, `class="list audit"`) {
 		t.Errorf("the records table is not the wrapping layout")
 	}
 	if r.Code != http.StatusOK {

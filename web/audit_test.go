@@ -220,7 +220,7 @@ func TestAuditLookupFailure(t *testing.T) {
 	}
 }
 
-var seqPattern = regexp.MustCompile(`<tr><td>([0-9]+)</td><td><time`)
+var seqPattern = regexp.MustCompile(`<tr><td data-label="[^"]*">([0-9]+)</td><td data-label="[^"]*"><time`)
 
 // TestAuditPages checks the paging of the search: 200 records a page, the
 // next page starting right after the last one shown, every record of the

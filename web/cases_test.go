@@ -126,7 +126,7 @@ func TestCaseEvents(t *testing.T) {
 	if r.Code != http.StatusSeeOther || r.Header.Get("Location") != path+"?ok=event_recorded" {
 		t.Fatalf("start_reflection: got %d to %q, want 303 to %s?ok=event_recorded", r.Code, r.Header.Get("Location"), path)
 	}
-	page := b.get(r.Header.Get("Location")).Body
+	page := noLabels(b.get(r.Header.Get("Location")).Body)
 	for _, want := range []string{
 		"The event was recorded.",
 		`<dd id="case-state">reflection period</dd>`,
@@ -183,7 +183,7 @@ func TestCaseEvents(t *testing.T) {
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("file_complaint: got %d, want 303", r.Code)
 	}
-	page = b.get(path).Body
+	page = noLabels(b.get(path).Body)
 	for _, want := range []string{
 		`<dd id="case-state">provisional permit (3 months)</dd>`,
 		`<dd id="case-proceedings">complaint filed</dd>`,
@@ -197,7 +197,8 @@ func TestCaseEvents(t *testing.T) {
 			t.Fatalf("case page does not contain %q", want)
 		}
 	}
-	// Only the events allowed now have a form.
+	// Only the events allowed now have a form (grouped by track:
+	// TestCasePageGroupsEvents checks the order).
 	forms := regexp.MustCompile(`<input type="hidden" name="type" value="([a-z_]+)">`).FindAllStringSubmatch(page, -1)
 	got, err := e.Cases.Get(t.Context(), e.actors["ana"], c.ID, c.AsOf)
 	if err != nil {
@@ -206,9 +207,9 @@ func TestCaseEvents(t *testing.T) {
 	if len(forms) != len(got.AllowedEvents) {
 		t.Fatalf("event forms: got %d, want %d (allowed_events)", len(forms), len(got.AllowedEvents))
 	}
-	for i, m := range forms {
-		if m[1] != got.AllowedEvents[i] {
-			t.Fatalf("event form %d: got %s, want %s", i, m[1], got.AllowedEvents[i])
+	for _, m := range forms {
+		if !contains(got.AllowedEvents, m[1]) {
+			t.Fatalf("event form %s: not an allowed event %v", m[1], got.AllowedEvents)
 		}
 	}
 }

@@ -154,9 +154,14 @@ func TestPlural(t *testing.T) {
 	}
 }
 
-// TestDateFormat checks that dates are shown dd/mm/yyyy.
+// TestDateFormat checks that dates are shown dd/mm/yyyy, and instants
+// in Brussels time.
 func TestDateFormat(t *testing.T) {
-	p := &page{Lang: "en"}
+	tr, err := loadTranslations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &page{Lang: "en", tr: tr}
 	tests := []struct {
 		in   any
 		want string
@@ -172,8 +177,14 @@ func TestDateFormat(t *testing.T) {
 			t.Errorf("Date(%v): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	if got, want := p.Stamp("2025-06-15T10:04:05.123456Z"), "15/06/2025 10:04:05 UTC"; got != want {
-		t.Errorf("Stamp: got %q, want %q", got, want)
+	// Brussels time: UTC+2 in summer, UTC+1 in winter; the zone in the title.
+	for in, want := range map[string]string{
+		"2025-06-15T10:04:05.123456Z": `<time datetime="2025-06-15T10:04:05Z" title="` + p.T("time.zone") + `">15/06/2025 12:04:05</time>`,
+		"2025-12-31T23:30:00Z":        `<time datetime="2025-12-31T23:30:00Z" title="` + p.T("time.zone") + `">01/01/2026 00:30:00</time>`,
+	} {
+		if got := string(p.Stamp(in)); got != want {
+			t.Errorf("Stamp(%s): got %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -183,9 +183,19 @@ func TestCalendarFeed(t *testing.T) {
 	})
 	t.Run("revoke", func(t *testing.T) {
 		sam.get("/deadlines")
+		// First a confirmation that says what revoking does; the feed
+		// still works until it is confirmed.
 		r := sam.post("/deadlines", url.Values{"action": {"feed_revoke"}})
+		if r.Code != http.StatusOK || !strings.Contains(r.Body, `id="confirm-form"`) ||
+			!strings.Contains(r.Body, "stop updating") || !strings.Contains(r.Body, `name="confirm" value="1"`) {
+			t.Fatalf("revoke: got %d, want the confirmation page saying calendars stop updating:\n%s", r.Code, r.Body)
+		}
+		if r := visitor.get(path); r.Code != http.StatusOK {
+			t.Fatalf("before confirming: got %d, want the feed still served", r.Code)
+		}
+		r = sam.post("/deadlines", url.Values{"action": {"feed_revoke"}, "confirm": {"1"}})
 		if r.Code != http.StatusSeeOther {
-			t.Fatalf("revoke: got %d, want 303", r.Code)
+			t.Fatalf("confirmed revoke: got %d, want 303", r.Code)
 		}
 		if r := visitor.get(path); r.Code != http.StatusUnauthorized {
 			t.Fatalf("revoked token: got %d, want 401", r.Code)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/url"
 	"strings"
 	"time"
@@ -124,13 +125,40 @@ func (p *page) Date(v any) string {
 	return fmt.Sprint(v)
 }
 
-// Stamp shows an RFC 3339 UTC timestamp as dd/mm/yyyy hh:mm:ss UTC.
-func (p *page) Stamp(s string) string {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return s
+// Stamp shows an instant (an RFC 3339 string or a time.Time) in
+// Europe/Brussels, where the shelters are, as dd/mm/yyyy hh:mm:ss in a
+// <time> element: its datetime attribute keeps the instant in UTC, its
+// title names the zone in the user's language (the page states the zone
+// once this way, on every timestamp, without a line of its own).
+func (p *page) Stamp(v any) template.HTML {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return "—"
+		}
+		t = *x
+	case string:
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, x); err != nil {
+			return template.HTML(template.HTMLEscapeString(x))
+		}
+	default:
+		return template.HTML(template.HTMLEscapeString(fmt.Sprint(v)))
 	}
-	return t.UTC().Format("02/01/2006 15:04:05") + " UTC"
+	if t.IsZero() {
+		return "—"
+	}
+	return template.HTML(fmt.Sprintf(`<time datetime="%s" title="%s">%s</time>`,
+		t.UTC().Format(time.RFC3339), template.HTMLEscapeString(p.T("time.zone")), p.StampText(t)))
+}
+
+// StampText is the text of Stamp: the instant in Brussels, without markup
+// (for a title or a printed line).
+func (p *page) StampText(t time.Time) string {
+	return t.In(brussels()).Format("02/01/2006 15:04:05")
 }
 
 // DaysLeft says how far a deadline is: "in 3 days", "today", "2 days overdue".

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -144,14 +145,24 @@ func (u *UI) newCaseSubmit(c echo.Context) error {
 }
 
 type caseView struct {
-	Case    cases.Case
-	Name    string
-	Today   string
-	Events  []eventFormView
+	Case  cases.Case
+	Name  string
+	Today string
+	// Groups are the forms of the events allowed now, by track (status,
+	// proceedings, facts), each with the steps forward before the exits.
+	Groups  []eventGroup
 	WhatIf  whatIfView
 	History []historyRow
 	// MinDate is the earliest date an event may have (the latest event's).
 	MinDate string
+}
+
+// eventGroup is one track's event forms on the case page: Next are the
+// events that carry the case on, Exits those that take it off its path
+// (decline, withdraw, return home, lose contact, close), shown after.
+type eventGroup struct {
+	Track, Title string
+	Next, Exits  []eventFormView
 }
 
 type eventFormView struct {
@@ -159,6 +170,8 @@ type eventFormView struct {
 	Open            bool
 	Form            *formState
 	Fields          []fieldView
+	// Problems is the form's error summary (nil when it was not refused).
+	Problems *errSummary
 }
 
 type fieldView struct {
@@ -172,19 +185,21 @@ type whatIfView struct {
 	Form     *formState
 	Events   []option
 	Fields   []fieldView
+	Problems *errSummary
 	Result   *cases.Simulation
 	NewRules map[string]bool
 }
 
 type historyRow struct {
-	Seq                         int64
-	Voided, CanVoid             bool
-	VoidedBy                    int64
-	OccurredOn, Recorded, Event string
-	StateFrom, StateTo          string
-	ProcFrom, ProcTo            string
-	StateChanged, ProcChanged   bool
-	Details, Actor, Note        string
+	Seq                       int64
+	Voided, CanVoid           bool
+	VoidedBy                  int64
+	OccurredOn, Event         string
+	Recorded                  template.HTML
+	StateFrom, StateTo        string
+	ProcFrom, ProcTo          string
+	StateChanged, ProcChanged bool
+	Details, Actor, Note      string
 }
 
 // casePage answers GET /cases/{id}: the case with its deadlines, flags,
@@ -214,6 +229,10 @@ func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *for
 	p.Alert = alert
 	today := u.d.Cases.Today().String()
 	v := caseView{Case: cs, Name: fullName(cs), Today: today, MinDate: cs.LastEventOn.String()}
+	groups := map[cases.Track]*eventGroup{}
+	for _, tr := range []cases.Track{cases.TrackStatus, cases.TrackProceedings, cases.TrackFacts} {
+		groups[tr] = &eventGroup{Track: string(tr), Title: p.T("case.track." + string(tr))}
+	}
 	for _, t := range cs.AllowedEvents {
 		var f *formState
 		open := false
@@ -222,7 +241,17 @@ func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *for
 		} else {
 			f = newForm(url.Values{"occurred_on": {today}})
 		}
-		v.Events = append(v.Events, u.eventForm(p, t, "ev-"+t, f, open))
+		g, forward := cases.EventTrack(cases.EventType(t))
+		if forward {
+			groups[g].Next = append(groups[g].Next, u.eventForm(p, t, "ev-"+t, f, open))
+		} else {
+			groups[g].Exits = append(groups[g].Exits, u.eventForm(p, t, "ev-"+t, f, open))
+		}
+	}
+	for _, tr := range []cases.Track{cases.TrackStatus, cases.TrackProceedings, cases.TrackFacts} {
+		if g := groups[tr]; len(g.Next)+len(g.Exits) > 0 {
+			v.Groups = append(v.Groups, *g)
+		}
 	}
 	if whatIf == nil {
 		whatIf = newForm(url.Values{"occurred_on": {today}})
@@ -230,7 +259,11 @@ func (u *UI) showCase(c echo.Context, status int, failed *formState, whatIf *for
 	v.WhatIf = whatIfView{Form: whatIf, Result: sim, NewRules: map[string]bool{}}
 	v.WhatIf.Events = p.options("event", cs.AllowedEvents, whatIf.V("type"), "form.choose")
 	if t := whatIf.V("type"); t != "" {
-		v.WhatIf.Fields = u.eventForm(p, t, "wi", whatIf, true).Fields
+		ev := u.eventForm(p, t, "wi", whatIf, true)
+		v.WhatIf.Fields, v.WhatIf.Problems = ev.Fields, ev.Problems
+	} else {
+		v.WhatIf.Problems = p.summarize(whatIf, p.T("form.problems"), []fieldRef{{Name: "type", ID: "wi-type", Label: p.T("whatif.event")},
+			{Name: "occurred_on", ID: "wi-on", Label: p.T("whatif.date")}})
 	}
 	if sim != nil {
 		before := map[string]bool{}
@@ -262,6 +295,11 @@ func (u *UI) eventForm(p *page, t, id string, f *formState, open bool) eventForm
 		}
 		ev.Fields = append(ev.Fields, fv)
 	}
+	refs := []fieldRef{{Name: "type", ID: "wi-type", Label: p.T("whatif.event")}, {Name: "occurred_on", ID: id + "-on", Label: p.T("event.occurred_on")}}
+	for _, fv := range ev.Fields {
+		refs = append(refs, fieldRef{Name: fv.Name, ID: fv.ID, Label: fv.Label})
+	}
+	ev.Problems = p.summarize(f, p.T("form.problems"), append(refs, fieldRef{Name: "note", ID: id + "-note", Label: p.T("event.note")}))
 	return ev
 }
 
@@ -283,6 +321,9 @@ func historyRowOf(p *page, it cases.HistoryItem) historyRow {
 		sort.Strings(keys)
 		var parts []string
 		for _, k := range keys {
+			if k == "id" || strings.HasSuffix(k, "_id") {
+				continue // an internal identifier tells a reader nothing
+			}
 			parts = append(parts, p.dataText(k, data[k]))
 		}
 		r.Details = strings.Join(parts, "; ")
@@ -307,10 +348,7 @@ func (p *page) dataText(k string, v any) string {
 		}
 		return p.T("form.pair", label, p.T("form.no"))
 	case string:
-		if s, ok := p.tr.lookup(p.Lang, "opt."+k+"."+x); ok {
-			return p.T("form.pair", label, s)
-		}
-		return p.T("form.pair", label, x)
+		return p.T("form.pair", label, p.dataValue(k, x))
 	case []any:
 		var parts []string
 		for _, e := range x {
@@ -322,13 +360,25 @@ func (p *page) dataText(k string, v any) string {
 	return p.T("form.pair", label, string(b))
 }
 
+// dataValuePrefixes are the catalogue families of the values of data keys
+// that several events share (a note's kind, a task's status…), tried
+// after key.value and opt.key.value.
+var dataValuePrefixes = map[string][]string{
+	"kind":    {"note.kind", "document.kind", "organisation.kind"},
+	"status":  {"task.status", "consent_status", "referral_status", "transfer_status"},
+	"service": {"service.type"},
+	"reason":  {"transfer.reason"},
+}
+
+// dataValue shows one value of a history entry's data in the user's
+// language, or as it is when it is not a code (a name, a date).
 func (p *page) dataValue(k string, v any) string {
 	s, ok := v.(string)
 	if !ok {
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
-	for _, prefix := range []string{k, "opt." + k} {
+	for _, prefix := range append([]string{k, "opt." + k}, dataValuePrefixes[k]...) {
 		if t, ok := p.tr.lookup(p.Lang, prefix+"."+s); ok {
 			return t
 		}

@@ -94,7 +94,9 @@ func (u *UI) showBoard(c echo.Context, status int, feedURL string) error {
 
 // deadlinesSubmit answers POST /deadlines: action=feed_new makes a new
 // calendar feed token (replacing the old one) and shows its URL once;
-// action=feed_revoke ends the feed.
+// action=feed_revoke ends the feed, after a confirmation page that says
+// what it does (calendars subscribed to the address stop updating), since
+// a revoked address cannot be brought back.
 func (u *UI) deadlinesSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	a := stateOf(c).actor
@@ -108,6 +110,12 @@ func (u *UI) deadlinesSubmit(c echo.Context) error {
 		feed := c.Scheme() + "://" + c.Request().Host + "/api/v1/deadlines.ics?" + q.Encode()
 		return u.showBoard(c, http.StatusOK, feed)
 	case "feed_revoke":
+		if !adminConfirmed(c) {
+			p := u.newPage(c, "feed.revoke_title")
+			return u.askConfirm(c, "feed.revoke_title", adminConfirmView{Question: p.T("feed.revoke_question"),
+				Detail: p.T("feed.revoke_detail"), Yes: p.T("feed.revoke"), Action: "/deadlines", Cancel: "/deadlines#feed",
+				Fields: []option{{Value: "action", Label: "feed_revoke"}}})
+		}
 		if err := u.d.Auth.RevokeFeedToken(ctx, a); err != nil {
 			return u.internal(c, err)
 		}

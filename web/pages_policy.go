@@ -29,6 +29,7 @@ type policyView struct {
 	// Errors lists the form's errors at the top of the page, each linked
 	// to its field; FieldErr holds the same messages by field name.
 	Errors   []policyError
+	Summary  *errSummary // Errors, for the shared partial
 	FieldErr map[string]string
 	// Report is nil until a valid change is asked for.
 	Report      *report.Policy
@@ -232,6 +233,14 @@ func (u *UI) policyErrors(p *page, v *policyView, err error) bool {
 		if _, shown := v.FieldErr[fe.Field]; !shown {
 			v.Errors = append(v.Errors, policyError{Message: fe.Field + ": " + p.fieldMessage(fe)})
 		}
+	}
+	v.Summary = &errSummary{Title: p.T("policy.not_shown")}
+	for _, pe := range v.Errors {
+		it := errItem{ID: pe.ID, Text: pe.Message}
+		if pe.ID != "" {
+			it.Text = p.T("policy.err_pair", pe.Label, pe.Message)
+		}
+		v.Summary.Items = append(v.Summary.Items, it)
 	}
 	return true
 }

@@ -332,6 +332,8 @@ func (u *UI) reportError(c echo.Context, err error) error {
 			msgs = append(msgs, p.T("policy.err_change"))
 		case "cutoff", "as_of":
 			msgs = append(msgs, p.T("reports.err_cutoff"))
+		case "k":
+			msgs = append(msgs, p.T("anon.err_k", report.MaxK))
 		default:
 			msgs = append(msgs, fe.Field+": "+p.fieldMessage(fe))
 		}
@@ -372,8 +374,10 @@ func (u *UI) annualDownload(format string) echo.HandlerFunc {
 
 // anonymizedDownload answers GET /reports/anonymized.csv (auditors): the
 // k-anonymous record-level export of the victims identified in a year
-// (all shelters, the default k) at the page's cut-off (cutoff and as_of),
-// recorded in the audit chain before it is sent.
+// (all shelters; k from the query, else the default) at the page's
+// cut-off (cutoff and as_of), recorded in the audit chain before it is
+// sent. An export that would keep no row is not made: the page says why
+// instead (anonymizedEmpty), since an empty file explains nothing.
 func (u *UI) anonymizedDownload(c echo.Context) error {
 	a := stateOf(c).actor
 	q, err := u.annualParams(c, a)
@@ -384,12 +388,53 @@ func (u *UI) anonymizedDownload(c echo.Context) error {
 	if err != nil {
 		return u.reportError(c, err)
 	}
-	x, err := u.d.Reports.ExportAnonymized(c.Request().Context(), a,
-		report.AnonymizedQuery{Year: q.Year, Cutoff: seq, AsOf: asOf}, "csv")
+	k := 0
+	if s := strings.TrimSpace(c.QueryParam("k")); s != "" {
+		if k, err = strconv.Atoi(s); err != nil || u.d.Reports.CheckK(k) != "" {
+			return u.reportError(c, apperr.Field("k", "%s", u.d.Reports.CheckK(-1)))
+		}
+	}
+	aq := report.AnonymizedQuery{Year: q.Year, K: k, Cutoff: seq, AsOf: asOf}
+	meta, _, _, err := u.d.Reports.Anonymized(c.Request().Context(), a, aq)
+	if err != nil {
+		return u.reportError(c, err)
+	}
+	if meta.Rows == 0 {
+		return u.anonymizedEmpty(c, meta, seq, asOf)
+	}
+	x, err := u.d.Reports.ExportAnonymized(c.Request().Context(), a, aq, "csv")
 	if err != nil {
 		return u.reportError(c, err)
 	}
 	return sendFile(c, x)
+}
+
+// anonEmptyView explains an anonymized export that would keep no row.
+type anonEmptyView struct {
+	Meta report.AnonymizedMeta
+	// Year, Cutoff and AsOf are carried by the form that tries a lower k.
+	Year, Cutoff, AsOf string
+	// LowerK is the largest k below the one used (0 when k is already
+	// the smallest).
+	LowerK     int
+	ReportsURL string
+}
+
+func (u *UI) anonymizedEmpty(c echo.Context, meta report.AnonymizedMeta, seq int64, asOf report.Date) error {
+	p := u.newPage(c, "anon.title")
+	v := anonEmptyView{Meta: meta, Year: strconv.Itoa(meta.Year),
+		ReportsURL: "/reports/annual?year=" + strconv.Itoa(meta.Year)}
+	if seq > 0 {
+		v.Cutoff = strconv.FormatInt(seq, 10)
+	}
+	if !asOf.IsZero() {
+		v.AsOf = asOf.String()
+	}
+	if meta.K > 2 {
+		v.LowerK = meta.K - 1
+	}
+	p.Data = v
+	return u.render(c, http.StatusOK, "anon_empty", p)
 }
 
 // sendFile sends an export as a download.

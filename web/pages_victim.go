@@ -33,7 +33,7 @@ var victimFieldIDs = map[string]string{
 type victimView struct {
 	Case          cases.Case
 	Form          *formState
-	Errors        []errorLink
+	Summary       *errSummary
 	Genders       []option
 	Nationalities []option
 	IdentifiedBy  []option
@@ -42,12 +42,6 @@ type victimView struct {
 	// NationalityOpen is whether the nationality can still be corrected:
 	// only while the case is identified, since it decides the path.
 	NationalityOpen bool
-}
-
-// errorLink is one line of an error summary: the message and the id of
-// the field it is about ("" for the whole form).
-type errorLink struct {
-	Field, Label, Message string
 }
 
 // victimPage answers GET /cases/{id}/victim: the form, filled with the
@@ -95,14 +89,11 @@ func (u *UI) renderVictim(c echo.Context, status int, cs cases.Case, f *formStat
 	for _, e := range cases.ExploitationTypes {
 		v.Exploitation = append(v.Exploitation, option{Value: e, Label: p.L("exploitation", e), Selected: f.Has("exploitation", e)})
 	}
-	if f.Error != "" {
-		v.Errors = append(v.Errors, errorLink{Message: f.Error})
-	}
+	refs := make([]fieldRef, 0, len(victimFields))
 	for _, name := range victimFields {
-		if msg := f.Err(name); msg != "" {
-			v.Errors = append(v.Errors, errorLink{Field: victimFieldIDs[name], Label: p.T("case." + strings.TrimPrefix(name, "victim.")), Message: msg})
-		}
+		refs = append(refs, fieldRef{Name: name, ID: victimFieldIDs[name], Label: p.T("case." + strings.TrimPrefix(name, "victim."))})
 	}
+	v.Summary = p.summarize(f, p.T("victim.not_saved"), refs)
 	p.Data = v
 	return u.render(c, status, "case_victim", p)
 }

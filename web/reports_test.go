@@ -316,10 +316,12 @@ func TestReportsDownloads(t *testing.T) {
 			},
 		},
 		{
-			name: "auditor anonymized", user: "aud", path: "/reports/anonymized.csv?year=2025",
+			// k=3: three people; with the default k the export would keep
+			// no row (TestAnonymizedEmpty).
+			name: "auditor anonymized", user: "aud", path: "/reports/anonymized.csv?year=2025&k=3",
 			contentType: "text/csv; charset=utf-8",
-			file:        "casemgr-anonymized-2025-k11.csv", event: "export_anonymized", shelter: "",
-			params: map[string]any{"year": float64(2025), "format": "csv", "k": float64(11)},
+			file:        "casemgr-anonymized-2025-k3.csv", event: "export_anonymized", shelter: "",
+			params: map[string]any{"year": float64(2025), "format": "csv", "k": float64(3)},
 		},
 	}
 	for _, tt := range tests {
@@ -550,6 +552,9 @@ func TestReportsDownloadCutoff(t *testing.T) {
 				t.Fatalf("page shows no cut-off, as-of day or link (%v, %v, %v)", m, d, l)
 			}
 			seq, asOf, link := m[1], d[3]+"-"+d[2]+"-"+d[1], html.UnescapeString(l[1])
+			if tt.event == "export_anonymized" {
+				link += "&k=3" // a k that keeps rows of three people
+			}
 
 			// Another download moves the head; a day passes.
 			if r := b.get(link); r.Code != http.StatusOK {

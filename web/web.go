@@ -69,7 +69,7 @@ type UI struct {
 
 // pageNames are the page templates; each is parsed with layout.html.
 var pageNames = []string{
-	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "case_victim", "case_confirm", "case_void",
+	"login", "reset", "logout", "totp", "error", "cases", "case_new", "case", "case_victim", "case_confirm", "case_void", "anon_empty",
 	"deadlines", "audit", "users", "shelters", "reports", "policy", "work", "casework", "admin_confirm", "summary",
 	"sharing", "transfers", "organisations",
 }
