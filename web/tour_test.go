@@ -66,7 +66,7 @@ func tour(t *testing.T, e *env) []tourPage {
 	return []tourPage{
 		{Name: "login", Path: "/login"},
 		{Name: "work", User: "ana", Path: "/work?within=90", Lists: true},
-		{Name: "cases", User: "ana", Path: "/cases"},
+		{Name: "cases", User: "ana", Path: "/cases", Lists: true},
 		{Name: "case-new", User: "ana", Path: "/cases/new", Lists: true},
 		{Name: "case", User: "ana", Path: "/cases/" + c.ID, Lists: true},
 		{Name: "case-victim", User: "ana", Path: "/cases/" + c.ID + "/victim", Lists: true},
