@@ -20,6 +20,9 @@ func feedPath(t *testing.T, b *browser) string {
 	t.Helper()
 	b.get("/deadlines")
 	r := b.post("/deadlines", url.Values{"action": {"feed_new"}})
+	if strings.Contains(r.Body, `id="confirm-form"`) { // replacing an active feed
+		r = b.post("/deadlines", url.Values{"action": {"feed_new"}, "confirm": {"1"}})
+	}
 	m := feedURLPattern.FindStringSubmatch(r.Body)
 	if r.Code != http.StatusOK || m == nil {
 		t.Fatalf("feed_new: got %d, and no feed URL on the page", r.Code)
@@ -172,6 +175,17 @@ func TestCalendarFeed(t *testing.T) {
 		}
 	})
 	t.Run("regenerate", func(t *testing.T) {
+		// Replacing an active address is confirmed first, and the old
+		// address works until it is.
+		sam.get("/deadlines")
+		r := sam.post("/deadlines", url.Values{"action": {"feed_new"}})
+		if r.Code != http.StatusOK || !strings.Contains(r.Body, `id="confirm-form"`) || !strings.Contains(r.Body, "stop updating") ||
+			feedURLPattern.MatchString(r.Body) {
+			t.Fatalf("replace: got %d, want the confirmation page and no new address:\n%s", r.Code, r.Body)
+		}
+		if r := visitor.get(path); r.Code != http.StatusOK {
+			t.Fatalf("before confirming the replacement: got %d, want the feed still served", r.Code)
+		}
 		newPath := feedPath(t, sam)
 		if r := visitor.get(path); r.Code != http.StatusUnauthorized || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") {
 			t.Fatalf("old token: got %d %q, want 401 problem", r.Code, r.Header.Get("Content-Type"))

@@ -93,7 +93,8 @@ func (u *UI) showBoard(c echo.Context, status int, feedURL string) error {
 }
 
 // deadlinesSubmit answers POST /deadlines: action=feed_new makes a new
-// calendar feed token (replacing the old one) and shows its URL once;
+// calendar feed token and shows its URL once (replacing an active one is
+// confirmed first, as it stops the old address);
 // action=feed_revoke ends the feed, after a confirmation page that says
 // what it does (calendars subscribed to the address stop updating), since
 // a revoked address cannot be brought back.
@@ -102,6 +103,18 @@ func (u *UI) deadlinesSubmit(c echo.Context) error {
 	a := stateOf(c).actor
 	switch c.Request().PostForm.Get("action") {
 	case "feed_new":
+		// Replacing an active address stops the calendars subscribed to
+		// it as revoking does, so it is confirmed the same way.
+		_, active, err := u.d.Auth.FeedTokenCreated(ctx, a)
+		if err != nil {
+			return u.internal(c, err)
+		}
+		if active && !adminConfirmed(c) {
+			p := u.newPage(c, "feed.replace_title")
+			return u.askConfirm(c, "feed.replace_title", adminConfirmView{Question: p.T("feed.replace_question"),
+				Detail: p.T("feed.replace_detail"), Yes: p.T("feed.regenerate"), Action: "/deadlines", Cancel: "/deadlines#feed",
+				Fields: []option{{Value: "action", Label: "feed_new"}}})
+		}
 		token, err := u.d.Auth.NewFeedToken(ctx, a)
 		if err != nil {
 			return u.internal(c, err)
