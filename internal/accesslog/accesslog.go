@@ -137,7 +137,7 @@ func (r *Recorder) Record(ctx context.Context, a auth.Actor, caseID, shelter, ac
 // RecordMany queues one read of several case files of one shelter by one
 // request (a page of a list) as one row: a list page wrote fifty rows
 // through the one writer, which bounded how many pages could be served
-// (docs/performance.md "Reads"). The export still shows one entry per
+// (docs/performance.md "Issue 18"). The export still shows one entry per
 // case. Nothing is recorded for no case.
 func (r *Recorder) RecordMany(ctx context.Context, a auth.Actor, caseIDs []string, shelter, action string) {
 	if len(caseIDs) == 0 {
@@ -282,7 +282,7 @@ const insertRows = 100
 // write inserts entries in one transaction, with multi-row INSERTs
 // written by hand: GORM's Create of a slice (reflection, and RETURNING
 // the ids nobody reads) was a third of the CPU of a load of case lists,
-// which record one entry per case shown (docs/performance.md "Reads").
+// which record one entry per case shown (docs/performance.md "Issue 18").
 func (r *Recorder) write(entries []Entry) error {
 	err := r.db.Session(&gorm.Session{NewDB: true, Context: context.Background()}).Transaction(func(tx *gorm.DB) error {
 		var q strings.Builder

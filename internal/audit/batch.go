@@ -50,7 +50,7 @@ func AppendBatch(tx *gorm.DB, recs []Record) error {
 	// The head read, the insert and the head update are written by hand:
 	// they run in every change on the one writer, where GORM's statement
 	// building and reflection were most of their cost (docs/performance.md
-	// "Reads and writes").
+	// "Issue 18").
 	db := fresh(ctx, tx)
 	lock := ""
 	if db.Dialector.Name() == "postgres" {

@@ -15,7 +15,7 @@ import (
 // line) takes effect here within this time.
 //
 // Looking the session up on every request was about 30% of the CPU of a
-// GET (docs/performance.md "Reads").
+// GET (docs/performance.md "Issue 18").
 const SessionCacheTTL = 2 * time.Second
 
 // sessionCache remembers the sessions Authenticate found valid. Its zero

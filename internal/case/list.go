@@ -90,7 +90,7 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 // ListJSON is List answering the page as JSON, exactly as encoding/json's
 // Encoder writes a Page[Case] (with a final newline), made of the kept
 // encodings of the cases' views: encoding fifty views again was a third
-// of the CPU of a list page (docs/performance.md "Reads").
+// of the CPU of a list page (docs/performance.md "Issue 18").
 func (s *Service) ListJSON(ctx context.Context, a auth.Actor, q ListQuery) ([]byte, error) {
 	p, err := s.listPage(ctx, a, q)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // readStmts keeps the hottest reads (a kept view's stamp, a list page's
 // stamps) as statements prepared on the read pool, by their text, and
 // runs them without GORM: its statement building and reflection cost more
-// than the queries themselves there (docs/performance.md "Reads"). The
+// than the queries themselves there (docs/performance.md "Issue 18"). The
 // texts use ? placeholders, rewritten as $n on PostgreSQL. Only a bounded
 // number of texts is kept: list filters give a few dozen.
 type readStmts struct {

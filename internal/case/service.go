@@ -566,7 +566,7 @@ func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	}
 	// Written by hand, the columns in a fixed order: this runs in every
 	// change on the one writer, where GORM's Updates built the statement
-	// by reflection each time (docs/performance.md "Reads and writes").
+	// by reflection each time (docs/performance.md "Issue 18").
 	cols := make([]string, 0, len(set))
 	for col := range set {
 		cols = append(cols, col)

@@ -19,7 +19,7 @@ import (
 // allowed events) costs tens of microseconds to build: unwrapping the data
 // key, AES-GCM, the facts JSON and the 25 rules. Reads far outnumber
 // changes, so the last view built of each case is kept in memory and
-// served again while it is still true (docs/performance.md "Reads").
+// served again while it is still true (docs/performance.md "Issue 18").
 //
 // A view is served again only for the same case version, as-of date,
 // shelter official status and stored facts, all read from the database on

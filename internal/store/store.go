@@ -133,7 +133,7 @@ func openSQLite(o Options) (*DB, error) {
 	}
 	// Reads keep their statements prepared per connection: parsing and
 	// planning a statement again on every call was about 15% of a GET
-	// (docs/performance.md "Reads"). The writer does not: it gained
+	// (docs/performance.md "Issue 18"). The writer does not: it gained
 	// nothing there.
 	rc := gormConfig(o.Now)
 	rc.PrepareStmt, rc.PrepareStmtMaxSize = true, 512
