@@ -90,6 +90,11 @@ func SQLiteDSN(path string, busyMS int, readOnly bool) string {
 	q.Set("_busy_timeout", fmt.Sprint(busyMS))
 	q.Set("_foreign_keys", "on")
 	q.Set("_secure_delete", "on")
+	// Each connection keeps its last statements prepared, by their text:
+	// a change runs a dozen statements on the one writer, and preparing
+	// them again was a sixth of the CPU of an event under load
+	// (docs/performance.md "Issue 18").
+	q.Set("_stmt_cache_size", "256")
 	if readOnly {
 		q.Set("_query_only", "true")
 	} else {
