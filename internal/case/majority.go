@@ -96,7 +96,7 @@ func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf, end Dat
 	// The candidates' stamps only, scanned by hand; the encrypted dates of
 	// birth are read for the ones whose birthday is not kept.
 	rows, err := db.Raw("SELECT id, reference, version, state FROM cases WHERE shelter_id = ? AND majority_month <> '' "+
-		"AND majority_month IN ? AND data_key IS NOT NULL AND state <> ?",
+		"AND majority_month IN ? AND state <> ?",
 		shelterID, monthTags(s.keys, asOf, end), string(eligibility.StateClosed)).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("cases: minors: %w", err)
