@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -143,30 +144,7 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 		return listed{}, err
 	}
 	var f apperr.Fields
-	if q.State != "" && !isOneOf(State(q.State), eligibility.States()...) {
-		f.AddCode("state", apperr.CodeUnknownValue, "unknown state %q", q.State)
-	}
-	if q.Proceedings != "" {
-		ok := false
-		for _, p := range eligibility.AllProceedings() {
-			ok = ok || string(p) == q.Proceedings
-		}
-		if !ok {
-			f.AddCode("proceedings", apperr.CodeUnknownValue, "unknown proceedings state %q", q.Proceedings)
-		}
-	}
-	if q.Rule != "" && !isRule(q.Rule) {
-		rules := eligibility.Rules()
-		f.Add("rule", "want a rule id %s to %s", rules[0].ID, rules[len(rules)-1].ID)
-	}
-	if q.Severity != "" && !contains([]string{"critical", "high", "medium", "info"}, q.Severity) {
-		f.AddCode("severity", apperr.CodeUnknownValue, "want critical, high, medium or info")
-	}
-	if len(q.Q) > 400 {
-		f.Add("q", "at most 400 characters")
-	} else if !utf8.ValidString(q.Q) || strings.ContainsRune(q.Q, 0) {
-		f.Add("q", "want UTF-8 text without NUL characters")
-	}
+	checkFilters(&f, q.State, q.Proceedings, q.Rule, q.Severity, q.Q)
 	checkLimit(&f, &q.Limit)
 	after := decodeCursor(&f, q.Cursor)
 	if err := f.Err(); err != nil {
@@ -248,6 +226,29 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 		s.access.RecordMany(ctx, a, ids, a.Shelter, AccessList)
 	}
 	return p, nil
+}
+
+// checkFilters checks the filters the API list and the web search share:
+// state, proceedings, rule, severity and the search text (field "q").
+func checkFilters(f *apperr.Fields, state, proceedings, rule, severity, text string) {
+	if state != "" && !isOneOf(State(state), eligibility.States()...) {
+		f.AddCode("state", apperr.CodeUnknownValue, "unknown state %q", state)
+	}
+	if proceedings != "" && !slices.Contains(eligibility.AllProceedings(), Proceedings(proceedings)) {
+		f.AddCode("proceedings", apperr.CodeUnknownValue, "unknown proceedings state %q", proceedings)
+	}
+	if rule != "" && !isRule(rule) {
+		rules := eligibility.Rules()
+		f.AddCode("rule", apperr.CodeUnknownValue, "want a rule id %s to %s", rules[0].ID, rules[len(rules)-1].ID)
+	}
+	if severity != "" && !contains([]string{"critical", "high", "medium", "info"}, severity) {
+		f.AddCode("severity", apperr.CodeUnknownValue, "want critical, high, medium or info")
+	}
+	if len(text) > 400 {
+		f.Add("q", "at most 400 characters")
+	} else if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+		f.Add("q", "want UTF-8 text without NUL characters")
+	}
 }
 
 func (s *Service) official(db *gorm.DB, shelterID string) (bool, error) {

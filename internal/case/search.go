@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -206,34 +205,12 @@ func (s *Service) searchStamps(ctx context.Context, a auth.Actor, ids []string) 
 
 func (q *SearchQuery) check() error {
 	var f apperr.Fields
-	if q.State != "" && !isOneOf(State(q.State), eligibility.States()...) {
-		f.AddCode("state", apperr.CodeUnknownValue, "unknown state %q", q.State)
-	}
-	if q.Proceedings != "" {
-		ok := false
-		for _, p := range eligibility.AllProceedings() {
-			ok = ok || string(p) == q.Proceedings
-		}
-		if !ok {
-			f.AddCode("proceedings", apperr.CodeUnknownValue, "unknown proceedings state %q", q.Proceedings)
-		}
-	}
-	if q.Rule != "" && !isRule(q.Rule) {
-		f.AddCode("rule", apperr.CodeUnknownValue, "unknown rule %q", q.Rule)
-	}
-	if q.Severity != "" && !contains([]string{"critical", "high", "medium", "info"}, q.Severity) {
-		f.AddCode("severity", apperr.CodeUnknownValue, "want critical, high, medium or info")
-	}
+	checkFilters(&f, q.State, q.Proceedings, q.Rule, q.Severity, q.Text)
 	if q.Within != 0 && !containsInt(DeadlineWindows, q.Within) {
 		f.AddCode("within", apperr.CodeUnknownValue, "want 7, 30 or 90 days")
 	}
 	if q.Sort != "" && !contains(SortKeys, q.Sort) {
 		f.AddCode("sort", apperr.CodeUnknownValue, "want reference, state, deadline or changed")
-	}
-	if len(q.Text) > 400 {
-		f.Add("q", "at most 400 characters")
-	} else if !utf8.ValidString(q.Text) || strings.ContainsRune(q.Text, 0) {
-		f.Add("q", "want UTF-8 text without NUL characters")
 	}
 	if q.Offset < 0 {
 		f.Add("page", "want a page number from 1")
