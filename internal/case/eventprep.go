@@ -47,7 +47,7 @@ func (s *Service) prepareEvent(ctx context.Context, a auth.Actor, id string, in 
 	if err != nil {
 		return nil
 	}
-	p := &preparedEvent{st: caseStamp{version: r.Version, facts: r.Facts, official: official, assignee: r.AssigneeNow}, orig: *r, r: *r}
+	p := &preparedEvent{st: caseStamp{version: r.Version, factsRev: r.FactsRev, official: official, assignee: r.AssigneeNow}, orig: *r, r: *r}
 	ident, dk, err := r.open(s.keys)
 	if err != nil {
 		return nil

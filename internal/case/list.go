@@ -93,13 +93,20 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 // encodings of the cases' views: encoding fifty views again was a third
 // of the CPU of a list page (docs/performance.md "Issue 18").
 func (s *Service) ListJSON(ctx context.Context, a auth.Actor, q ListQuery) ([]byte, error) {
+	return s.AppendListJSON(ctx, nil, a, q)
+}
+
+// AppendListJSON is ListJSON appending the page to dst, so that a caller
+// can reuse one buffer for many pages: a page is about 300 KB, and
+// allocating and clearing it anew was a fifth of a list's CPU, garbage
+// collection included.
+func (s *Service) AppendListJSON(ctx context.Context, dst []byte, a auth.Actor, q ListQuery) ([]byte, error) {
 	p, err := s.listPage(ctx, a, q)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	vc := s.views()
-	b := make([]byte, 0, 64+len(p.views)*6<<10)
-	b = append(b, `{"items":[`...)
+	b := append(dst, `{"items":[`...)
 	for i, v := range p.views {
 		var enc []byte
 		if v.e != nil {
@@ -108,7 +115,7 @@ func (s *Service) ListJSON(ctx context.Context, a auth.Actor, q ListQuery) ([]by
 			enc, err = encodeLine(v.c)
 		}
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
 		if i > 0 {
 			b = append(b, ',')
@@ -117,7 +124,7 @@ func (s *Service) ListJSON(ctx context.Context, a auth.Actor, q ListQuery) ([]by
 	}
 	next, err := json.Marshal(p.next)
 	if err != nil {
-		return nil, fmt.Errorf("cases: list: %w", err)
+		return dst, fmt.Errorf("cases: list: %w", err)
 	}
 	b = append(b, `],"next_cursor":`...)
 	b = append(b, next...)
@@ -157,8 +164,11 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	// the cases whose view is not kept are read whole (viewcache.go). The
 	// query is written by hand and kept prepared (readstmts.go).
 	var sq strings.Builder
-	sq.WriteString("SELECT id, reference, version, facts, " + effectiveAssignee + " FROM cases WHERE shelter_id = ?")
-	args := []any{a.Shelter}
+	// The shelter's official status is read with the page (one
+	// uncorrelated subquery, evaluated once), not in a query of its own.
+	sq.WriteString("SELECT id, reference, version, facts_rev, " + effectiveAssignee +
+		", COALESCE((SELECT official_nrm FROM shelters WHERE id = ?), false) FROM cases WHERE shelter_id = ?")
+	args := []any{a.Shelter, a.Shelter}
 	where := func(cond string, more ...any) {
 		sq.WriteString(" AND " + cond)
 		args = append(args, more...)
@@ -195,9 +205,10 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	args = append(args, q.Limit+1)
 	s.reads.init(s.db.Read)
 	rows := make([]row, 0, q.Limit+1)
+	var official bool
 	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error {
 		var r row
-		if err := rs.Scan(&r.ID, &r.Reference, &r.Version, &r.Facts, &r.AssigneeNow); err != nil {
+		if err := rs.Scan(&r.ID, &r.Reference, &r.Version, &r.FactsRev, &r.AssigneeNow, &official); err != nil {
 			return err
 		}
 		rows = append(rows, r)
@@ -205,10 +216,6 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	})
 	if err != nil {
 		return listed{}, fmt.Errorf("cases: list: %w", err)
-	}
-	official, err := s.official(s.db.Read.WithContext(ctx), a.Shelter)
-	if err != nil {
-		return listed{}, err
 	}
 	var p listed
 	if len(rows) > q.Limit {

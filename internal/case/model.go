@@ -50,7 +50,11 @@ type row struct {
 	CTDCAgeBand        string     `gorm:"column:ctdc_age_band"`
 	Exploitation       string     `gorm:"column:exploitation"`
 	Facts              string     `gorm:"column:facts"`
-	Demo               bool       `gorm:"column:demo"`
+	// FactsRev moves when the facts are rewritten without an event (a
+	// start-up backfill), so that a kept view is not served for facts it
+	// was not built from (viewcache.go).
+	FactsRev int  `gorm:"column:facts_rev"`
+	Demo     bool `gorm:"column:demo"`
 	// Assignee is the caseworker responsible ("" = nobody); AssigneeNow is
 	// it as read (assignee_effective, effectiveAssignee in orgs.go): ""
 	// when that user is disabled or in another shelter. Never written.

@@ -22,11 +22,13 @@ import (
 // served again while it is still true (docs/performance.md "Issue 18").
 //
 // A view is served again only for the same case version, as-of date,
-// shelter official status and stored facts, all read from the database on
-// every request: every change of a case moves its version (events, voids,
-// corrections, erasure), so a view of an older version is never served,
-// on this instance or another one. The facts are compared too because the
-// return-state backfill rewrites them without a version.
+// shelter official status and facts revision, all read from the database
+// on every request: every change of a case moves its version (events,
+// voids, corrections, erasure), so a view of an older version is never
+// served, on this instance or another one. The facts revision (facts_rev)
+// moves when a start-up backfill rewrites the facts without an event; it
+// replaced comparing the stored facts themselves, about 1.2 KB read and
+// compared per case on every read (docs/performance.md "Issue 18").
 const (
 	// viewCacheMax bounds the views kept: about 4 KB each.
 	viewCacheMax = 20000
@@ -41,7 +43,7 @@ type viewEntry struct {
 	version  int
 	asOf     Date
 	official bool
-	facts    string
+	factsRev int
 	assignee string // the effective assignee (orgs.go), which changes with users, not versions
 	at       time.Time
 	c        Case
@@ -65,8 +67,8 @@ func newViewCache(now func() time.Time) *viewCache {
 
 // get returns the view of case id if it was built from exactly this
 // version, date, shelter status and facts.
-func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts, assignee string) (Case, bool) {
-	e := vc.entry(id, version, asOf, official, facts, assignee)
+func (vc *viewCache) get(id string, version int, asOf Date, official bool, factsRev int, assignee string) (Case, bool) {
+	e := vc.entry(id, version, asOf, official, factsRev, assignee)
 	if e == nil {
 		return Case{}, false
 	}
@@ -76,11 +78,11 @@ func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts
 // entry returns the kept entry of case id if it was built from exactly
 // this version, date, shelter status and facts, else nil. The entry's
 // view must not be changed.
-func (vc *viewCache) entry(id string, version int, asOf Date, official bool, facts, assignee string) *viewEntry {
+func (vc *viewCache) entry(id string, version int, asOf Date, official bool, factsRev int, assignee string) *viewEntry {
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
 	e := vc.m[id]
-	if e == nil || e.version != version || e.asOf != asOf || e.official != official || e.facts != facts || e.assignee != assignee {
+	if e == nil || e.version != version || e.asOf != asOf || e.official != official || e.factsRev != factsRev || e.assignee != assignee {
 		return nil
 	}
 	e.at = vc.now()
@@ -138,7 +140,7 @@ func (vc *viewCache) put(r *row, official bool, asOf Date, c Case) {
 			break
 		}
 	}
-	vc.m[r.ID] = &viewEntry{version: r.Version, asOf: asOf, official: official, facts: r.Facts, assignee: r.AssigneeNow, at: now, c: c}
+	vc.m[r.ID] = &viewEntry{version: r.Version, asOf: asOf, official: official, factsRev: r.FactsRev, assignee: r.AssigneeNow, at: now, c: c}
 }
 
 // putEntry is put returning the entry kept (nil when a newer one was).
@@ -146,7 +148,7 @@ func (vc *viewCache) putEntry(r *row, official bool, asOf Date, c Case) *viewEnt
 	vc.put(r, official, asOf, c)
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
-	if e := vc.m[r.ID]; e != nil && e.version == r.Version && e.asOf == asOf && e.official == official && e.facts == r.Facts && e.assignee == r.AssigneeNow {
+	if e := vc.m[r.ID]; e != nil && e.version == r.Version && e.asOf == asOf && e.official == official && e.factsRev == r.FactsRev && e.assignee == r.AssigneeNow {
 		return e
 	}
 	return nil
@@ -175,16 +177,16 @@ func (s *Service) views() *viewCache {
 // caseStamp is what decides whether a kept view is still true.
 type caseStamp struct {
 	version  int
-	facts    string
+	factsRev int
 	official bool
 	assignee string
 }
 
 // stampSQL reads what decides whether a kept view is still true.
-const stampSQL = "SELECT version, facts, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false), " +
+const stampSQL = "SELECT version, facts_rev, COALESCE((SELECT official_nrm FROM shelters WHERE shelters.id = cases.shelter_id), false), " +
 	effectiveAssignee + " FROM cases WHERE id = ?"
 
-// stamp reads the version, facts and shelter status of a case the actor
+// stamp reads the version, facts revision and shelter status of a case the actor
 // may see (errNotFound otherwise) on the read pool, by primary key,
 // through a statement prepared once (readstmts.go): GORM's statement
 // building was half the cost of this read, itself a third of a GET.
@@ -202,7 +204,7 @@ func (s *Service) stamp(ctx context.Context, a auth.Actor, id string) (caseStamp
 	found := false
 	err := s.reads.query(ctx, q, args, func(rs *sql.Rows) error {
 		found = true
-		return rs.Scan(&st.version, &st.facts, &st.official, &st.assignee)
+		return rs.Scan(&st.version, &st.factsRev, &st.official, &st.assignee)
 	})
 	if err != nil {
 		return caseStamp{}, fmt.Errorf("cases: load %s: %w", id, err)
@@ -233,7 +235,7 @@ func readStamp(db *gorm.DB, a auth.Actor, id string, lock bool) (caseStamp, erro
 		q += " FOR UPDATE OF cases"
 	}
 	var st caseStamp
-	err := db.Raw(q, args...).Row().Scan(&st.version, &st.facts, &st.official, &st.assignee)
+	err := db.Raw(q, args...).Row().Scan(&st.version, &st.factsRev, &st.official, &st.assignee)
 	if errors.Is(err, sql.ErrNoRows) {
 		return caseStamp{}, errNotFound
 	}
@@ -258,7 +260,7 @@ func (s *Service) cachedEntry(ctx context.Context, a auth.Actor, id string, asOf
 		return Case{}, nil, err
 	}
 	vc := s.views()
-	if e := vc.entry(id, st.version, asOf, st.official, st.facts, st.assignee); e != nil {
+	if e := vc.entry(id, st.version, asOf, st.official, st.factsRev, st.assignee); e != nil {
 		return e.c, e, nil
 	}
 	r, official, err := load(db.WithContext(ctx), a, id)
@@ -300,7 +302,7 @@ func (s *Service) GetJSON(ctx context.Context, a auth.Actor, id string, asOf Dat
 }
 
 // pageViews returns the views of a page of cases of the actor's shelter,
-// in order, given their stamps (id, version, facts): kept views where they
+// in order, given their stamps (id, version, facts revision): kept views where they
 // still hold, the others built from the rows read in one query.
 func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, official bool, asOf Date) ([]listedView, error) {
 	vc := s.views()
@@ -309,7 +311,7 @@ func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, off
 	at := map[string]int{}
 	for i := range stamps {
 		st := &stamps[i]
-		if e := vc.entry(st.ID, st.Version, asOf, official, st.Facts, st.AssigneeNow); e != nil {
+		if e := vc.entry(st.ID, st.Version, asOf, official, st.FactsRev, st.AssigneeNow); e != nil {
 			out[i] = listedView{c: e.c, e: e}
 			continue
 		}

@@ -249,3 +249,41 @@ func TestListByEveryRule(t *testing.T) {
 		}
 	}
 }
+
+// TestViewCacheFollowsFactsBackfill rewrites a case's facts without an
+// event, as the start-up return-state backfill does for cases closed
+// before rules version 2: a view kept before the rewrite must not be
+// served after it, though the version did not move (facts_rev did).
+func TestViewCacheFollowsFactsBackfill(t *testing.T) {
+	f := setup(t)
+	other := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
+	c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
+	for _, in := range []cases.EventInput{ev("start_reflection", "2025-06-02", nil),
+		ev("close_case", "2025-06-03", map[string]any{"reason": "victim_request"})} {
+		if _, err := other.RecordEvent(ctx, f.cw, c.ID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The case as a server before rules version 2 stored it.
+	if err := f.env.DB.Write.Exec(`UPDATE cases SET facts = REPLACE(facts, '"closed_from":"reflection",', '') WHERE id = ?`, c.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	before := f.get(c.ID) // kept, without closed_from
+	if before.Facts.ClosedFrom != "" {
+		t.Fatalf("closed from %q before the backfill: the test's rewrite did not apply", before.Facts.ClosedFrom)
+	}
+	if n, err := other.BackfillReturnStates(ctx); err != nil || n != 1 {
+		t.Fatalf("backfill: %d, %v; want 1 case filled in", n, err)
+	}
+	got := f.get(c.ID)
+	if got.Version != before.Version {
+		t.Errorf("version %d, want %d: the backfill writes no event", got.Version, before.Version)
+	}
+	if got.Facts.ClosedFrom != eligibility.StateReflection {
+		t.Errorf("closed from %q after the backfill, want reflection: the view kept before it was served", got.Facts.ClosedFrom)
+	}
+	page, err := f.svc.List(ctx, f.cw, cases.ListQuery{})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Facts.ClosedFrom != eligibility.StateReflection {
+		t.Errorf("list after the backfill: %d items (%v), want the case closed from reflection", len(page.Items), err)
+	}
+}

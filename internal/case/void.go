@@ -209,7 +209,7 @@ func (s *Service) BackfillReturnStates(ctx context.Context) (int, error) {
 				}
 				// Only if unchanged since read: an event on another
 				// server wins.
-				res := tx.Exec("UPDATE cases SET facts = ? WHERE id = ? AND facts = ?", b, r.ID, r.Facts)
+				res := tx.Exec("UPDATE cases SET facts = ?, facts_rev = facts_rev + 1 WHERE id = ? AND facts = ?", b, r.ID, r.Facts)
 				if res.Error != nil {
 					return res.Error
 				}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -312,12 +313,27 @@ func (s *Server) listCases(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	out, err := s.Cases.ListJSON(c.Request().Context(), a, q)
+	buf := listBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledList {
+			listBuffers.Put(buf)
+		}
+	}()
+	out, err := s.Cases.AppendListJSON(c.Request().Context(), (*buf)[:0], a, q)
+	*buf = out
 	if err != nil {
 		return err
 	}
 	return writeEncoded(c, http.StatusOK, out)
 }
+
+// listBuffers keeps the buffers list pages are written into: a page of 50
+// cases is about 300 KB, and allocating one per request made the garbage
+// collector a large part of a list's CPU (docs/performance.md "Issue 18").
+// Buffers above maxPooledList (pages of hundreds of cases) are not kept.
+var listBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+const maxPooledList = 1 << 20
 
 // getCase answers GET /api/v1/cases/{id}.
 func (s *Server) getCase(c echo.Context) error {
