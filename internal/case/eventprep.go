@@ -28,6 +28,7 @@ type preparedEvent struct {
 	st            caseStamp // the snapshot's version, facts and shelter status
 	orig, r       row       // the row as read, and as it is to be written (but version and time)
 	dk            vault.DataKey
+	ident         identity
 	before, after nrmCase
 	typ           EventType
 	on            Date
@@ -43,15 +44,11 @@ type preparedEvent struct {
 // transaction then decides on the locked row, and its answer is the one
 // given, so that a refusal is never based on an older version.
 func (s *Service) prepareEvent(ctx context.Context, a auth.Actor, id string, in EventInput, today Date) *preparedEvent {
-	r, official, err := load(s.db.Read.WithContext(ctx), a, id)
+	r, official, ident, dk, err := s.snapshot(ctx, a, id)
 	if err != nil {
 		return nil
 	}
 	p := &preparedEvent{st: caseStamp{version: r.Version, factsRev: r.FactsRev, official: official, assignee: r.AssigneeNow}, orig: *r, r: *r}
-	ident, dk, err := r.open(s.keys)
-	if err != nil {
-		return nil
-	}
 	if p.before, err = r.nrm(ident, official); err != nil {
 		return nil
 	}
@@ -70,9 +67,29 @@ func (s *Service) prepareEvent(ctx context.Context, a auth.Actor, id string, in 
 	snap := p.after.snapshot()
 	p.flags = eligibility.Evaluate(snap, today, s.settings)
 	p.deadlines = withFlagDeadlines(eligibility.Deadlines(snap, today, s.settings), p.flags, today, s.settings)
-	p.dk, p.typ, p.on, p.data, p.digest = dk, def.typ, on, data, s.keys.NoteDigest(in.Note)
+	p.dk, p.ident, p.typ, p.on, p.data, p.digest = dk, ident, def.typ, on, data, s.keys.NoteDigest(in.Note)
 	p.view = s.viewOf(&p.r, ident, p.after, today)
 	return p
+}
+
+// snapshot returns the case an event is worked out from: the row kept by
+// the last change made here when the actor may see it, else the row read
+// and opened. Either may be older than the stored case; recordPrepared
+// finds out in the transaction.
+func (s *Service) snapshot(ctx context.Context, a auth.Actor, id string) (*row, bool, identity, vault.DataKey, error) {
+	if k, official, ok := s.views().keptRow(id); ok && (k.r.ShelterID == a.Shelter || (a.Shelter == "" && !a.WorksOnCases())) {
+		r := k.r
+		return &r, official, k.ident, k.dk, nil
+	}
+	r, official, err := load(s.db.Read.WithContext(ctx), a, id)
+	if err != nil {
+		return nil, false, identity{}, vault.DataKey{}, err
+	}
+	ident, dk, err := r.open(s.keys)
+	if err != nil {
+		return nil, false, identity{}, vault.DataKey{}, err
+	}
+	return r, official, ident, dk, nil
 }
 
 // recordPrepared writes a prepared event in tx if the case is still at the

@@ -692,6 +692,8 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 	var out Case
 	var saved *row
 	var savedOfficial bool
+	var savedIdent identity
+	var savedKey vault.DataKey
 	if err := forbidCaseFiles(a); err != nil {
 		return Case{}, err
 	}
@@ -700,7 +702,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 		if pre != nil {
 			done, err := s.recordPrepared(tx, a, id, in, pre, &out)
 			if err != nil || done {
-				saved, savedOfficial = &pre.r, pre.st.official
+				saved, savedOfficial, savedIdent, savedKey = &pre.r, pre.st.official, pre.ident, pre.dk
 				return err
 			}
 		}
@@ -748,11 +750,13 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 			}
 		}
 		out = s.viewOf(r, ident, after, today)
-		saved, savedOfficial = r, official
+		saved, savedOfficial, savedIdent, savedKey = r, official, ident, dk
 		return nil
 	})
 	if err == nil {
-		s.views().put(saved, savedOfficial, today, out) // committed: the next read of this version is served from memory
+		// Committed: the next read of this version is served from memory,
+		// and the next event starts from this row.
+		s.views().putRow(saved, savedOfficial, today, out, savedIdent, savedKey)
 	}
 	return out, err
 }

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/casemgr/casemgr/internal/auth"
+	"github.com/casemgr/casemgr/internal/vault"
 )
 
 // The derived view of a case (decrypted identity, facts, deadlines, flags,
@@ -51,6 +52,20 @@ type viewEntry struct {
 	// Encoder writes), made at the first request that asks for it; c is
 	// never changed once kept, so enc stays its encoding.
 	enc []byte
+	// row, when set, is the stored row c was built from with its identity
+	// decrypted, kept by a change: the next event on the case starts from
+	// it (eventprep.go).
+	row *keptRow
+}
+
+// keptRow is a case as stored at one version, opened: what an event is
+// worked out from. Reading and decrypting the row was a sixth of an
+// event's CPU (docs/performance.md "Issue 18"). It is a snapshot like any
+// other: the change checks the version in its transaction before writing.
+type keptRow struct {
+	r     row
+	ident identity
+	dk    vault.DataKey
 }
 
 // viewCache holds at most one view per case, the last one built.
@@ -152,6 +167,27 @@ func (vc *viewCache) putEntry(r *row, official bool, asOf Date, c Case) *viewEnt
 		return e
 	}
 	return nil
+}
+
+// putRow is put keeping also the opened row the view was built from.
+func (vc *viewCache) putRow(r *row, official bool, asOf Date, c Case, ident identity, dk vault.DataKey) {
+	if e := vc.putEntry(r, official, asOf, c); e != nil {
+		vc.mu.Lock()
+		e.row = &keptRow{r: *r, ident: ident, dk: dk}
+		vc.mu.Unlock()
+	}
+}
+
+// keptRow returns the opened row kept for case id, whatever its version,
+// and the shelter status it was read with.
+func (vc *viewCache) keptRow(id string) (*keptRow, bool, bool) {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	e := vc.m[id]
+	if e == nil || e.row == nil {
+		return nil, false, false
+	}
+	return e.row, e.official, true
 }
 
 // forget drops the view of a case (after its erasure).

@@ -287,3 +287,35 @@ func TestViewCacheFollowsFactsBackfill(t *testing.T) {
 		t.Errorf("list after the backfill: %d items (%v), want the case closed from reflection", len(page.Items), err)
 	}
 }
+
+// TestEventFromKeptRowChangedElsewhere records an event on this Service,
+// which keeps the row it wrote; another Service (another server) then
+// moves the case on; the next event here starts from the kept row, which
+// is now stale, and must still be recorded on the stored case: its state,
+// version and audit record follow the other server's change.
+func TestEventFromKeptRowChangedElsewhere(t *testing.T) {
+	f := setup(t)
+	other := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
+	c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
+	f.record(c.ID, ev("start_reflection", "2025-06-02", nil)) // version 2, kept here
+	if _, err := other.RecordEvent(ctx, f.cw, c.ID, ev("file_complaint", "2025-06-03", nil)); err != nil {
+		t.Fatal(err)
+	}
+	got := f.record(c.ID, ev("prove_identity", "2025-06-04", nil))
+	if got.Version != 4 || got.State != eligibility.StateProvisionalPermit || got.Proceedings != eligibility.ProceedingsComplaintFiled {
+		t.Errorf("after the third event: version %d, %s/%s; want 4, provisional_permit/complaint_filed", got.Version, got.State, got.Proceedings)
+	}
+	recs := f.auditRows(c.ID)
+	last := recs[len(recs)-1]
+	if last.Event != "prove_identity" || last.FromState != string(eligibility.StateProvisionalPermit) {
+		t.Errorf("last record %s from %s, want prove_identity from provisional_permit", last.Event, last.FromState)
+	}
+	fresh := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
+	want, err := fresh.Get(ctx, f.cw, c.ID, eligibility.Date{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := mustJSON(t, f.get(c.ID)), mustJSON(t, want); a != b {
+		t.Errorf("Get here:\n%s\nwant (as a service that never read it):\n%s", a, b)
+	}
+}
