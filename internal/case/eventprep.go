@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"gorm.io/gorm"
 
@@ -133,34 +134,39 @@ func (s *Service) recordPrepared(tx *gorm.DB, a auth.Actor, id string, in EventI
 // readDerived reads the stored flags and deadlines of a case, scanned by
 // hand: this runs in every change, on the one writer.
 func readDerived(tx *gorm.DB, caseID string) (flags []struct{ Rule, Severity, Kind string }, deadlines []struct{ Kind, DueOn string }, err error) {
-	rows, err := tx.Raw("SELECT rule, severity, kind FROM case_flags WHERE case_id = ? ORDER BY rule", caseID).Rows()
+	// One query for both tables, run on the transaction's connection
+	// without GORM, and sorted here: the two ordered queries through GORM
+	// were an eighth of an event's CPU, on the one writer.
+	q := "SELECT 0, rule, severity, kind FROM case_flags WHERE case_id = ? " +
+		"UNION ALL SELECT 1, kind, due_on, '' FROM case_deadlines WHERE case_id = ?"
+	if tx.Dialector.Name() == "postgres" {
+		q = dollarPlaceholders(q)
+	}
+	ctx := tx.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, caseID, caseID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cases: read flags: %w", err)
+		return nil, nil, fmt.Errorf("cases: read flags and deadlines: %w", err)
 	}
 	for rows.Next() {
-		var f struct{ Rule, Severity, Kind string }
-		if err := rows.Scan(&f.Rule, &f.Severity, &f.Kind); err != nil {
+		var table int
+		var a, b, c string
+		if err := rows.Scan(&table, &a, &b, &c); err != nil {
 			rows.Close()
-			return nil, nil, fmt.Errorf("cases: read flags: %w", err)
+			return nil, nil, fmt.Errorf("cases: read flags and deadlines: %w", err)
 		}
-		flags = append(flags, f)
+		if table == 0 {
+			flags = append(flags, struct{ Rule, Severity, Kind string }{a, b, c})
+		} else {
+			deadlines = append(deadlines, struct{ Kind, DueOn string }{a, b})
+		}
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, nil, fmt.Errorf("cases: read flags: %w", err)
+		return nil, nil, fmt.Errorf("cases: read flags and deadlines: %w", err)
 	}
-	if rows, err = tx.Raw("SELECT kind, due_on FROM case_deadlines WHERE case_id = ? ORDER BY kind", caseID).Rows(); err != nil {
-		return nil, nil, fmt.Errorf("cases: read deadlines: %w", err)
-	}
-	for rows.Next() {
-		var d struct{ Kind, DueOn string }
-		if err := rows.Scan(&d.Kind, &d.DueOn); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("cases: read deadlines: %w", err)
-		}
-		deadlines = append(deadlines, d)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, nil, fmt.Errorf("cases: read deadlines: %w", err)
-	}
+	sort.Slice(flags, func(i, j int) bool { return flags[i].Rule < flags[j].Rule })
+	sort.Slice(deadlines, func(i, j int) bool { return deadlines[i].Kind < deadlines[j].Kind })
 	return flags, deadlines, nil
 }
