@@ -63,7 +63,7 @@ func TestBrowserTransfer(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#t-reason"), "safety"),
 		chromedp.Click(chromedp.CSS(`#transfer-form button[type="submit"]`)),
 	)
-	waitText("#transfer .error-summary", "no active share_with_shelter consent")
+	waitText("#transfer .error-summary", "first record the victim's consent “share with a shelter”")
 	step("record consent",
 		chromedp.Click(chromedp.CSS("#consent-new summary")),
 		chromedp.WaitVisible(chromedp.CSS("#c-scope")),
