@@ -2,14 +2,11 @@ package web_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/casemgr/casemgr/internal/apptest"
 )
 
 // axeSkips are the axe rule ids a page is known to break and this test
@@ -28,18 +25,16 @@ type axeViolation struct {
 // from npm, MPL-2.0) on the pages each role reaches and fails on any
 // violation of impact "serious" or "critical".
 func TestAccessibilityAxe(t *testing.T) {
-	ctx := newBrowser(t)
+	p, e := newBrowserPage(t, newEnv)
+	ctx := p.ctx
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t)
 	cs := e.newCase(t, "ana", "Grace", "Okafor", "NG")
 	if _, err := e.Cases.RecordEvent(t.Context(), e.actors["ana"], cs.ID, eventInput("start_reflection", "2025-06-02")); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
 
 	run := func(path string) []axeViolation {
 		t.Helper()
@@ -60,7 +55,7 @@ func TestAccessibilityAxe(t *testing.T) {
 	}
 	check := func(path string) {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(p.url+path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 		vs := run(path)
@@ -80,29 +75,9 @@ func TestAccessibilityAxe(t *testing.T) {
 			t.Errorf("%s: %s (%s): %s at %v", path, v.ID, v.Impact, v.Help, v.Nodes)
 		}
 	}
-	login := func(user string) {
-		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(srv.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS("#login-form")),
-			chromedp.SendKeys(chromedp.CSS("#username"), user),
-			chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-			chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS("#logout")),
-		); err != nil {
-			t.Fatalf("log in as %s: %v", user, err)
-		}
-	}
-	logout := func() {
-		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-form"))); err != nil {
-			t.Fatalf("log out: %v", err)
-		}
-	}
-
 	// The harness can fail: an image without a text alternative on the
 	// login page is a critical violation.
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.url+"/login"), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("main").append(document.createElement("img")); true`)); err != nil {
@@ -123,11 +98,11 @@ func TestAccessibilityAxe(t *testing.T) {
 		{"aud", []string{"/audit?search=1", "/reports/annual"}},
 		{"adm", []string{"/admin/users", "/admin/shelters"}},
 	} {
-		login(r.user)
-		for _, p := range r.pages {
-			check(p)
+		p.login(r.user, "")
+		for _, path := range r.pages {
+			check(path)
 		}
-		logout()
+		p.logout()
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,72 +112,19 @@ func (s shots) take(name string, width int64) {
 // and gets a calendar feed; an auditor exports the history as CSV; an
 // admin sees the users.
 func TestBrowserEndToEnd(t *testing.T) {
-	ctx := newBrowser(t)
-	e := newEnv(t)
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
-	shot := shots{t: t, ctx: ctx, dir: os.Getenv("CASEMGR_SCREENSHOTS_DIR")}
-	if shot.dir != "" {
-		if err := os.MkdirAll(shot.dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	p, e := newBrowserPage(t, newEnv)
+	ctx := p.ctx
 	start := time.Now()
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-			t.Fatalf("%s: %v (at %s)\n%s", name, err, loc, body)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	// waitText waits until the element's text holds want (pages load
-	// after a click, so the old page may still be there for a moment).
-	waitText := func(sel, want string) string {
-		t.Helper()
-		var got string
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-			if got = strings.TrimSpace(s); err == nil && strings.Contains(got, want) {
-				return got
-			}
-		}
-		t.Fatalf("%s: got %q, want it to contain %q", sel, got, want)
-		return ""
-	}
-	login := func(user string) {
-		t.Helper()
-		step("log in as "+user,
-			chromedp.Navigate(srv.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS("#login-form")),
-			chromedp.SendKeys(chromedp.CSS("#username"), user),
-			chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-			chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS("#logout")),
-		)
-	}
-	logout := func() {
-		t.Helper()
-		step("log out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-form")))
-	}
 
 	// The caseworker.
-	step("login page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
-	shot.take("login", 1280)
-	login("ana")
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/work" {
+	p.step("login page", chromedp.Navigate(p.url+"/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	p.shot.take("login", 1280)
+	p.login("ana", "")
+	if loc := p.location(); loc != p.url+"/work" {
 		t.Fatalf("caseworker's home: got %s, want /work", loc)
 	}
-	step("new case",
-		chromedp.Navigate(srv.URL+"/cases/new"),
+	p.step("new case",
+		chromedp.Navigate(p.url+"/cases/new"),
 		chromedp.WaitVisible(chromedp.CSS("#new-case-form")),
 		chromedp.SendKeys(chromedp.CSS("#given_name"), "Grace"),
 		chromedp.SendKeys(chromedp.CSS("#family_name"), "Okafor"),
@@ -191,7 +137,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#new-case-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#case-ref")),
 	)
-	ref := text("#case-ref")
+	ref := p.text("#case-ref")
 	if !strings.HasPrefix(ref, "PAY-2025-") {
 		t.Fatalf("reference: got %q, want PAY-2025-…", ref)
 	}
@@ -199,66 +145,63 @@ func TestBrowserEndToEnd(t *testing.T) {
 	caseURL = strings.Split(caseURL, "?")[0]
 	record := func(event, on, wantState string) {
 		t.Helper()
-		step("record "+event,
+		p.step("record "+event,
 			chromedp.Click(chromedp.CSS("#ev-"+event+" summary")),
 			chromedp.WaitVisible(chromedp.CSS("#ev-"+event+"-on")),
 			chromedp.SetValue(chromedp.CSS("#ev-"+event+"-on"), on),
 			chromedp.Click(chromedp.CSS("#ev-"+event+`-form button[type="submit"]`)),
 		)
-		waitText("#case-state", wantState)
-		waitText(".notice", "The event was recorded.")
+		p.waitText("#case-state", wantState)
+		p.waitText(".notice", "The event was recorded.")
 	}
 	record("start_reflection", "2025-06-02", "reflection period")
-	if got := text(`#deadlines tr[data-kind="reflection_end"]`); !strings.Contains(got, "17/07/2025") || !strings.Contains(got, "in 32 days") {
+	if got := p.text(`#deadlines tr[data-kind="reflection_end"]`); !strings.Contains(got, "17/07/2025") || !strings.Contains(got, "in 32 days") {
 		t.Fatalf("reflection deadline: got %q, want 17/07/2025, in 32 days", got)
 	}
 	record("file_complaint", "2025-06-10", "provisional permit (3 months)")
-	if got := text(`#deadlines tr[data-kind="provisional_permit_expiry"]`); !strings.Contains(got, "10/09/2025") {
+	if got := p.text(`#deadlines tr[data-kind="provisional_permit_expiry"]`); !strings.Contains(got, "10/09/2025") {
 		t.Fatalf("permit deadline: got %q, want 10/09/2025", got)
 	}
-	if got := text(`#flags li[data-rule="R07"]`); !strings.Contains(got, "A dismissal would end victim status") || !strings.Contains(got, "residence") {
+	if got := p.text(`#flags li[data-rule="R07"]`); !strings.Contains(got, "A dismissal would end victim status") || !strings.Contains(got, "residence") {
 		t.Fatalf("flag R07: got %q", got)
 	}
-	step("what if",
+	p.step("what if",
 		chromedp.SetValue(chromedp.CSS("#wi-type"), "dismiss_case"),
 		chromedp.SetValue(chromedp.CSS("#wi-on"), "2025-09-01"),
 		chromedp.Click(chromedp.CSS(`#whatif-form button[type="submit"]`)),
 	)
-	if got := waitText("#would-lose", "residence"); !strings.Contains(got, "services") {
+	if got := p.waitText("#would-lose", "residence"); !strings.Contains(got, "services") {
 		t.Fatalf("would lose: got %q, want residence and services", got)
 	}
-	step("case page", chromedp.Navigate(caseURL), chromedp.WaitVisible(chromedp.CSS("#case-ref")))
-	shot.take("case", 1280)
-	shot.take("case-360", 360)
-	if shot.dir != "" {
+	p.step("case page", chromedp.Navigate(caseURL), chromedp.WaitVisible(chromedp.CSS("#case-ref")))
+	p.shot.take("case", 1280)
+	p.shot.take("case-360", 360)
+	if p.shot.dir != "" {
 		// The page must not scroll sideways at 360 px (tables scroll in their box).
-		step("360 px", chromedp.EmulateViewport(360, 900))
-		w, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
-		if err != nil || w > 360 {
-			t.Fatalf("page width at 360 px: got %d (%v), want at most 360", w, err)
-		}
-		step("1280 px", chromedp.EmulateViewport(1280, 900))
+		p.step("360 px", chromedp.EmulateViewport(360, 900))
+		p.noSideScroll("case page", 360)
+		p.step("1280 px", chromedp.EmulateViewport(1280, 900))
 	}
-	step("case list", chromedp.Navigate(srv.URL+"/cases"), chromedp.WaitVisible(chromedp.CSS("#case-list")))
-	if got := text("#case-list"); !strings.Contains(got, ref) || !strings.Contains(got, "Grace Okafor") {
+	p.step("case list", chromedp.Navigate(p.url+"/cases"), chromedp.WaitVisible(chromedp.CSS("#case-list")))
+	if got := p.text("#case-list"); !strings.Contains(got, ref) || !strings.Contains(got, "Grace Okafor") {
 		t.Fatalf("case list: got %q, want %s and the name", got, ref)
 	}
-	shot.take("cases", 1280)
-	logout()
+	p.shot.take("cases", 1280)
+	p.logout()
 
 	// The supervisor, on 2025-08-05: the renewal request (permit expiry
 	// 2025-09-10 minus 30 days) is due in 6 days.
 	e.Clock.Set(time.Date(2025, 8, 5, 9, 0, 0, 0, time.UTC))
-	login("sam")
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/work" {
+	p.login("sam", "")
+	if loc := p.location(); loc != p.url+"/work" {
 		t.Fatalf("supervisor's home: got %s, want /work", loc)
 	}
-	step("the board", chromedp.Navigate(srv.URL+"/deadlines"), chromedp.WaitVisible(chromedp.CSS("#section-7")))
-	if got := text("#section-7"); !strings.Contains(got, ref) || !strings.Contains(got, "Ask for the renewal") ||
+	p.step("the board", chromedp.Navigate(p.url+"/deadlines"), chromedp.WaitVisible(chromedp.CSS("#section-7")))
+	if got := p.text("#section-7"); !strings.Contains(got, ref) || !strings.Contains(got, "Ask for the renewal") ||
 		!strings.Contains(got, "11/08/2025") || !strings.Contains(got, "in 6 days") {
 		t.Fatalf("board, within 7 days: got %q, want %s, renewal, 11/08/2025, in 6 days", got, ref)
 	}
-	step("feed", chromedp.Click(chromedp.CSS("#feed-new")), chromedp.WaitVisible(chromedp.CSS("#feed-url")))
+	p.step("feed", chromedp.Click(chromedp.CSS("#feed-new")), chromedp.WaitVisible(chromedp.CSS("#feed-url")))
 	feed, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#feed-url")))
 	if err != nil {
 		t.Fatal(err)
@@ -281,20 +224,20 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if nrm != 2 {
 		t.Fatalf("feed: %d events other than flags' due dates; want 2 (renewal request and permit expiry)", nrm)
 	}
-	step("board", chromedp.Navigate(srv.URL+"/deadlines"), chromedp.WaitVisible(chromedp.CSS("#section-7")))
-	shot.take("deadlines", 1280)
-	logout()
+	p.step("board", chromedp.Navigate(p.url+"/deadlines"), chromedp.WaitVisible(chromedp.CSS("#section-7")))
+	p.shot.take("deadlines", 1280)
+	p.logout()
 
 	// The auditor exports the history as CSV (a download).
-	login("aud")
-	step("audit search", chromedp.Navigate(srv.URL+"/audit?search=1&verify=1"), chromedp.WaitVisible(chromedp.CSS("#audit-records")))
-	if got := text("#verify-result"); !strings.Contains(got, "The chain is intact") {
+	p.login("aud", "")
+	p.step("audit search", chromedp.Navigate(p.url+"/audit?search=1&verify=1"), chromedp.WaitVisible(chromedp.CSS("#audit-records")))
+	if got := p.text("#verify-result"); !strings.Contains(got, "The chain is intact") {
 		t.Fatalf("verification: got %q", got)
 	}
-	shot.take("audit", 1280)
+	p.shot.take("audit", 1280)
 	dir := t.TempDir()
 	progress := chromedp.BrowserEvents(ctx, cdpbrowser.DownloadProgress)
-	step("export",
+	p.step("export",
 		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			ok := true
 			_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
@@ -329,11 +272,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if !strings.Contains(string(b), ref) || strings.Contains(string(b), "Okafor") {
 		t.Fatalf("export: want the reference %s and no name", ref)
 	}
-	logout()
+	p.logout()
 
 	// The admin.
-	login("adm")
-	step("users", chromedp.Navigate(srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("#users")))
-	shot.take("admin-users", 1280)
+	p.login("adm", "")
+	p.step("users", chromedp.Navigate(p.url+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("#users")))
+	p.shot.take("admin-users", 1280)
 	t.Logf("browser scenario took %v", time.Since(start).Round(time.Millisecond))
 }

@@ -2,15 +2,11 @@ package web_test
 
 import (
 	"fmt"
-	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/casemgr/casemgr/internal/apptest"
 	cases "github.com/casemgr/casemgr/internal/case"
 )
 
@@ -19,65 +15,22 @@ import (
 // person's data refused in Dutch, and the void of an event, which is then
 // struck through in the history. No page scrolls sideways.
 func TestBrowserCorrections(t *testing.T) {
-	ctx := newBrowser(t)
-	e := newEnv(t)
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
-	shot := shots{t: t, ctx: ctx, dir: os.Getenv("CASEMGR_SCREENSHOTS_DIR")}
-	if shot.dir != "" {
-		if err := os.MkdirAll(shot.dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-			t.Fatalf("%s: %v (at %s)\n%s", name, err, loc, body)
-		}
-	}
-	waitText := func(sel, want string) string {
-		t.Helper()
-		var got string
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-			if got = strings.TrimSpace(s); err == nil && strings.Contains(got, want) {
-				return got
-			}
-		}
-		t.Fatalf("%s: got %q, want it to contain %q", sel, got, want)
-		return ""
-	}
+	p, e := newBrowserPage(t, newEnv)
 	eval := func(expr string) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](expr))
 		if err != nil {
 			t.Fatalf("evaluate %s: %v", expr, err)
 		}
 		return s
 	}
-	noSideScroll := func(page string, width int64) {
-		t.Helper()
-		w, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
-		if err != nil || w > width {
-			t.Fatalf("%s at %d px: page width %d (%v), want at most %d", page, width, w, err, width)
-		}
-	}
-	step("log in as ana",
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#username"), "ana"),
-		chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#logout")),
-	)
+	p.login("ana", "")
 	// take saves a screenshot and keeps the width (shots.take goes back
 	// to 1280 px).
 	take := func(name string, width int64) {
 		t.Helper()
-		shot.take(name, width)
-		step("viewport", chromedp.EmulateViewport(width, 900))
+		p.shot.take(name, width)
+		p.step("viewport", chromedp.EmulateViewport(width, 900))
 	}
 	ana := e.actors["ana"]
 	record := func(c cases.Case, events ...string) {
@@ -90,14 +43,14 @@ func TestBrowserCorrections(t *testing.T) {
 	}
 
 	for _, width := range []int64{1366, 390} {
-		step(fmt.Sprint(width, " px"), chromedp.EmulateViewport(width, 900))
+		p.step(fmt.Sprint(width, " px"), chromedp.EmulateViewport(width, 900))
 
 		// close_case in French: a confirmation first, then the event.
 		c := e.newCase(t, "ana", "Grace", "Okafor", "NG")
 		record(c, "start_reflection")
-		step("french case page",
-			chromedp.Navigate(srv.URL+"/cases?lang=fr"),
-			chromedp.Navigate(srv.URL+"/cases/"+c.ID),
+		p.step("french case page",
+			chromedp.Navigate(p.url+"/cases?lang=fr"),
+			chromedp.Navigate(p.url+"/cases/"+c.ID),
 			chromedp.WaitVisible(chromedp.CSS("#case-ref")),
 			chromedp.Click(chromedp.CSS("#ev-close_case summary")),
 			chromedp.WaitVisible(chromedp.CSS("#ev-close_case-on")),
@@ -106,25 +59,25 @@ func TestBrowserCorrections(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#ev-close_case-form button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#confirm-form")),
 		)
-		waitText("#confirm-meaning", "Clôturer le dossier y met fin")
-		if got := waitText("#confirm-h", "Clôturer le dossier"); !strings.Contains(got, "Enregistrer") {
+		p.waitText("#confirm-meaning", "Clôturer le dossier y met fin")
+		if got := p.waitText("#confirm-h", "Clôturer le dossier"); !strings.Contains(got, "Enregistrer") {
 			t.Fatalf("confirmation heading: got %q", got)
 		}
 		if got := e.caseNow(t, c.ID); got.State != "reflection" {
 			t.Fatalf("before confirming: state %s, want reflection (nothing recorded)", got.State)
 		}
-		noSideScroll("confirmation", width)
+		p.noSideScroll("confirmation", width)
 		take(fmt.Sprint("confirm-close-fr-", width), width)
-		step("confirm", chromedp.Click(chromedp.CSS("#confirm-yes")), chromedp.WaitVisible(chromedp.CSS("#case-ref")))
-		waitText("#case-state", "clôturé")
-		waitText(".notice", "L'événement a été enregistré.")
+		p.step("confirm", chromedp.Click(chromedp.CSS("#confirm-yes")), chromedp.WaitVisible(chromedp.CSS("#case-ref")))
+		p.waitText("#case-state", "clôturé")
+		p.waitText(".notice", "L'événement a été enregistré.")
 
 		// The person's data, refused in Dutch: the error at the top, linked
 		// to the field, and what was typed kept.
 		c = e.newCase(t, "ana", "Grace", "Okafor", "NG")
-		step("dutch correction",
-			chromedp.Navigate(srv.URL+"/cases?lang=nl"),
-			chromedp.Navigate(srv.URL+"/cases/"+c.ID),
+		p.step("dutch correction",
+			chromedp.Navigate(p.url+"/cases?lang=nl"),
+			chromedp.Navigate(p.url+"/cases/"+c.ID),
 			chromedp.WaitVisible(chromedp.CSS("#victim-edit")),
 			chromedp.Click(chromedp.CSS("#victim-edit")),
 			chromedp.WaitVisible(chromedp.CSS("#victim-form")),
@@ -134,7 +87,7 @@ func TestBrowserCorrections(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#victim-form button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#error-summary")),
 		)
-		if got := waitText(`#error-summary a[href="#unaccompanied_minor"]`, "Niet-begeleide minderjarige: Met geboortedatum 04/03/1990 werd de persoon 18 op 04/03/2008"); !strings.Contains(got, "(01/06/2025)") {
+		if got := p.waitText(`#error-summary a[href="#unaccompanied_minor"]`, "Niet-begeleide minderjarige: Met geboortedatum 04/03/1990 werd de persoon 18 op 04/03/2008"); !strings.Contains(got, "(01/06/2025)") {
 			t.Fatalf("error summary: got %q", got)
 		}
 		if role := eval(`document.querySelector("#error-summary").getAttribute("role")`); role != "alert" {
@@ -146,9 +99,9 @@ func TestBrowserCorrections(t *testing.T) {
 		if got := eval(`document.querySelector("#date_of_birth").value + "|" + document.querySelector("#alias").value + "|" + document.querySelector("#unaccompanied_minor").checked`); got != "1990-03-04|Gee|true" {
 			t.Fatalf("typed values: got %q, want them kept", got)
 		}
-		noSideScroll("victim form", width)
+		p.noSideScroll("victim form", width)
 		take(fmt.Sprint("victim-error-nl-", width), width)
-		step("follow the error link", chromedp.Click(chromedp.CSS(`#error-summary a[href="#unaccompanied_minor"]`)))
+		p.step("follow the error link", chromedp.Click(chromedp.CSS(`#error-summary a[href="#unaccompanied_minor"]`)))
 		if got := eval(`location.hash`); got != "#unaccompanied_minor" {
 			t.Fatalf("error link: got %q, want #unaccompanied_minor", got)
 		}
@@ -160,23 +113,23 @@ func TestBrowserCorrections(t *testing.T) {
 		c = e.newCase(t, "ana", "Grace", "Okafor", "NG")
 		record(c, "start_reflection", "file_complaint")
 		seq := itoa(e.seqOf(t, c.ID, "file_complaint"))
-		step("void",
-			chromedp.Navigate(srv.URL+"/cases?lang=en"),
-			chromedp.Navigate(srv.URL+"/cases/"+c.ID),
+		p.step("void",
+			chromedp.Navigate(p.url+"/cases?lang=en"),
+			chromedp.Navigate(p.url+"/cases/"+c.ID),
 			chromedp.WaitVisible(chromedp.CSS("#case-ref")),
 			chromedp.Click(chromedp.CSS("#void-"+seq)),
 			chromedp.WaitVisible(chromedp.CSS("#void-form")),
 		)
-		noSideScroll("void page", width)
+		p.noSideScroll("void page", width)
 		take(fmt.Sprint("void-", width), width)
-		step("void reason",
+		p.step("void reason",
 			chromedp.SetValue(chromedp.CSS("#void-reason"), "duplicate"),
 			chromedp.Click(chromedp.CSS("#void-yes")),
 			chromedp.WaitVisible(chromedp.CSS("tr#h-"+seq+".voided")),
 		)
-		waitText(".notice", "The event was voided")
-		waitText("#case-state", "reflection period")
-		if got := waitText("tr#h-"+seq+" .voided-by", "voided by #"); got == "" {
+		p.waitText(".notice", "The event was voided")
+		p.waitText("#case-state", "reflection period")
+		if got := p.waitText("tr#h-"+seq+" .voided-by", "voided by #"); got == "" {
 			t.Fatal("no voided-by")
 		}
 		if got := eval(`getComputedStyle(document.querySelector("tr#h-` + seq + ` s.struck")).textDecorationLine`); got != "line-through" {
@@ -185,7 +138,7 @@ func TestBrowserCorrections(t *testing.T) {
 		if got := eval(`location.hash`); got != "#h-"+seq {
 			t.Fatalf("after the void: at %q, want the row #h-%s", got, seq)
 		}
-		noSideScroll("case page", width)
+		p.noSideScroll("case page", width)
 		take(fmt.Sprint("voided-", width), width)
 	}
 }

@@ -53,7 +53,7 @@ func TestSharingAndTransferPages(t *testing.T) {
 	}
 	transfer := url.Values{"action": {"transfer"}, "to_shelter": {"pag-asa"}, "reason": {"safety"}}
 	r := ana.post(page, transfer)
-	if r.Code != http.StatusConflict || !strings.Contains(r.Body, "no active share_with_shelter consent") {
+	if r.Code != http.StatusConflict || !strings.Contains(r.Body, "first record the victim&#39;s consent “share with a shelter”") {
 		t.Fatalf("transfer without consent: got %d, want 409 with the reason", r.Code)
 	}
 	// A caseworker does not assign.

@@ -251,8 +251,13 @@ func (p *page) fieldMessage(fe apperr.FieldError) string {
 	return fe.Message
 }
 
-// kindMessage is the message of an error without field errors.
+// kindMessage is the message of an error without field errors: by its
+// code when it has one, else by its kind, else as the service wrote it.
 func (p *page) kindMessage(e *apperr.Error) string {
+	switch e.Code {
+	case apperr.CodeConsentMissing:
+		return p.T("err.consent_missing", p.L("scope", e.Params["scope"]))
+	}
 	switch e.Kind {
 	case apperr.Unauthorized:
 		return p.T("err.unauthorized")

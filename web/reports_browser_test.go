@@ -1,14 +1,10 @@
 package web_test
 
 import (
-	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/casemgr/casemgr/internal/apptest"
 )
 
 // TestBrowserReports opens the annual report in a real browser as a
@@ -16,40 +12,16 @@ import (
 // CSP lets it through), the longest bar has its full length, the tables
 // show the figures, and the page does not scroll sideways at 360 px.
 func TestBrowserReports(t *testing.T) {
-	ctx := newBrowser(t)
-	e := reportsEnv(t)
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
-	shot := shots{t: t, ctx: ctx, dir: os.Getenv("CASEMGR_SCREENSHOTS_DIR")}
-	if shot.dir != "" {
-		if err := os.MkdirAll(shot.dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-			t.Fatalf("%s: %v (at %s)\n%s", name, err, loc, body)
-		}
-	}
-	step("log in as sam",
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#username"), "sam"),
-		chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#logout")),
-	)
-	step("reports link", chromedp.Click(chromedp.CSS(`nav a[href="/reports/annual"]`)),
+	p, _ := newBrowserPage(t, reportsEnv)
+	p.login("sam", "")
+	p.step("reports link", chromedp.Click(chromedp.CSS(`nav a[href="/reports/annual"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#report-about")))
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/reports/annual" {
+	if loc := p.location(); loc != p.url+"/reports/annual" {
 		t.Fatalf("reports link: got %s, want /reports/annual", loc)
 	}
-	step("charts", chromedp.WaitVisible(chromedp.CSS("#chart-exploitation")), chromedp.WaitVisible(chromedp.CSS("#chart-permits")))
+	p.step("charts", chromedp.WaitVisible(chromedp.CSS("#chart-exploitation")), chromedp.WaitVisible(chromedp.CSS("#chart-permits")))
 
-	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("svg.chart")))
+	nodes, err := chromedp.Run(p.ctx, chromedp.Nodes(chromedp.CSSAll("svg.chart")))
 	if err != nil {
 		t.Fatalf("charts: %v", err)
 	}
@@ -68,7 +40,7 @@ func TestBrowserReports(t *testing.T) {
 		{"chart named", `document.querySelector("#chart-permits title").textContent`, "Permits by stage"},
 	}
 	for _, tt := range tests {
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](tt.expr))
+		got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](tt.expr))
 		if err != nil || got != tt.want {
 			t.Errorf("%s: got %q (%v), want %q", tt.name, got, err, tt.want)
 		}
@@ -79,18 +51,15 @@ func TestBrowserReports(t *testing.T) {
 		{"#identified", "2"},
 		{"#as-of", "15/06/2025"},
 	} {
-		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(c.sel)))
+		got, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(c.sel)))
 		if err != nil || strings.TrimSpace(got) != c.want {
 			t.Errorf("%s: got %q (%v), want %q", c.sel, got, err, c.want)
 		}
 	}
-	shot.take("reports-annual", 1280)
+	p.shot.take("reports-annual", 1280)
 
-	step("360 px", chromedp.EmulateViewport(360, 900))
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
-	if err != nil || w > 360 {
-		t.Fatalf("page width at 360 px: got %d (%v), want at most 360", w, err)
-	}
+	p.step("360 px", chromedp.EmulateViewport(360, 900))
+	p.noSideScroll("annual report", 360)
 }
 
 // TestBrowserPolicy opens the what-if page in French as a supervisor, from
@@ -99,36 +68,12 @@ func TestBrowserReports(t *testing.T) {
 // technologies, the change's bars in their own colour; at 1366 and 390 px
 // the page does not scroll sideways.
 func TestBrowserPolicy(t *testing.T) {
-	ctx := newBrowser(t)
-	e := policyEnv(t)
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
-	shot := shots{t: t, ctx: ctx, dir: os.Getenv("CASEMGR_SCREENSHOTS_DIR")}
-	if shot.dir != "" {
-		if err := os.MkdirAll(shot.dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-			t.Fatalf("%s: %v (at %s)\n%s", name, err, loc, body)
-		}
-	}
-	step("log in as sam, in French",
-		chromedp.EmulateViewport(1366, 900),
-		chromedp.Navigate(srv.URL+"/login?lang=fr"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#username"), "sam"),
-		chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#logout")),
-	)
-	step("what-if link", chromedp.Click(chromedp.CSS(`nav a[href="/reports/policy"]`)),
+	p, _ := newBrowserPage(t, policyEnv)
+	p.step("1366 px", chromedp.EmulateViewport(1366, 900))
+	p.login("sam", "fr")
+	p.step("what-if link", chromedp.Click(chromedp.CSS(`nav a[href="/reports/policy"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#policy-form")))
-	step("choose a change",
+	p.step("choose a change",
 		chromedp.SetValue(chromedp.CSS("#p-change"), "no_dismissal_window"),
 		chromedp.Click(chromedp.CSS(`#policy-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#report-about")),
@@ -153,27 +98,27 @@ func TestBrowserPolicy(t *testing.T) {
 		{"csv-be link", `document.querySelectorAll("#downloads a")[1].getAttribute("href").split("?")[0]`, "/reports/policy-be.csv"},
 	}
 	for _, tt := range tests {
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](tt.expr))
+		got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](tt.expr))
 		if err != nil || got != tt.want {
 			t.Errorf("%s: got %q (%v), want %q", tt.name, got, err, tt.want)
 		}
 	}
 	for _, width := range []int64{1366, 390} {
-		step("viewport", chromedp.EmulateViewport(width, 900))
-		w, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
+		p.step("viewport", chromedp.EmulateViewport(width, 900))
+		w, err := chromedp.Run(p.ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
 		if err != nil || w > width {
 			t.Errorf("page width at %d px: got %d (%v), want at most %d", width, w, err, width)
 		}
 		for _, id := range []string{"policy-victims-table", "policy-days-table"} {
-			fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const t = document.getElementById("`+id+`"); return t.getBoundingClientRect().right <= t.parentElement.getBoundingClientRect().right + 0.5; })()`))
+			fits, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`(() => { const t = document.getElementById("`+id+`"); return t.getBoundingClientRect().right <= t.parentElement.getBoundingClientRect().right + 0.5; })()`))
 			if err != nil || !fits {
 				t.Errorf("table %s at %d px: sticks out of its box (%v)", id, width, err)
 			}
 		}
-		cw, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("#chart-victims").getBoundingClientRect().width`))
+		cw, err := chromedp.Run(p.ctx, chromedp.Evaluate[float64](`document.querySelector("#chart-victims").getBoundingClientRect().width`))
 		if err != nil || cw < 250 || cw > float64(width) {
 			t.Errorf("chart width at %d px: got %v (%v), want between 250 and %d", width, cw, err, width)
 		}
 	}
-	shot.take("reports-policy", 1366)
+	p.shot.take("reports-policy", 1366)
 }

@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,38 +23,36 @@ import (
 //
 // (docs/ui.md). It needs Chromium, like the browser tests.
 func TestScreenshots(t *testing.T) {
-	ctx := newBrowser(t)
-	e := newEnv(t)
+	p, e := newBrowserPage(t, newEnv)
+	ctx := p.ctx
 	pages := tour(t, e)
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
 	dir := filepath.Join("..", "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	user := "-"
-	for _, p := range pages {
-		if p.User != user {
-			browseAs(t, ctx, srv.URL, p.User)
-			user = p.User
+	for _, pg := range pages {
+		if pg.User != user {
+			p.browseAs(pg.User)
+			user = pg.User
 		}
 		for _, w := range []struct {
 			width  int64
 			suffix string
 		}{{1366, ""}, {390, "-390"}} {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w.width, 900),
-				chromedp.Navigate(srv.URL+p.Path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
-				t.Fatalf("%s: %v", p.Name, err)
+				chromedp.Navigate(p.url+pg.Path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+				t.Fatalf("%s: %v", pg.Name, err)
 			}
 			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
-				t.Fatalf("%s: screenshot: %v", p.Name, err)
+				t.Fatalf("%s: screenshot: %v", pg.Name, err)
 			}
 			small, err := paletted(shot)
 			if err != nil {
-				t.Fatalf("%s: %v", p.Name, err)
+				t.Fatalf("%s: %v", pg.Name, err)
 			}
-			if err := os.WriteFile(filepath.Join(dir, p.Name+w.suffix+".png"), small, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, pg.Name+w.suffix+".png"), small, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

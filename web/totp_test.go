@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -89,13 +88,10 @@ func TestEnrolFromTheWeb(t *testing.T) {
 // TestBrowserLoginWithCode logs in through Chromium with a code computed
 // by the test.
 func TestBrowserLoginWithCode(t *testing.T) {
-	ctx := newBrowser(t)
-	e := newEnv(t)
+	p, e := newBrowserPage(t, newEnv)
 	secret, _ := e.EnrolTOTP(t, e.actors["ana"])
-	srv := httptest.NewServer(e.Handler)
-	t.Cleanup(srv.Close)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(srv.URL+"/login"),
+	p.step("login with a code",
+		chromedp.Navigate(p.url+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
 		chromedp.SendKeys(chromedp.CSS("#username"), "ana"),
 		chromedp.SendKeys(chromedp.CSS("#password"), apptest.Password),
@@ -105,11 +101,7 @@ func TestBrowserLoginWithCode(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#logout")),
 	)
-	if err != nil {
-		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-		t.Fatalf("login with a code: %v\n%s", err, body)
-	}
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != srv.URL+"/work" {
+	if loc := p.location(); loc != p.url+"/work" {
 		t.Fatalf("after the code: got %s, want /work", loc)
 	}
 }

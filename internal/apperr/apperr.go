@@ -95,6 +95,10 @@ const (
 	CodeAdultAtIdentification = "adult_at_identification"
 	// CodeAfterIdentification: a date of birth after the identification day.
 	CodeAfterIdentification = "after_identification"
+	// CodeConsentMissing: a Conflict because no active consent of the
+	// victim allows the sharing; Params["scope"] names the consent scope
+	// that is needed.
+	CodeConsentMissing = "consent_missing"
 )
 
 // Error is an application error with a message safe to show to users.
@@ -108,6 +112,14 @@ type Error struct {
 	// BlockingSeqs lists the later events to void first, for a Conflict
 	// refusing to void an event they depend on.
 	BlockingSeqs []int64
+	// Code names the problem of an error without field errors (one of the
+	// Code constants) for a user interface that shows it in the user's
+	// language, with Params, instead of Message; "" when Message is to be
+	// shown as it is. Like FieldError.Code, the API's answers carry
+	// Message only.
+	Code string
+	// Params are the values the translated message names, by name.
+	Params map[string]string
 	// Err is the underlying cause, for logs only.
 	Err error
 }
@@ -137,6 +149,13 @@ func NotFoundf(format string, args ...any) *Error { return New(NotFound, format,
 
 // Conflictf returns a Conflict error.
 func Conflictf(format string, args ...any) *Error { return New(Conflict, format, args...) }
+
+// ConflictCode is Conflictf with a Code and its Params.
+func ConflictCode(code string, params map[string]string, format string, args ...any) *Error {
+	e := Conflictf(format, args...)
+	e.Code, e.Params = code, params
+	return e
+}
 
 // Forbiddenf returns a Forbidden error.
 func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }

@@ -184,11 +184,15 @@ func TestTransfers(t *testing.T) {
 	before := w.historyLen(uPayoke, id)
 	move := map[string]any{"to_shelter": "pag-asa", "reason": "safety"}
 
-	// No consent, then one for another shelter: 409.
-	w.post(uPayoke, "/cases/"+id+"/transfers", move, http.StatusConflict)
+	// No consent, then one for another shelter: 409. The problem names
+	// the scope's code (the web UI translates it from the error's code).
+	r := w.post(uPayoke, "/cases/"+id+"/transfers", move, http.StatusConflict)
+	eq("type", "urn:casemgr:problem:conflict")(t, r)
+	eq("detail", "no active share_with_shelter consent allows sharing this case with pag-asa: record the victim's consent first")(t, r)
+	eq("errors", []any{})(t, r)
 	w.consent(uPayoke, id, "share_with_shelter", "surya")
 	w.post(uPayoke, "/cases/"+id+"/transfers", move, http.StatusConflict)
-	r := w.post(uPayoke, "/cases/"+id+"/transfers", map[string]any{"to_shelter": "payoke", "reason": "teleport"}, http.StatusUnprocessableEntity)
+	r = w.post(uPayoke, "/cases/"+id+"/transfers", map[string]any{"to_shelter": "payoke", "reason": "teleport"}, http.StatusUnprocessableEntity)
 	onlyFieldErrs("to_shelter", "reason")(t, r)
 	w.post(uPagAsa, "/cases/"+id+"/transfers", move, http.StatusNotFound)
 

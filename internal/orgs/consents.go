@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/casemgr/casemgr/internal/apperr"
 	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
 	"github.com/casemgr/casemgr/internal/eligibility"
@@ -103,4 +104,12 @@ func hasConsent(tx *gorm.DB, caseID, scope, recipient string, on eligibility.Dat
 		return false, fmt.Errorf("orgs: consent: %w", err)
 	}
 	return n > 0, nil
+}
+
+// consentMissing is the 409 of a sharing that no active consent allows.
+// Its message (the API's detail) names the scope's code; its Code and the
+// scope let the web UI say it in the user's language.
+func consentMissing(scope, recipient string) error {
+	return apperr.ConflictCode(apperr.CodeConsentMissing, map[string]string{"scope": scope},
+		"no active %s consent allows sharing this case with %s: record the victim's consent first", scope, recipient)
 }

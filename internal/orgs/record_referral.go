@@ -56,7 +56,7 @@ func (s *Service) RecordReferral(ctx context.Context, a auth.Actor, caseID strin
 			return err
 		}
 		if !ok {
-			return apperr.Conflictf("no active %s consent allows sharing this case with %s: record the victim's consent first", scope, org.ID)
+			return consentMissing(scope, org.ID)
 		}
 		now := s.now().UTC()
 		r := referralRow{ID: uuid.NewString(), CaseID: l.ID(), OrganisationID: org.ID, Service: in.Service,

@@ -48,7 +48,7 @@ func (s *Service) RequestTransfer(ctx context.Context, a auth.Actor, caseID, toS
 			return err
 		}
 		if !ok {
-			return apperr.Conflictf("no active share_with_shelter consent allows sharing this case with %s: record the victim's consent first", toShelter)
+			return consentMissing("share_with_shelter", toShelter)
 		}
 		var pending int64
 		if err := tx.Table("transfers").Where("case_id = ? AND status = ?", l.ID(), TransferPending).Count(&pending).Error; err != nil {
