@@ -1,0 +1,87 @@
+package cases
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+)
+
+// Helpers of the start-up backfills (BackfillFingerprints,
+// BackfillStatistics, BackfillMajorityMonths, BackfillReturnStates): they
+// run before the server serves, on databases of up to a million cases
+// (docs/performance.md "Start-up backfills").
+
+// backfillBatch is the number of cases a backfill reads and writes at a
+// time: one transaction each, short enough not to hold the writer long.
+const backfillBatch = 500
+
+// parallel runs fn(0) to fn(n-1) on every CPU and returns the first error.
+// The backfills decrypt each case's identity under its own data key: CPU
+// work that does not need the database.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(runtime.NumCPU(), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				if err := fn(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setWhereEmpty sets column col of case ids[i] to vals[i] where it is
+// still empty (a change on another server wins), with one UPDATE statement
+// for all of them, and returns how many it set. The statement is plain
+// SQL for both SQLite and PostgreSQL; len(ids) stays far below either's
+// limit of bound parameters (backfillBatch).
+func setWhereEmpty(tx *gorm.DB, col string, ids, vals []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var sb strings.Builder
+	args := make([]any, 0, 3*len(ids))
+	sb.WriteString("UPDATE cases SET " + col + " = CASE id")
+	for i := range ids {
+		sb.WriteString(" WHEN ? THEN ?")
+		args = append(args, ids[i], vals[i])
+	}
+	sb.WriteString(" END WHERE " + col + " = '' AND id IN (")
+	for i := range ids {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("?")
+		args = append(args, ids[i])
+	}
+	sb.WriteString(")")
+	res := tx.Exec(sb.String(), args...)
+	if res.Error != nil {
+		return 0, fmt.Errorf("set %s of %d cases: %w", col, len(ids), res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
