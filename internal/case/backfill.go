@@ -16,7 +16,7 @@ import (
 
 // backfillBatch is the number of cases a backfill reads and writes at a
 // time: one transaction each, short enough not to hold the writer long.
-const backfillBatch = 500
+const backfillBatch = 1000
 
 // parallel runs fn(0) to fn(n-1) on every CPU and returns the first error.
 // The backfills decrypt each case's identity under its own data key: CPU
@@ -56,13 +56,27 @@ func parallel(n int, fn func(i int) error) error {
 
 // setWhereEmpty sets column col of case ids[i] to vals[i] where it is
 // still empty (a change on another server wins), with one UPDATE statement
-// for all of them, and returns how many it set. The statement is plain
-// SQL for both SQLite and PostgreSQL; len(ids) stays far below either's
-// limit of bound parameters (backfillBatch).
+// per updateChunk cases, and returns how many it set. The statement is
+// plain SQL for both SQLite and PostgreSQL.
 func setWhereEmpty(tx *gorm.DB, col string, ids, vals []string) (int, error) {
-	if len(ids) == 0 {
-		return 0, nil
+	n := 0
+	for start := 0; start < len(ids); start += updateChunk {
+		end := min(start+updateChunk, len(ids))
+		k, err := setChunkWhereEmpty(tx, col, ids[start:end], vals[start:end])
+		if err != nil {
+			return n, err
+		}
+		n += k
 	}
+	return n, nil
+}
+
+// updateChunk is the number of cases of one UPDATE statement: far below
+// either database's limit of bound parameters, and short enough a CASE
+// (each row looks its id up in it).
+const updateChunk = 250
+
+func setChunkWhereEmpty(tx *gorm.DB, col string, ids, vals []string) (int, error) {
 	var sb strings.Builder
 	args := make([]any, 0, 3*len(ids))
 	sb.WriteString("UPDATE cases SET " + col + " = CASE id")
