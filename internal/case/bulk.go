@@ -14,10 +14,12 @@ import (
 // Service would, with the same code.
 
 // SealedIdentity is a victim's identity as table cases stores it: the
-// ciphertexts under the case's data key and the blind indexes of the name.
+// ciphertexts under the case's data key, the blind indexes of the name and
+// the identity fingerprint of the duplicate warning (so that a seeded
+// database needs no fingerprint backfill at start-up).
 type SealedIdentity struct {
 	GivenName, FamilyName, Alias, DateOfBirth []byte
-	NameIndex, NameIndexRev                   string
+	NameIndex, NameIndexRev, Fingerprint      string
 }
 
 // SealIdentity encrypts v's identity fields for case caseID with the code
@@ -29,7 +31,7 @@ func SealIdentity(keys *vault.Keys, dk vault.DataKey, caseID string, v Victim) (
 		return SealedIdentity{}, err
 	}
 	return SealedIdentity{GivenName: r.GivenNameEnc, FamilyName: r.FamilyNameEnc, Alias: r.AliasEnc,
-		DateOfBirth: r.DateOfBirthEnc, NameIndex: r.NameIndex, NameIndexRev: r.NameIndexRev}, nil
+		DateOfBirth: r.DateOfBirthEnc, NameIndex: r.NameIndex, NameIndexRev: r.NameIndexRev, Fingerprint: r.Fingerprint}, nil
 }
 
 // SealNote encrypts the note of the event recorded at audit seq seq of

@@ -289,40 +289,54 @@ func notifyPair(tx *gorm.DB, shelterA, caseA, shelterB, caseB string, now time.T
 }
 
 // BackfillFingerprints computes the identity fingerprint of cases stored
-// before it existed (or written by the bulk seeder), so that they take part
-// in the duplicate warning. It notifies nobody about matches among them:
-// that is for new cases and corrections. It returns how many it filled in;
-// none after the first run.
+// before it existed (or written by an older bulk seeder), so that they take
+// part in the duplicate warning. It notifies nobody about matches among
+// them: that is for new cases and corrections. It returns how many it
+// filled in; none after the first run.
+//
+// It runs before the server serves, so it is built for a million cases
+// (docs/performance.md "Start-up backfills"): it walks the pending cases in
+// id order from the last one it read (cases_identity_fingerprint holds
+// them in that order), decrypts on every CPU, and writes each batch with
+// one statement.
 func (s *Service) BackfillFingerprints(ctx context.Context) (int, error) {
-	n := 0
+	n, after := 0, ""
 	for {
 		var rows []row
-		if err := s.db.Read.WithContext(ctx).Where("identity_fingerprint = '' AND data_key IS NOT NULL").
-			Order("id").Limit(500).Find(&rows).Error; err != nil {
+		if err := s.db.Read.WithContext(ctx).
+			Select("id, data_key, given_name_enc, family_name_enc, alias_enc, date_of_birth_enc").
+			Where("identity_fingerprint = '' AND id > ? AND data_key IS NOT NULL", after).
+			Order("id").Limit(backfillBatch).Find(&rows).Error; err != nil {
 			return n, fmt.Errorf("cases: fingerprint backfill: %w", err)
 		}
 		if len(rows) == 0 {
 			return n, nil
 		}
-		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-			for i := range rows {
-				id, _, err := rows[i].open(s.keys)
-				if err != nil {
-					return err
-				}
-				// Only if still unset: a correction on another server
-				// may have set it meanwhile.
-				if err := tx.Exec("UPDATE cases SET identity_fingerprint = ? WHERE id = ? AND identity_fingerprint = ''",
-					fingerprint(s.keys, id), rows[i].ID).Error; err != nil {
-					return fmt.Errorf("cases: fingerprint of %s: %w", rows[i].ID, err)
-				}
+		after = rows[len(rows)-1].ID
+		ids, fps := make([]string, len(rows)), make([]string, len(rows))
+		err := parallel(len(rows), func(i int) error {
+			id, _, err := rows[i].open(s.keys)
+			if err != nil {
+				return err
 			}
+			ids[i], fps[i] = rows[i].ID, fingerprint(s.keys, id)
 			return nil
 		})
 		if err != nil {
-			return n, err
+			return n, fmt.Errorf("cases: fingerprint backfill: %w", err)
 		}
-		n += len(rows)
+		done := 0
+		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+			// Only if still unset: a correction on another server may
+			// have set it meanwhile.
+			var err error
+			done, err = setWhereEmpty(tx, "identity_fingerprint", ids, fps)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("cases: fingerprint backfill: %w", err)
+		}
+		n += done
 	}
 }
 

@@ -188,49 +188,55 @@ func (r *Replay) Snapshot() eligibility.Snapshot { return r.n.snapshot() }
 // CTDC band (14-17 is 9-17, 50+ is 48+), else unknown. It returns how many
 // cases it filled in; none after the first run.
 func (s *Service) BackfillStatistics(ctx context.Context) (int, error) {
-	n := 0
+	n, after := 0, ""
 	for {
-		var ids []string
-		if err := s.db.Read.WithContext(ctx).Model(&row{}).Where("ctdc_age_band = ''").
-			Order("id").Limit(500).Pluck("id", &ids).Error; err != nil {
+		// From the last id read (cases_ctdc_pending holds them in id
+		// order): a case left unset is not read again in this run.
+		var rows []row
+		if err := s.db.Read.WithContext(ctx).
+			Select("id, identified_on, age_band, data_key, given_name_enc, family_name_enc, alias_enc, date_of_birth_enc").
+			Where("ctdc_age_band = '' AND id > ?", after).
+			Order("id").Limit(backfillBatch).Find(&rows).Error; err != nil {
 			return n, fmt.Errorf("cases: statistics backfill: %w", err)
 		}
-		if len(ids) == 0 {
+		if len(rows) == 0 {
 			return n, nil
 		}
-		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-			var rows []row
-			if err := tx.Where("id IN ? AND ctdc_age_band = ''", ids).Order("id").Find(&rows).Error; err != nil {
-				return err
-			}
-			for i := range rows {
-				r := &rows[i]
-				band := "unknown"
-				if r.DataKey != nil {
-					id, _, err := r.open(s.keys)
-					if err != nil {
-						return err
-					}
-					on, err := eligibility.ParseDate(r.IdentifiedOn)
-					if err != nil {
-						return fmt.Errorf("stored identified_on of %s: %w", r.ID, err)
-					}
-					band = ctdcAgeBand(id.DateOfBirth, on)
-				} else if b, ok := ctdcFromAgeBand[r.AgeBand]; ok {
-					band = b
-				}
-				// Only if still unset: a PATCH of the date of birth on
-				// another server may have set it meanwhile.
-				if err := tx.Exec("UPDATE cases SET ctdc_age_band = ? WHERE id = ? AND ctdc_age_band = ''", band, r.ID).Error; err != nil {
+		after = rows[len(rows)-1].ID
+		ids, bands := make([]string, len(rows)), make([]string, len(rows))
+		err := parallel(len(rows), func(i int) error {
+			r := &rows[i]
+			ids[i], bands[i] = r.ID, "unknown"
+			if r.DataKey != nil {
+				id, _, err := r.open(s.keys)
+				if err != nil {
 					return err
 				}
+				on, err := eligibility.ParseDate(r.IdentifiedOn)
+				if err != nil {
+					return fmt.Errorf("stored identified_on of %s: %w", r.ID, err)
+				}
+				bands[i] = ctdcAgeBand(id.DateOfBirth, on)
+			} else if b, ok := ctdcFromAgeBand[r.AgeBand]; ok {
+				bands[i] = b
 			}
 			return nil
 		})
 		if err != nil {
 			return n, fmt.Errorf("cases: statistics backfill: %w", err)
 		}
-		n += len(ids)
+		done := 0
+		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+			// Only if still unset: a PATCH of the date of birth on
+			// another server may have set it meanwhile.
+			var err error
+			done, err = setWhereEmpty(tx, "ctdc_age_band", ids, bands)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("cases: statistics backfill: %w", err)
+		}
+		n += done
 	}
 }
 

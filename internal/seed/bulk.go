@@ -71,7 +71,8 @@ type builtCase struct {
 var caseColumns = []string{"id", "reference", "shelter_id", "version", "state", "proceedings", "identified_on",
 	"identified_by", "last_event_on", "data_key", "given_name_enc", "family_name_enc", "alias_enc",
 	"date_of_birth_enc", "name_index", "name_index_rev", "majority_month", "erased_at", "gender", "nationality",
-	"unaccompanied_minor", "age_band", "ctdc_age_band", "exploitation", "facts", "demo", "created_at", "updated_at"}
+	"unaccompanied_minor", "age_band", "ctdc_age_band", "exploitation", "facts", "demo", "created_at", "updated_at",
+	"identity_fingerprint"}
 
 // build does the CPU work of one case: keys, encryption, the replay of its
 // events, facts, flags, deadlines and the audit records' contents. The
@@ -149,7 +150,7 @@ func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time
 		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, sealed.GivenName, sealed.FamilyName, sealed.Alias,
 		sealed.DateOfBirth, sealed.NameIndex, sealed.NameIndexRev, cases.MajorityMonthTag(b.Keys, d.Victim().DateOfBirth, d.IdentifiedOn()), nil,
 		d.Gender(), d.Nationality(), d.UnaccompaniedMinor(), d.AgeBand(), d.CTDCAgeBand(),
-		d.Exploitation(), facts, false, created, created}
+		d.Exploitation(), facts, false, created, created, sealed.Fingerprint}
 	return bc, nil
 }
 

@@ -263,7 +263,7 @@ func compareDatabases(t *testing.T, ref, bulk *apptest.Env) {
 		identified_by, last_event_on, typeof(data_key), length(data_key), typeof(given_name_enc), length(given_name_enc),
 		typeof(family_name_enc), length(family_name_enc), typeof(alias_enc), length(alias_enc),
 		typeof(date_of_birth_enc), length(date_of_birth_enc), length(name_index), length(name_index_rev),
-		erased_at IS NULL, gender, nationality, unaccompanied_minor, typeof(unaccompanied_minor), age_band,
+		identity_fingerprint = '', identity_fingerprint = '-', length(identity_fingerprint), erased_at IS NULL, gender, nationality, unaccompanied_minor, typeof(unaccompanied_minor), age_band,
 		exploitation, facts, demo, typeof(demo), created_at, updated_at, typeof(created_at)
 		FROM cases ORDER BY reference`)
 	sameRows(t, "case_flags", ref, bulk, `SELECT c.reference, f.rule, f.severity, f.kind
