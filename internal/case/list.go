@@ -332,7 +332,7 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		State     string
 	}
 	q := db.Table("case_deadlines AS d").
-		Select("d.case_id, c.reference, d.kind, d.due_on, c.state").
+		Select("d.case_id, d.reference, d.kind, d.due_on, c.state").
 		Joins("JOIN cases c ON c.id = d.case_id").
 		Where("d.shelter_id = ? AND d.due_on <= ?", a.Shelter, until)
 	if !flags {
@@ -342,10 +342,10 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 	}
 	if after != "" {
 		p := strings.SplitN(after, "|", 3)
-		q = q.Where("(d.due_on > ? OR (d.due_on = ? AND (c.reference > ? OR (c.reference = ? AND d.kind > ?))))",
+		q = q.Where("(d.due_on > ? OR (d.due_on = ? AND (d.reference > ? OR (d.reference = ? AND d.kind > ?))))",
 			p[0], p[0], p[1], p[1], p[2])
 	}
-	if err := q.Order("d.due_on, c.reference, d.kind").Limit(limit + 1).Scan(&stored).Error; err != nil {
+	if err := q.Order("d.due_on, d.reference, d.kind").Limit(limit + 1).Scan(&stored).Error; err != nil {
 		return DeadlinePage{}, fmt.Errorf("cases: deadlines: %w", err)
 	}
 	items := make([]DeadlineItem, 0, len(stored))

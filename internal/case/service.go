@@ -298,12 +298,15 @@ func storeDerived(tx *gorm.DB, caseID, shelterID string, flags []eligibility.Fla
 		if d.Kind == eligibility.DeadlineMajority {
 			continue // computed when read: a stored 18th birthday would reveal the date of birth
 		}
+		// The case's reference, which never changes, goes with each row:
+		// the board's order is in its index (migration 0018).
 		if q.Len() == 0 {
-			q.WriteString("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on) VALUES (?, ?, ?, ?)")
+			q.WriteString("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on, reference) " +
+				"SELECT ?, ?, ?, ?, reference FROM cases WHERE id = ?")
 		} else {
-			q.WriteString(", (?, ?, ?, ?)")
+			q.WriteString(" UNION ALL SELECT ?, ?, ?, ?, reference FROM cases WHERE id = ?")
 		}
-		args = append(args, caseID, shelterID, storedKind(d), d.DueOn.String())
+		args = append(args, caseID, shelterID, storedKind(d), d.DueOn.String(), caseID)
 	}
 	if q.Len() > 0 {
 		if err := tx.Exec(q.String(), args...).Error; err != nil {

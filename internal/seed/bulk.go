@@ -298,7 +298,7 @@ func (b *Bulk) commit(ctx context.Context, built []builtCase, st *Stats) error {
 		ins := func(table string, cols []string) *inserter { return newInserter(ctx, pool, table, cols) }
 		casesIns := ins("cases", caseColumns)
 		flagsIns := ins("case_flags", []string{"case_id", "rule", "severity", "kind"})
-		deadlinesIns := ins("case_deadlines", []string{"case_id", "shelter_id", "kind", "due_on"})
+		deadlinesIns := ins("case_deadlines", []string{"case_id", "shelter_id", "kind", "due_on", "reference"})
 		notesIns := ins("case_notes", []string{"seq", "case_id", "note_enc"})
 		var recs []audit.Record
 		for i := range built {
@@ -316,7 +316,7 @@ func (b *Bulk) commit(ctx context.Context, built []builtCase, st *Stats) error {
 				}
 			}
 			for _, d := range c.deadlines {
-				if err := deadlinesIns.add(c.id, c.shelter, d[0], d[1]); err != nil {
+				if err := deadlinesIns.add(c.id, c.shelter, d[0], d[1], ref); err != nil {
 					return err
 				}
 			}
