@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -163,12 +164,27 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	// The page's stamps only: the views come from the cache, and only
 	// the cases whose view is not kept are read whole (viewcache.go). The
 	// query is written by hand and kept prepared (readstmts.go).
+	//
+	// The stamps are read from the index cases_list_stamp alone
+	// (migration 0019) and come back joined into one string by the
+	// database (fields by unit separators, cases by record separators;
+	// ids, references, numbers and usernames hold neither). The shelter's
+	// official status and its active users come with them, each an
+	// uncorrelated subquery evaluated once: an assignee is effective when
+	// active in the case's shelter (orgs.go), which a lookup per case
+	// decided before, a quarter of the query (docs/performance.md
+	// "Issue 18").
 	var sq strings.Builder
-	// The shelter's official status is read with the page (one
-	// uncorrelated subquery, evaluated once), not in a query of its own.
-	sq.WriteString("SELECT id, reference, version, facts_rev, " + effectiveAssignee +
-		", COALESCE((SELECT official_nrm FROM shelters WHERE id = ?), false) FROM cases WHERE shelter_id = ?")
-	args := []any{a.Shelter, a.Shelter}
+	agg := "group_concat(id || char(31) || reference || char(31) || version || char(31) || facts_rev || char(31) || assignee, char(30) ORDER BY reference DESC)"
+	users := "group_concat(username, char(31))"
+	if s.db.Read.Dialector.Name() == "postgres" {
+		agg = "string_agg(id || chr(31) || reference || chr(31) || version || chr(31) || facts_rev || chr(31) || assignee, chr(30) ORDER BY reference DESC)"
+		users = "string_agg(username, chr(31))"
+	}
+	sq.WriteString("SELECT " + agg + ", COALESCE((SELECT official_nrm FROM shelters WHERE id = ?), false), " +
+		"(SELECT " + users + " FROM users WHERE shelter_id = ? AND NOT disabled) FROM (" +
+		"SELECT id, reference, version, facts_rev, assignee FROM cases WHERE shelter_id = ?")
+	args := []any{a.Shelter, a.Shelter, a.Shelter}
 	where := func(cond string, more ...any) {
 		sq.WriteString(" AND " + cond)
 		args = append(args, more...)
@@ -201,19 +217,18 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	if after != "" {
 		where("reference < ?", after)
 	}
-	sq.WriteString(" ORDER BY reference DESC LIMIT ?")
+	sq.WriteString(" ORDER BY reference DESC LIMIT ?) AS page")
 	args = append(args, q.Limit+1)
 	s.reads.init(s.db.Read)
-	rows := make([]row, 0, q.Limit+1)
+	var joined, active sql.NullString
 	var official bool
 	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error {
-		var r row
-		if err := rs.Scan(&r.ID, &r.Reference, &r.Version, &r.FactsRev, &r.AssigneeNow, &official); err != nil {
-			return err
-		}
-		rows = append(rows, r)
-		return nil
+		return rs.Scan(&joined, &official, &active)
 	})
+	if err != nil {
+		return listed{}, fmt.Errorf("cases: list: %w", err)
+	}
+	rows, err := splitStamps(joined.String, strings.Split(active.String, "\x1f"), q.Limit+1)
 	if err != nil {
 		return listed{}, fmt.Errorf("cases: list: %w", err)
 	}
@@ -233,6 +248,34 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 		s.access.RecordMany(ctx, a, ids, a.Shelter, AccessList)
 	}
 	return p, nil
+}
+
+// splitStamps parses the joined stamps of a list page (listPage); a case's
+// assignee is effective when among the shelter's active users.
+func splitStamps(joined string, active []string, max int) ([]row, error) {
+	rows := make([]row, 0, max)
+	if joined == "" {
+		return rows, nil
+	}
+	for item := range strings.SplitSeq(joined, "\x1e") {
+		f := strings.Split(item, "\x1f")
+		if len(f) != 5 {
+			return nil, fmt.Errorf("stamp %q: want 5 fields", item)
+		}
+		r := row{ID: f[0], Reference: f[1]}
+		if f[4] != "" && slices.Contains(active, f[4]) {
+			r.AssigneeNow = f[4]
+		}
+		var err error
+		if r.Version, err = strconv.Atoi(f[2]); err != nil {
+			return nil, fmt.Errorf("version of %s: %w", r.ID, err)
+		}
+		if r.FactsRev, err = strconv.Atoi(f[3]); err != nil {
+			return nil, fmt.Errorf("facts revision of %s: %w", r.ID, err)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // checkFilters checks the filters the API list and the web search share:
