@@ -374,9 +374,10 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		DueOn     string
 		State     string
 	}
+	// The rows carry the case's reference and state: the page is read
+	// from the index alone, in its order (migration 0018).
 	q := db.Table("case_deadlines AS d").
-		Select("d.case_id, d.reference, d.kind, d.due_on, c.state").
-		Joins("JOIN cases c ON c.id = d.case_id").
+		Select("d.case_id, d.reference, d.kind, d.due_on, d.state").
 		Where("d.shelter_id = ? AND d.due_on <= ?", a.Shelter, until)
 	if !flags {
 		// Flags' due dates are stored under their rule id (R..): NRM kinds

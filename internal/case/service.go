@@ -298,13 +298,14 @@ func storeDerived(tx *gorm.DB, caseID, shelterID string, flags []eligibility.Fla
 		if d.Kind == eligibility.DeadlineMajority {
 			continue // computed when read: a stored 18th birthday would reveal the date of birth
 		}
-		// The case's reference, which never changes, goes with each row:
-		// the board's order is in its index (migration 0018).
+		// The case's reference and state go with each row, so that the
+		// board reads its index alone (migration 0018; saveRow keeps the
+		// state in step).
 		if q.Len() == 0 {
-			q.WriteString("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on, reference) " +
-				"SELECT ?, ?, ?, ?, reference FROM cases WHERE id = ?")
+			q.WriteString("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on, reference, state) " +
+				"SELECT ?, ?, ?, ?, reference, state FROM cases WHERE id = ?")
 		} else {
-			q.WriteString(" UNION ALL SELECT ?, ?, ?, ?, reference FROM cases WHERE id = ?")
+			q.WriteString(" UNION ALL SELECT ?, ?, ?, ?, reference, state FROM cases WHERE id = ?")
 		}
 		args = append(args, caseID, shelterID, storedKind(d), d.DueOn.String(), caseID)
 	}
@@ -592,6 +593,12 @@ func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	}
 	if res.RowsAffected != 1 {
 		return staleVersion(old + 1)
+	}
+	// The board's rows carry the case's state (migration 0018).
+	if orig.State != r.State {
+		if err := tx.Exec("UPDATE case_deadlines SET state = ? WHERE case_id = ?", r.State, r.ID).Error; err != nil {
+			return fmt.Errorf("cases: state of the deadlines of %s: %w", r.ID, err)
+		}
 	}
 	return nil
 }

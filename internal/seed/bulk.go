@@ -57,6 +57,7 @@ type shelterInfo struct {
 // and hashes of its records, which the writer assigns in order.
 type builtCase struct {
 	id, shelter string
+	state       string
 	year        int
 	dk          vault.DataKey
 	cols        []any // cases columns after id and reference (see caseColumns)
@@ -146,6 +147,7 @@ func (b *Bulk) build(ctx context.Context, p *Plan, sh shelterInfo, now time.Time
 	// The NRM deadlines and the flags' due dates, as the service stores them.
 	bc.deadlines = cases.StoredDeadlines(snap, flags, today, b.Settings)
 	created := now.UTC()
+	bc.state = string(d.State())
 	bc.cols = []any{p.Shelter, 1 + len(p.Events), string(d.State()), string(d.Proceedings()), d.IdentifiedOn().String(),
 		d.IdentifiedBy(), d.LastEventOn().String(), wrapped, sealed.GivenName, sealed.FamilyName, sealed.Alias,
 		sealed.DateOfBirth, sealed.NameIndex, sealed.NameIndexRev, cases.MajorityMonthTag(b.Keys, d.Victim().DateOfBirth, d.IdentifiedOn()), nil,
@@ -298,7 +300,7 @@ func (b *Bulk) commit(ctx context.Context, built []builtCase, st *Stats) error {
 		ins := func(table string, cols []string) *inserter { return newInserter(ctx, pool, table, cols) }
 		casesIns := ins("cases", caseColumns)
 		flagsIns := ins("case_flags", []string{"case_id", "rule", "severity", "kind"})
-		deadlinesIns := ins("case_deadlines", []string{"case_id", "shelter_id", "kind", "due_on", "reference"})
+		deadlinesIns := ins("case_deadlines", []string{"case_id", "shelter_id", "kind", "due_on", "reference", "state"})
 		notesIns := ins("case_notes", []string{"seq", "case_id", "note_enc"})
 		var recs []audit.Record
 		for i := range built {
@@ -316,7 +318,7 @@ func (b *Bulk) commit(ctx context.Context, built []builtCase, st *Stats) error {
 				}
 			}
 			for _, d := range c.deadlines {
-				if err := deadlinesIns.add(c.id, c.shelter, d[0], d[1], ref); err != nil {
+				if err := deadlinesIns.add(c.id, c.shelter, d[0], d[1], ref, c.state); err != nil {
 					return err
 				}
 			}
