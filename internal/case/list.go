@@ -367,29 +367,36 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 	}
 	until := asOf.AddDays(within).String()
 	db := s.db.Read.WithContext(ctx)
-	var stored []struct {
-		CaseID    string
-		Reference string
-		Kind      string
-		DueOn     string
-		State     string
-	}
+	type storedDeadline struct{ CaseID, Reference, Kind, DueOn, State string }
 	// The rows carry the case's reference and state: the page is read
-	// from the index alone, in its order (migration 0018).
-	q := db.Table("case_deadlines AS d").
-		Select("d.case_id, d.reference, d.kind, d.due_on, d.state").
-		Where("d.shelter_id = ? AND d.due_on <= ?", a.Shelter, until)
+	// from the index alone, in its order (migration 0018), by a statement
+	// written by hand and kept prepared (readstmts.go).
+	var sq strings.Builder
+	sq.WriteString("SELECT case_id, reference, kind, due_on, state FROM case_deadlines WHERE shelter_id = ? AND due_on <= ?")
+	args := []any{a.Shelter, until}
 	if !flags {
 		// Flags' due dates are stored under their rule id (R..): NRM kinds
 		// are lower case, and both engines compare case-sensitively here.
-		q = q.Where("substr(d.kind, 1, 1) <> 'R'")
+		sq.WriteString(" AND substr(kind, 1, 1) <> 'R'")
 	}
 	if after != "" {
 		p := strings.SplitN(after, "|", 3)
-		q = q.Where("(d.due_on > ? OR (d.due_on = ? AND (d.reference > ? OR (d.reference = ? AND d.kind > ?))))",
-			p[0], p[0], p[1], p[1], p[2])
+		sq.WriteString(" AND (due_on > ? OR (due_on = ? AND (reference > ? OR (reference = ? AND kind > ?))))")
+		args = append(args, p[0], p[0], p[1], p[1], p[2])
 	}
-	if err := q.Order("d.due_on, d.reference, d.kind").Limit(limit + 1).Scan(&stored).Error; err != nil {
+	sq.WriteString(" ORDER BY due_on, reference, kind LIMIT ?")
+	args = append(args, limit+1)
+	s.reads.init(s.db.Read)
+	stored := make([]storedDeadline, 0, limit+1)
+	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error {
+		var d storedDeadline
+		if err := rs.Scan(&d.CaseID, &d.Reference, &d.Kind, &d.DueOn, &d.State); err != nil {
+			return err
+		}
+		stored = append(stored, d)
+		return nil
+	})
+	if err != nil {
 		return DeadlinePage{}, fmt.Errorf("cases: deadlines: %w", err)
 	}
 	items := make([]DeadlineItem, 0, len(stored))

@@ -10,8 +10,8 @@
 -- The API's board leaves out the due dates of flags (kinds R..), which
 -- come first at 1M cases (two thousand of them before the fiftieth NRM
 -- deadline): a partial index holds the NRM deadlines alone.
-ALTER TABLE case_deadlines ADD COLUMN reference TEXT NOT NULL DEFAULT '';
-ALTER TABLE case_deadlines ADD COLUMN state TEXT NOT NULL DEFAULT '';
+ALTER TABLE case_deadlines ADD COLUMN reference TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE case_deadlines ADD COLUMN state TEXT COLLATE "C" NOT NULL DEFAULT '';
 UPDATE case_deadlines SET reference = (SELECT reference FROM cases WHERE cases.id = case_deadlines.case_id),
   state = (SELECT state FROM cases WHERE cases.id = case_deadlines.case_id);
 DROP INDEX case_deadlines_board_cover;
