@@ -81,7 +81,7 @@ func newViewCache(now func() time.Time) *viewCache {
 }
 
 // get returns the view of case id if it was built from exactly this
-// version, date, shelter status and facts.
+// version, date, shelter status and facts revision.
 func (vc *viewCache) get(id string, version int, asOf Date, official bool, factsRev int, assignee string) (Case, bool) {
 	e := vc.entry(id, version, asOf, official, factsRev, assignee)
 	if e == nil {
@@ -91,7 +91,7 @@ func (vc *viewCache) get(id string, version int, asOf Date, official bool, facts
 }
 
 // entry returns the kept entry of case id if it was built from exactly
-// this version, date, shelter status and facts, else nil. The entry's
+// this version, date, shelter status and facts revision, else nil. The entry's
 // view must not be changed.
 func (vc *viewCache) entry(id string, version int, asOf Date, official bool, factsRev int, assignee string) *viewEntry {
 	vc.mu.Lock()
