@@ -109,7 +109,7 @@ func (s *Service) recordPrepared(tx *gorm.DB, a auth.Actor, id string, in EventI
 	if err := saveRow(tx, &orig, &r, now); err != nil {
 		return false, err
 	}
-	if err := storeDerived(tx, r.ID, r.ShelterID, p.flags, p.deadlines); err != nil {
+	if err := storeDerived(tx, r.ID, r.ShelterID, r.State, p.flags, p.deadlines); err != nil {
 		return false, err
 	}
 	seq, err := appendRecord(tx, a, &r, string(p.typ), p.on, p.before, p.after, p.data, p.digest, now)
@@ -131,14 +131,17 @@ func (s *Service) recordPrepared(tx *gorm.DB, a auth.Actor, id string, in EventI
 	return true, nil
 }
 
+// storedDeadlineRow is a row of case_deadlines as storeDerived compares it.
+type storedDeadlineRow struct{ Kind, DueOn, State string }
+
 // readDerived reads the stored flags and deadlines of a case, scanned by
 // hand: this runs in every change, on the one writer.
-func readDerived(tx *gorm.DB, caseID string) (flags []struct{ Rule, Severity, Kind string }, deadlines []struct{ Kind, DueOn string }, err error) {
+func readDerived(tx *gorm.DB, caseID string) (flags []struct{ Rule, Severity, Kind string }, deadlines []storedDeadlineRow, err error) {
 	// One query for both tables, run on the transaction's connection
 	// without GORM, and sorted here: the two ordered queries through GORM
 	// were an eighth of an event's CPU, on the one writer.
 	q := "SELECT 0, rule, severity, kind FROM case_flags WHERE case_id = ? " +
-		"UNION ALL SELECT 1, kind, due_on, '' FROM case_deadlines WHERE case_id = ?"
+		"UNION ALL SELECT 1, kind, due_on, state FROM case_deadlines WHERE case_id = ?"
 	if tx.Dialector.Name() == "postgres" {
 		q = dollarPlaceholders(q)
 	}
@@ -160,7 +163,7 @@ func readDerived(tx *gorm.DB, caseID string) (flags []struct{ Rule, Severity, Ki
 		if table == 0 {
 			flags = append(flags, struct{ Rule, Severity, Kind string }{a, b, c})
 		} else {
-			deadlines = append(deadlines, struct{ Kind, DueOn string }{a, b})
+			deadlines = append(deadlines, storedDeadlineRow{a, b, c})
 		}
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {

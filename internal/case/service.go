@@ -243,12 +243,14 @@ func (s *Service) Flags(ctx context.Context, a auth.Actor, id string, asOf Date)
 func saveDerived(tx *gorm.DB, caseID, shelterID string, n nrmCase, asOf Date, set eligibility.Settings) error {
 	snap := n.snapshot()
 	flags := eligibility.Evaluate(snap, asOf, set)
-	return storeDerived(tx, caseID, shelterID, flags, withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set))
+	return storeDerived(tx, caseID, shelterID, string(n.State), flags, withFlagDeadlines(eligibility.Deadlines(snap, asOf, set), flags, asOf, set))
 }
 
-// storeDerived replaces the stored flags and deadlines of a case with
-// those given, when they differ.
-func storeDerived(tx *gorm.DB, caseID, shelterID string, flags []eligibility.Flag, deadlines []eligibility.Deadline) error {
+// storeDerived replaces the stored flags and deadlines of a case in state
+// with those given, when they differ. The deadline rows carry the case's
+// state for the board (migration 0018): a change of state rewrites them
+// too, so they follow the case whichever change moved it.
+func storeDerived(tx *gorm.DB, caseID, shelterID, state string, flags []eligibility.Flag, deadlines []eligibility.Deadline) error {
 	storedFlags, storedDeadlines, err := readDerived(tx, caseID)
 	if err != nil {
 		return err
@@ -260,10 +262,10 @@ func storeDerived(tx *gorm.DB, caseID, shelterID string, flags []eligibility.Fla
 		wantFlags = append(wantFlags, struct{ Rule, Severity, Kind string }{f.Rule, string(f.Severity), string(f.Kind)})
 	}
 	sort.Slice(wantFlags, func(i, j int) bool { return wantFlags[i].Rule < wantFlags[j].Rule })
-	var wantDeadlines []struct{ Kind, DueOn string }
+	var wantDeadlines []storedDeadlineRow
 	for _, d := range deadlines {
 		if d.Kind != eligibility.DeadlineMajority {
-			wantDeadlines = append(wantDeadlines, struct{ Kind, DueOn string }{storedKind(d), d.DueOn.String()})
+			wantDeadlines = append(wantDeadlines, storedDeadlineRow{storedKind(d), d.DueOn.String(), state})
 		}
 	}
 	sort.Slice(wantDeadlines, func(i, j int) bool { return wantDeadlines[i].Kind < wantDeadlines[j].Kind })
@@ -299,15 +301,14 @@ func storeDerived(tx *gorm.DB, caseID, shelterID string, flags []eligibility.Fla
 			continue // computed when read: a stored 18th birthday would reveal the date of birth
 		}
 		// The case's reference and state go with each row, so that the
-		// board reads its index alone (migration 0018; saveRow keeps the
-		// state in step).
+		// board reads its index alone (migration 0018).
 		if q.Len() == 0 {
-			q.WriteString("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on, reference, state) " +
-				"SELECT ?, ?, ?, ?, reference, state FROM cases WHERE id = ?")
+			q.WriteString("INSERT INTO case_deadlines (case_id, shelter_id, kind, due_on, state, reference) " +
+				"SELECT ?, ?, ?, ?, ?, reference FROM cases WHERE id = ?")
 		} else {
-			q.WriteString(" UNION ALL SELECT ?, ?, ?, ?, reference, state FROM cases WHERE id = ?")
+			q.WriteString(" UNION ALL SELECT ?, ?, ?, ?, ?, reference FROM cases WHERE id = ?")
 		}
-		args = append(args, caseID, shelterID, storedKind(d), d.DueOn.String(), caseID)
+		args = append(args, caseID, shelterID, storedKind(d), d.DueOn.String(), state, caseID)
 	}
 	if q.Len() > 0 {
 		if err := tx.Exec(q.String(), args...).Error; err != nil {
@@ -593,12 +594,6 @@ func saveRow(tx *gorm.DB, orig, r *row, now time.Time) error {
 	}
 	if res.RowsAffected != 1 {
 		return staleVersion(old + 1)
-	}
-	// The board's rows carry the case's state (migration 0018).
-	if orig.State != r.State {
-		if err := tx.Exec("UPDATE case_deadlines SET state = ? WHERE case_id = ?", r.State, r.ID).Error; err != nil {
-			return fmt.Errorf("cases: state of the deadlines of %s: %w", r.ID, err)
-		}
 	}
 	return nil
 }

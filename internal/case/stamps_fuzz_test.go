@@ -1,0 +1,76 @@
+package cases
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// joinStamps joins stamps as listPage's query has the database do it.
+func joinStamps(rows []row, assignees []string) string {
+	var b strings.Builder
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(0x1e)
+		}
+		b.WriteString(r.ID + "\x1f" + r.Reference + "\x1f" + strconv.Itoa(r.Version) + "\x1f" +
+			strconv.Itoa(r.FactsRev) + "\x1f" + assignees[i])
+	}
+	return b.String()
+}
+
+// TestSplitStamps: a page's stamps come back in order, an assignee
+// counting only when among the shelter's active users; a malformed
+// string is an error, never a short page.
+func TestSplitStamps(t *testing.T) {
+	rows := []row{{ID: "a", Reference: "PAY-2025-0002", Version: 7, FactsRev: 1}, {ID: "b", Reference: "PAY-2025-0001", Version: 1}}
+	got, err := splitStamps(joinStamps(rows, []string{"ana", "gone"}), []string{"ana", "bob"}, 51)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "a" || got[0].Version != 7 || got[0].FactsRev != 1 || got[0].AssigneeNow != "ana" ||
+		got[1].ID != "b" || got[1].Reference != "PAY-2025-0001" || got[1].AssigneeNow != "" {
+		t.Errorf("got %+v", got)
+	}
+	if got, err := splitStamps("", nil, 51); err != nil || len(got) != 0 {
+		t.Errorf("empty page: %v, %v", got, err)
+	}
+	for _, bad := range []string{"a\x1fPAY\x1f1\x1f0", "a\x1fPAY\x1fx\x1f0\x1f", "a\x1fPAY\x1f1\x1f0\x1f\x1eb"} {
+		if got, err := splitStamps(bad, nil, 51); err == nil {
+			t.Errorf("%q: got %+v, want an error", bad, got)
+		}
+	}
+}
+
+// FuzzSplitStamps: any string either parses or is refused, without a
+// panic; what parses holds each item's fields, and no assignee counts
+// when the shelter has no active user.
+func FuzzSplitStamps(f *testing.F) {
+	f.Add("a\x1fPAY-2025-0001\x1f3\x1f0\x1fana\x1eb\x1fPAY-2025-0002\x1f1\x1f2\x1f")
+	f.Add("")
+	f.Add("\x1e\x1f")
+	f.Fuzz(func(t *testing.T, s string) {
+		rows, err := splitStamps(s, nil, 51)
+		if err != nil {
+			return
+		}
+		if s == "" {
+			if len(rows) != 0 {
+				t.Fatalf("empty string gave %d stamps", len(rows))
+			}
+			return
+		}
+		raw := strings.Split(s, "\x1e")
+		if len(rows) != len(raw) {
+			t.Fatalf("%d stamps from %d items", len(rows), len(raw))
+		}
+		for i, r := range rows {
+			f := strings.Split(raw[i], "\x1f")
+			v, _ := strconv.Atoi(f[2])
+			fr, _ := strconv.Atoi(f[3])
+			if len(f) != 5 || r.ID != f[0] || r.Reference != f[1] || r.Version != v || r.FactsRev != fr || r.AssigneeNow != "" {
+				t.Fatalf("item %q gave %+v", raw[i], r)
+			}
+		}
+	})
+}
