@@ -5,7 +5,7 @@
 -- board's time (docs/performance.md "Issue 18"). A case's reference never
 -- changes, so each deadline row now carries it, and the index holds the
 -- board's whole order: a page reads its rows and stops. The rows carry the
--- case's state too (kept in step by every change of state: saveRow in
+-- case's state too (kept in step by every change: storeDerived in
 -- internal/case/service.go), so that a page reads no case row at all.
 -- The API's board leaves out the due dates of flags (kinds R..), which
 -- come first at 1M cases (two thousand of them before the fiftieth NRM
