@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/casemgr/casemgr/internal/auth"
 	"github.com/casemgr/casemgr/internal/orgs"
 )
 
@@ -63,6 +64,54 @@ func TestConsentRefusalTranslated(t *testing.T) {
 			for _, raw := range append(orgs.ConsentScopes, "allows sharing this case") {
 				if strings.Contains(text, raw) {
 					t.Errorf("the page shows %q: %s", raw, snippet(text, raw))
+				}
+			}
+		})
+	}
+}
+
+// TestConsentLapsedTranslated: a transfer requested under a consent that
+// the victim then withdrew is refused when the receiving supervisor
+// accepts it (409), with a message in the supervisor's language that
+// names no shelter id and no English service text.
+func TestConsentLapsedTranslated(t *testing.T) {
+	e := newEnv(t)
+	e.AddUser(t, "pia", auth.RoleSupervisor, "pag-asa")
+	ana := e.actors["ana"]
+	c := e.newCase(t, "ana", "Ama", "Obi", "NG")
+	consent, err := e.Orgs.RecordConsent(t.Context(), ana, c.ID, orgs.NewConsent{Scope: "share_with_shelter", Recipient: "pag-asa",
+		GivenOn: "2025-06-10", GivenBy: "victim", Method: "written"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := e.Orgs.RequestTransfer(t.Context(), ana, c.ID, "pag-asa", "safety")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Orgs.WithdrawConsent(t.Context(), ana, c.ID, consent.ID, "2025-06-12"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, want string }{
+		{"en", "The victim's consent to share this case with your shelter is no longer active"},
+		{"fr", "Le consentement de la victime au partage de ce dossier avec votre centre n'est plus actif"},
+		{"nl", "De toestemming van het slachtoffer om dit dossier met uw centrum te delen is niet meer actief"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			b := e.browser(t)
+			b.header.Set("Accept-Language", tt.lang)
+			b.login("pia")
+			b.get("/transfers")
+			r := b.post("/transfers", url.Values{"action": {"accept"}, "id": {tr.ID}})
+			if r.Code != http.StatusConflict {
+				t.Fatalf("got %d, want 409", r.Code)
+			}
+			if summary := errorSummary(t, r.Body); !strings.Contains(summary, tt.want) {
+				t.Errorf("the error summary does not say %q: %q", tt.want, summary)
+			}
+			if tt.lang != "en" {
+				text := visibleText(t, r.Body)
+				if strings.Contains(text, "no longer active") || strings.Contains(text, "consent to share the case with") {
+					t.Errorf("the page shows the service's English message: %s", snippet(text, "no longer active"))
 				}
 			}
 		})

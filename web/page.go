@@ -257,6 +257,9 @@ func (p *page) kindMessage(e *apperr.Error) string {
 	switch e.Code {
 	case apperr.CodeConsentMissing:
 		return p.T("err.consent_missing", p.L("scope", e.Params["scope"]))
+	case apperr.CodeConsentLapsed:
+		// Only the receiving shelter accepts: "your shelter" names it.
+		return p.T("err.consent_lapsed")
 	}
 	switch e.Kind {
 	case apperr.Unauthorized:

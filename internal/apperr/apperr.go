@@ -99,6 +99,10 @@ const (
 	// victim allows the sharing; Params["scope"] names the consent scope
 	// that is needed.
 	CodeConsentMissing = "consent_missing"
+	// CodeConsentLapsed: a Conflict because the consent a pending transfer
+	// rested on is no longer active when the receiving shelter accepts it;
+	// Params["shelter"] names the receiving shelter.
+	CodeConsentLapsed = "consent_lapsed"
 )
 
 // Error is an application error with a message safe to show to users.

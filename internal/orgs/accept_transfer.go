@@ -33,7 +33,8 @@ func (s *Service) AcceptTransfer(ctx context.Context, a auth.Actor, id string) (
 			return err
 		}
 		if !ok {
-			return apperr.Conflictf("the victim's consent to share the case with %s is no longer active", r.ToShelter)
+			return apperr.ConflictCode(apperr.CodeConsentLapsed, map[string]string{"shelter": r.ToShelter},
+				"the victim's consent to share the case with %s is no longer active", r.ToShelter)
 		}
 		if err := s.decide(tx, a, &r, TransferAccepted, ""); err != nil {
 			return err
