@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ docs/performance.md gives the method and the measured figures.`,
 		fs.IntVar(&o.casesPer, "cases-per-client", 2, "cases each client opens before the measured phase (targets of its writes)")
 		fs.StringVar(&o.scratch, "scratch-dir", os.TempDir(), "directory of the scratch SQLite file of the write baseline (use the server's file system)")
 		fs.BoolVar(&o.noBase, "no-baselines", false, "skip the baselines")
+		fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile of the measured phase to `FILE` (go tool pprof)")
 		return func(in *invocation) error { return in.loadtest(o) }
 	},
 }
@@ -46,6 +48,7 @@ docs/performance.md gives the method and the measured figures.`,
 // loadtestFlags are the flags of loadtest.
 type loadtestFlags struct {
 	url, username, password, usersFile, mix, scratch, reads string
+	cpuProfile                                              string
 	pwStdin, noBase                                         bool
 	clients, casesPer                                       int
 	duration                                                time.Duration
@@ -90,6 +93,19 @@ func (in *invocation) loadtest(o loadtestFlags) error {
 		}
 	}
 	fmt.Fprintf(in.stderr, "loadtest: %s, %d clients, mix %s, %s\n", o.url, o.clients, mix, o.duration)
+	if o.cpuProfile != "" {
+		// The clients share the machine with the server: their own CPU per
+		// request is what the ratios cannot tell apart from the server's.
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("loadtest: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("loadtest: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := loadgen.Run(in.ctx, loadgen.Options{BaseURL: o.url, Users: users, Clients: o.clients, Duration: o.duration,
 		MaxRequests: o.maxRequests, Mix: mix, Reads: reads, CasesPerClient: o.casesPer, Now: in.now, Seed: uint64(in.now().UnixNano())})
 	if rep != nil {

@@ -174,6 +174,7 @@ type client struct {
 	acked    int64
 	versions map[string]int
 	events   map[string]int
+	buf      bytes.Buffer // the body of the last answer (do)
 }
 
 // newHTTPClient returns the HTTP client of a run: keep-alive connections,
@@ -305,7 +306,8 @@ func (r *runner) login(ctx context.Context, s *session) error {
 }
 
 // do sends one request and records it under op; it returns the status
-// (0 without an answer) and the body of a 2xx answer.
+// (0 without an answer) and the body of a 2xx answer, valid until the
+// client's next request.
 func (c *client) do(ctx context.Context, op Op, method, path string, body []byte) (int, []byte) {
 	c.s.mu.Lock()
 	token := c.s.token
@@ -328,7 +330,12 @@ func (c *client) do(ctx context.Context, op Op, method, path string, body []byte
 	var out []byte
 	if err == nil {
 		status = resp.StatusCode
-		out, err = io.ReadAll(resp.Body)
+		// One buffer per client, kept across requests: io.ReadAll grew a
+		// new one for each 300 KB list page. out is valid until the next
+		// request of this client.
+		c.buf.Reset()
+		_, err = c.buf.ReadFrom(resp.Body)
+		out = c.buf.Bytes()
 		resp.Body.Close()
 		if err != nil {
 			status = 0 // the answer broke off: not acknowledged
@@ -411,8 +418,37 @@ func (c *client) write(ctx context.Context) {
 	}
 	c.acked++
 	c.events[id]++
-	var a caseAnswer
-	if err := json.Unmarshal(out, &a); err == nil && a.Version > c.versions[id] {
-		c.versions[id] = a.Version
+	if v, ok := answerVersion(out); ok && v > c.versions[id] {
+		c.versions[id] = v
 	}
+}
+
+// answerVersion reads the top-level "version" of a case answer without
+// decoding the rest: the server writes it fourth, and decoding the whole
+// 6 KB answer was a third of the load generator's CPU, taken from the
+// two cores it shares with the server (docs/performance.md "Issue 18").
+// The answer is still read whole; a malformed one reports false.
+func answerVersion(b []byte) (int, bool) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return 0, false
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return 0, false
+		}
+		if t == "version" {
+			var v int
+			if err := d.Decode(&v); err != nil {
+				return 0, false
+			}
+			return v, true
+		}
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return 0, false
+		}
+	}
+	return 0, false
 }
