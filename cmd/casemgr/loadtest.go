@@ -23,7 +23,10 @@ var cmdLoadtest = &Command{
 logged in as a caseworker or supervisor, reading and writing cases in the
 proportion of --mix. It first measures, in the same run, the baselines it is
 compared with: a bare HTTP handler for reads and durable one-row SQLite
-commits for writes. It does not read a deployment's configuration.
+commits for writes. With --rounds N it measures baselines and server N
+times in turn and reports each ratio's median: on a shared machine one
+run's ratio moves by about a tenth. It does not read a deployment's
+configuration.
 docs/performance.md gives the method and the measured figures.`,
 	Flags: func(fs *flag.FlagSet) func(*invocation) error {
 		var o loadtestFlags
@@ -40,7 +43,8 @@ docs/performance.md gives the method and the measured figures.`,
 		fs.IntVar(&o.casesPer, "cases-per-client", 2, "cases each client opens before the measured phase (targets of its writes)")
 		fs.StringVar(&o.scratch, "scratch-dir", os.TempDir(), "directory of the scratch SQLite file of the write baseline (use the server's file system)")
 		fs.BoolVar(&o.noBase, "no-baselines", false, "skip the baselines")
-		fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile of the measured phase to `FILE` (go tool pprof)")
+		fs.IntVar(&o.rounds, "rounds", 1, "repeat baselines and measured phase this many times and report each ratio's median (the machine's noise)")
+		fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile of the measured phase (the last round's) to `FILE` (go tool pprof)")
 		return func(in *invocation) error { return in.loadtest(o) }
 	},
 }
@@ -50,7 +54,7 @@ type loadtestFlags struct {
 	url, username, password, usersFile, mix, scratch, reads string
 	cpuProfile                                              string
 	pwStdin, noBase                                         bool
-	clients, casesPer                                       int
+	clients, casesPer, rounds                               int
 	duration                                                time.Duration
 	maxRequests                                             int64
 }
@@ -73,22 +77,44 @@ func (in *invocation) loadtest(o loadtestFlags) error {
 	if o.clients <= 0 || o.duration <= 0 {
 		return errors.New("loadtest: want --clients > 0 and --duration > 0")
 	}
+	if o.rounds < 1 {
+		return errors.New("loadtest: want --rounds >= 1")
+	}
+	var rounds []*loadgen.Summary
+	for r := 1; r <= o.rounds; r++ {
+		if o.rounds > 1 {
+			fmt.Fprintf(in.stderr, "loadtest: round %d of %d\n", r, o.rounds)
+			fmt.Fprintf(in.stdout, "round %d of %d\n", r, o.rounds)
+		}
+		sum, err := in.loadtestRound(o, mix, reads, users)
+		if err != nil {
+			return err
+		}
+		rounds = append(rounds, sum)
+	}
+	loadgen.WriteRounds(in.stdout, rounds)
+	return nil
+}
+
+// loadtestRound measures the baselines, then the server, once.
+func (in *invocation) loadtestRound(o loadtestFlags, mix loadgen.Mix, reads []loadgen.Op, users []loadgen.User) (*loadgen.Summary, error) {
+	var err error
 	sum := &loadgen.Summary{}
 	if !o.noBase {
 		if mix.Reads > 0 {
 			fmt.Fprintf(in.stderr, "loadtest: baseline GET /healthz of %s, %d clients, %s\n", o.url, o.clients, o.duration)
 			if sum.ServerBase, err = loadgen.BaselineHealthz(in.ctx, o.url, o.clients, o.duration, o.maxRequests); err != nil {
-				return err
+				return nil, err
 			}
 			fmt.Fprintf(in.stderr, "loadtest: baseline reads (bare echo handler), %d clients, %s\n", o.clients, o.duration)
 			if sum.ReadsBase, err = loadgen.BaselineReads(in.ctx, o.clients, o.duration, o.maxRequests); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if mix.Writes > 0 {
 			fmt.Fprintf(in.stderr, "loadtest: baseline writes (durable one-row commits in %s), %d writers, %s\n", o.scratch, o.clients, o.duration)
 			if sum.WritesBase, err = loadgen.BaselineWrites(in.ctx, o.scratch, o.clients, o.duration, o.maxRequests); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -98,11 +124,11 @@ func (in *invocation) loadtest(o loadtestFlags) error {
 		// request is what the ratios cannot tell apart from the server's.
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
-			return fmt.Errorf("loadtest: %w", err)
+			return nil, fmt.Errorf("loadtest: %w", err)
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("loadtest: %w", err)
+			return nil, fmt.Errorf("loadtest: %w", err)
 		}
 		defer pprof.StopCPUProfile()
 	}
@@ -113,9 +139,9 @@ func (in *invocation) loadtest(o loadtestFlags) error {
 		sum.WriteText(in.stdout)
 	}
 	if err != nil {
-		return fmt.Errorf("loadtest: %w", err)
+		return nil, fmt.Errorf("loadtest: %w", err)
 	}
-	return nil
+	return sum, nil
 }
 
 // loadtestUsers reads the accounts of a load test from a users file, or

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -99,6 +101,25 @@ func TestLoadtestAndBenchReads(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("loadtest printed:\n%s\nwant it to contain %q", out, want)
 		}
+	}
+	// Rounds: each with its baselines, then the median of each ratio; the
+	// load generator's own profile of the last round.
+	prof := filepath.Join(t.TempDir(), "client.pb.gz")
+	out, errOut, err = runCmd(t, "a long enough password\n", "loadtest", "--url", base, "--username", "lt", "--password-stdin",
+		"--clients", "2", "--duration", "200ms", "--mix", "50:50", "--scratch-dir", t.TempDir(), "--rounds", "2", "--cpuprofile", prof)
+	if err != nil {
+		t.Fatalf("loadtest --rounds 2: %v\n%s\n%s", err, out, errOut)
+	}
+	for _, re := range []string{`round 1 of 2\n`, `round 2 of 2\n`, `rounds: 2, each with its own baselines`,
+		`median reads / echo\s+[0-9.]+ \(goal >= 0\.20: (meets|BELOW)\) rounds: [0-9.]+, [0-9.]+\n`,
+		`median get_case / healthz\s+[0-9.]+ \(goal >= 0\.50: (meets|BELOW)\) rounds: [0-9.]+, [0-9.]+\n`,
+		`median writes / commits\s+[0-9.]+ \(goal >= 0\.60: (meets|BELOW)\) rounds: [0-9.]+, [0-9.]+\n`} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("loadtest --rounds 2 printed:\n%s\nwant it to match %q", out, re)
+		}
+	}
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("loadtest --cpuprofile: %v, want a profile written", err)
 	}
 	_, _, err = runCmd(t, "", "loadtest", "--url", base, "--mix", "1:1")
 	if err == nil || !strings.Contains(err.Error(), "--users-file") {

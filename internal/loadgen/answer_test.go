@@ -24,3 +24,26 @@ func TestAnswerVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		in   []float64
+		want float64
+	}{
+		{nil, 0},
+		{[]float64{0.3}, 0.3},
+		{[]float64{0.5, 0.1, 0.3}, 0.3},
+		{[]float64{0.4, 0.1, 0.3, 0.2}, 0.25},
+	}
+	for _, tc := range tests {
+		in := append([]float64(nil), tc.in...)
+		if got := Median(tc.in); got != tc.want {
+			t.Errorf("Median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+		for i := range in {
+			if in[i] != tc.in[i] {
+				t.Errorf("Median reordered its input: %v, was %v", tc.in, in)
+			}
+		}
+	}
+}

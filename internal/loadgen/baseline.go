@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -317,4 +319,95 @@ func (s *Summary) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "ratio writes: %.3f (goal >= %.2f: %s) = %d clients / %s ms mean write latency / %.0f commits/s\n",
 			x, WriteGoal, verdict(x, WriteGoal), o.Clients, ms(writes.Mean()), s.WritesBase.Throughput())
 	}
+}
+
+// WriteRounds prints, for runs repeated as rounds (each with its own
+// baselines, measured just before it), every ratio of each round and
+// their median. On a shared machine a single run's ratio moves by about a
+// tenth from one run to the next (docs/performance.md "Issue 18"); the
+// median of rounds interleaved with their baselines is the figure to
+// compare with a goal.
+func WriteRounds(w io.Writer, rounds []*Summary) {
+	if len(rounds) < 2 {
+		return
+	}
+	type line struct {
+		name string
+		goal float64
+		get  func(*Summary) float64
+	}
+	lines := []line{
+		{"reads / echo", ReadGoal, func(s *Summary) float64 {
+			if s.ReadsBase == nil {
+				return 0
+			}
+			return s.ReadRatio()
+		}},
+		{"get_case / healthz", GetCaseGoal, func(s *Summary) float64 {
+			if s.ServerBase == nil {
+				return 0
+			}
+			return s.OpRatio(OpGetCase)
+		}},
+		{"list / healthz", ListGoal, func(s *Summary) float64 {
+			if s.ServerBase == nil {
+				return 0
+			}
+			return s.OpRatio(OpList)
+		}},
+		{"deadlines / healthz", 0, func(s *Summary) float64 {
+			if s.ServerBase == nil {
+				return 0
+			}
+			return s.OpRatio(OpDeadlines)
+		}},
+		{"writes / commits", WriteGoal, func(s *Summary) float64 {
+			if s.WritesBase == nil {
+				return 0
+			}
+			return s.WriteRatio()
+		}},
+	}
+	fmt.Fprintf(w, "rounds: %d, each with its own baselines; median and every round's ratio:\n", len(rounds))
+	for _, l := range lines {
+		xs := make([]float64, 0, len(rounds))
+		for _, s := range rounds {
+			if x := l.get(s); x > 0 {
+				xs = append(xs, x)
+			}
+		}
+		if len(xs) != len(rounds) {
+			continue // not measured in every round
+		}
+		each := make([]string, len(xs))
+		for i, x := range xs {
+			each[i] = strconv.FormatFloat(x, 'f', 3, 64)
+		}
+		m := Median(xs)
+		goal := "no goal"
+		if l.goal > 0 {
+			goal = fmt.Sprintf("goal >= %.2f: ", l.goal)
+			if m >= l.goal {
+				goal += "meets"
+			} else {
+				goal += "BELOW"
+			}
+		}
+		fmt.Fprintf(w, "  median %-20s %.3f (%s) rounds: %s\n", l.name, m, goal, strings.Join(each, ", "))
+	}
+}
+
+// Median returns the median of xs (the mean of the middle two for an even
+// count), without reordering xs; 0 for none.
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
