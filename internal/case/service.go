@@ -693,6 +693,34 @@ func (s *Service) saveTracks(tx *gorm.DB, orig, r *row, after nrmCase, today Dat
 // RecordEvent records an event on a case in one transaction and returns the
 // updated case as of today.
 func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in EventInput) (Case, error) {
+	out, _, err := s.recordEvent(ctx, a, id, in)
+	return out, err
+}
+
+// RecordEventJSON is RecordEvent answering the updated case as JSON, as
+// GetJSON does. The encoding is kept with the case's view, so the read
+// that usually follows a change is not encoded again (docs/performance.md
+// "Issue 18").
+func (s *Service) RecordEventJSON(ctx context.Context, a auth.Actor, id string, in EventInput) ([]byte, Case, error) {
+	out, e, err := s.recordEvent(ctx, a, id, in)
+	if err != nil {
+		return nil, Case{}, err
+	}
+	var b []byte
+	if e != nil {
+		b, err = s.views().encoded(e)
+	} else {
+		b, err = encodeLine(out)
+	}
+	if err != nil {
+		return nil, Case{}, err
+	}
+	return b, out, nil
+}
+
+// recordEvent is RecordEvent also returning the entry that keeps the
+// updated view (nil when a newer one was kept meanwhile).
+func (s *Service) recordEvent(ctx context.Context, a auth.Actor, id string, in EventInput) (Case, *viewEntry, error) {
 	today := s.Today()
 	var out Case
 	var saved *row
@@ -700,7 +728,7 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 	var savedIdent identity
 	var savedKey vault.DataKey
 	if err := forbidCaseFiles(a); err != nil {
-		return Case{}, err
+		return Case{}, nil, err
 	}
 	pre := s.prepareEvent(ctx, a, id, in, today)
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -758,12 +786,12 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 		saved, savedOfficial, savedIdent, savedKey = r, official, ident, dk
 		return nil
 	})
-	if err == nil {
-		// Committed: the next read of this version is served from memory,
-		// and the next event starts from this row.
-		s.views().putRow(saved, savedOfficial, today, out, savedIdent, savedKey)
+	if err != nil {
+		return out, nil, err
 	}
-	return out, err
+	// Committed: the next read of this version is served from memory,
+	// and the next event starts from this row.
+	return out, s.views().putRow(saved, savedOfficial, today, out, savedIdent, savedKey), nil
 }
 
 // Simulation is the answer of a what-if (docs/rules.md "What-if").

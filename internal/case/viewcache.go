@@ -169,13 +169,15 @@ func (vc *viewCache) putEntry(r *row, official bool, asOf Date, c Case) *viewEnt
 	return nil
 }
 
-// putRow is put keeping also the opened row the view was built from.
-func (vc *viewCache) putRow(r *row, official bool, asOf Date, c Case, ident identity, dk vault.DataKey) {
-	if e := vc.putEntry(r, official, asOf, c); e != nil {
+// putRow is putEntry keeping also the opened row the view was built from.
+func (vc *viewCache) putRow(r *row, official bool, asOf Date, c Case, ident identity, dk vault.DataKey) *viewEntry {
+	e := vc.putEntry(r, official, asOf, c)
+	if e != nil {
 		vc.mu.Lock()
 		e.row = &keptRow{r: *r, ident: ident, dk: dk}
 		vc.mu.Unlock()
 	}
+	return e
 }
 
 // keptRow returns the opened row kept for case id, whatever its version,

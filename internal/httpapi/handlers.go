@@ -425,11 +425,14 @@ func (s *Server) recordEvent(c echo.Context) error {
 	if err != nil {
 		return s.visibleFirst(c, err)
 	}
-	out, err := s.Cases.RecordEvent(c.Request().Context(), a, c.Param("id"), in)
+	b, out, err := s.Cases.RecordEventJSON(c.Request().Context(), a, c.Param("id"), in)
 	if err != nil {
 		return err
 	}
-	return s.caseAnswer(c, http.StatusOK, out, asOf)
+	if !asOf.IsZero() && asOf != out.AsOf {
+		return s.caseAnswer(c, http.StatusOK, out, asOf)
+	}
+	return writeEncoded(c, http.StatusOK, b)
 }
 
 // voidEvent answers POST /api/v1/cases/{id}/events/{seq}/void: the event
