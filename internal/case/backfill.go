@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -13,6 +14,53 @@ import (
 // BackfillStatistics, BackfillMajorityMonths, BackfillReturnStates): they
 // run before the server serves, on databases of up to a million cases
 // (docs/performance.md "Start-up backfills").
+
+// Two backfills repair only what versions before schema 13 and rules
+// version 2 wrote (every change since writes their fields), yet their scan
+// walks the whole cases table by primary key: BackfillMajorityMonths and
+// BackfillReturnStates (6 to 7 s of each start at 1M cases). Each records
+// in the table backfills (migration 0020) that it ran to completion on
+// this database, and skips its scan when that row is there
+// (docs/performance.md "Start-up backfills"). The two others walk partial
+// indexes that are empty once they are done, and need no row.
+//
+// The row is written right after the scan found nothing left, in a
+// transaction of its own: a crash before it only means that the next
+// start scans once more, which is idempotent (each write is conditional
+// on the field being still unset). A row means only that the data written
+// before it was repaired: a case stored the old way since (by hand, or by
+// a server of a version before the field, which /readyz reports not ready
+// on the newer schema) stays as it is. Two servers starting at once on
+// PostgreSQL both scan and both insert the row, the second one without
+// effect (ON CONFLICT DO NOTHING).
+const (
+	backfillMajorityMonths = "majority_months"
+	backfillReturnStates   = "return_states"
+)
+
+// onceBackfill runs backfill, unless the row of name says it already ran
+// to completion on this database, and then writes that row. It returns
+// what backfill returns: the number of cases it filled in.
+func (s *Service) onceBackfill(ctx context.Context, name string, backfill func(context.Context) (int, error)) (int, error) {
+	var done int64
+	if err := s.db.Read.WithContext(ctx).Table("backfills").Where("name = ?", name).Count(&done).Error; err != nil {
+		return 0, fmt.Errorf("cases: backfill %s: read whether done: %w", name, err)
+	}
+	if done > 0 {
+		return 0, nil
+	}
+	n, err := backfill(ctx)
+	if err != nil {
+		return n, err
+	}
+	at := s.now().UTC()
+	if err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		return tx.Exec("INSERT INTO backfills (name, done_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", name, at).Error
+	}); err != nil {
+		return n, fmt.Errorf("cases: backfill %s: record it done: %w", name, err)
+	}
+	return n, nil
+}
 
 // backfillBatch is the number of cases a backfill reads and writes at a
 // time: one transaction each, short enough not to hold the writer long.

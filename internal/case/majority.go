@@ -157,8 +157,15 @@ func (s *Service) majorityDeadlines(db *gorm.DB, shelterID string, asOf, end Dat
 
 // BackfillMajorityMonths stores the month tag of the cases written before
 // schema version 13 (minors when identified, identity not erased), in
-// batches; it returns how many it tagged, none after the first run.
+// batches; it returns how many it tagged. Once it has run to completion on
+// a database it reads nothing there again (backfill.go onceBackfill): every
+// write of a date of birth since stores the tag, and the minors it leaves
+// untagged (no date of birth) stay so.
 func (s *Service) BackfillMajorityMonths(ctx context.Context) (int, error) {
+	return s.onceBackfill(ctx, backfillMajorityMonths, s.backfillMajorityMonths)
+}
+
+func (s *Service) backfillMajorityMonths(ctx context.Context) (int, error) {
 	n, after := 0, ""
 	for {
 		var rows []row

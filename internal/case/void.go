@@ -167,7 +167,14 @@ func isEvent(event string) bool {
 // and lose_contact records), so that reopen_case and resume_procedure can
 // bring them back. The facts are derived from the chain, so this writes no
 // record and keeps the version. It returns how many cases it filled in.
+// Once it has run to completion on a database it reads nothing there
+// again (backfill.go onceBackfill): every close_case and lose_contact
+// since records the state left.
 func (s *Service) BackfillReturnStates(ctx context.Context) (int, error) {
+	return s.onceBackfill(ctx, backfillReturnStates, s.backfillReturnStates)
+}
+
+func (s *Service) backfillReturnStates(ctx context.Context) (int, error) {
 	n, after := 0, ""
 	for {
 		var rows []row

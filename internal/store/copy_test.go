@@ -50,6 +50,7 @@ func fillSQLite(t *testing.T, db *store.DB) {
 		{"INSERT INTO access_log (accessed_at, actor, actor_role, case_id, shelter, action) VALUES ('2025-06-15T10:00:03.000000Z', 'cw', 'caseworker', 'c1', 'payoke', 'read')", nil},
 		{"INSERT INTO access_log (accessed_at, actor, actor_role, case_id, shelter, action) VALUES ('2025-06-15T10:00:04.000000Z', 'cw', 'caseworker', 'c1', 'payoke', 'history')", nil},
 		{"INSERT INTO web_sessions (session_id, token_hash, csrf_token, created_at, last_seen_at) VALUES ('s1', 'wt', 'csrf', ?, ?)", []any{at, at}},
+		{"INSERT INTO backfills (name, done_at) VALUES ('return_states', ?)", []any{at}},
 		{"INSERT INTO calendar_feeds (username, token_hash, role, shelter_id, created_at) VALUES ('cw', 'ft', 'caseworker', 'payoke', ?)", []any{at}},
 	}
 	for _, s := range stmts {
@@ -116,6 +117,11 @@ func TestCopy(t *testing.T) {
 	dst.Read.Raw("SELECT seq, hash FROM audit_head").Scan(&head)
 	if head.Seq != 2 || head.Hash != "h2" {
 		t.Errorf("audit_head: got %d %s, want 2 h2", head.Seq, head.Hash)
+	}
+	var done []time.Time
+	dst.Read.Raw("SELECT done_at FROM backfills WHERE name = 'return_states'").Scan(&done)
+	if len(done) != 1 || !done[0].Equal(at) {
+		t.Errorf("backfills: got %v, want the source's row done at %v", done, at)
 	}
 	var disabled []bool
 	dst.Read.Raw("SELECT disabled FROM users ORDER BY username").Scan(&disabled)
