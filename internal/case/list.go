@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -262,49 +261,28 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 // assignee is effective when among the shelter's active users.
 func splitStamps(joined string, active []string, max int) ([]row, error) {
 	rows := make([]row, 0, max)
-	err := eachJoined(joined, 5, func(f []string) error {
+	if joined == "" {
+		return rows, nil
+	}
+	for item := range strings.SplitSeq(joined, "\x1e") {
+		f := strings.Split(item, "\x1f")
+		if len(f) != 5 {
+			return nil, fmt.Errorf("stamp %q: want 5 fields", item)
+		}
 		r := row{ID: f[0], Reference: f[1]}
 		if f[4] != "" && slices.Contains(active, f[4]) {
 			r.AssigneeNow = f[4]
 		}
 		var err error
 		if r.Version, err = strconv.Atoi(f[2]); err != nil {
-			return fmt.Errorf("version of %s: %w", r.ID, err)
+			return nil, fmt.Errorf("version of %s: %w", r.ID, err)
 		}
 		if r.FactsRev, err = strconv.Atoi(f[3]); err != nil {
-			return fmt.Errorf("facts revision of %s: %w", r.ID, err)
+			return nil, fmt.Errorf("facts revision of %s: %w", r.ID, err)
 		}
 		rows = append(rows, r)
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	return rows, nil
-}
-
-// eachJoined calls fn with the fields of each record of joined: the rows
-// of a page joined into one string by the database (group_concat,
-// string_agg), records separated by \x1e and fields by \x1f. Reading a
-// page as one value instead of row by row through database/sql took a
-// third off the query (docs/performance.md "Issue 18"); the fields
-// joined (ids, references, numbers, dates, usernames, state and kind
-// names) hold neither separator. A record without exactly n fields is an
-// error, never a short page.
-func eachJoined(joined string, n int, fn func(f []string) error) error {
-	if joined == "" {
-		return nil
-	}
-	for item := range strings.SplitSeq(joined, "\x1e") {
-		f := strings.Split(item, "\x1f")
-		if len(f) != n {
-			return fmt.Errorf("record %q: want %d fields", item, n)
-		}
-		if err := fn(f); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // checkFilters checks the filters the API list and the web search share:
@@ -400,14 +378,8 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 	// The rows carry the case's reference and state: the page is read
 	// from the index alone, in its order (migration 0018), by a statement
 	// written by hand and kept prepared (readstmts.go).
-	// The page comes back as one joined string (eachJoined), in no
-	// particular order, and is sorted here.
-	agg := "group_concat(case_id || char(31) || reference || char(31) || kind || char(31) || due_on || char(31) || state, char(30))"
-	if s.db.Read.Dialector.Name() == "postgres" {
-		agg = "string_agg(case_id || chr(31) || reference || chr(31) || kind || chr(31) || due_on || chr(31) || state, chr(30))"
-	}
 	var sq strings.Builder
-	sq.WriteString("SELECT " + agg + " FROM (SELECT case_id, reference, kind, due_on, state FROM case_deadlines WHERE shelter_id = ? AND due_on <= ?")
+	sq.WriteString("SELECT case_id, reference, kind, due_on, state FROM case_deadlines WHERE shelter_id = ? AND due_on <= ?")
 	args := []any{a.Shelter, until}
 	if !flags {
 		// Flags' due dates are stored under their rule id (R..): NRM kinds
@@ -419,25 +391,21 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		sq.WriteString(" AND (due_on > ? OR (due_on = ? AND (reference > ? OR (reference = ? AND kind > ?))))")
 		args = append(args, p[0], p[0], p[1], p[1], p[2])
 	}
-	sq.WriteString(" ORDER BY due_on, reference, kind LIMIT ?) AS page")
+	sq.WriteString(" ORDER BY due_on, reference, kind LIMIT ?")
 	args = append(args, limit+1)
 	s.reads.init(s.db.Read)
-	var joined sql.NullString
-	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error { return rs.Scan(&joined) })
-	if err != nil {
-		return DeadlinePage{}, fmt.Errorf("cases: deadlines: %w", err)
-	}
 	stored := make([]storedDeadline, 0, limit+1)
-	err = eachJoined(joined.String, 5, func(f []string) error {
-		stored = append(stored, storedDeadline{CaseID: f[0], Reference: f[1], Kind: f[2], DueOn: f[3], State: f[4]})
+	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error {
+		var d storedDeadline
+		if err := rs.Scan(&d.CaseID, &d.Reference, &d.Kind, &d.DueOn, &d.State); err != nil {
+			return err
+		}
+		stored = append(stored, d)
 		return nil
 	})
 	if err != nil {
 		return DeadlinePage{}, fmt.Errorf("cases: deadlines: %w", err)
 	}
-	slices.SortFunc(stored, func(a, b storedDeadline) int {
-		return cmp.Or(strings.Compare(a.DueOn, b.DueOn), strings.Compare(a.Reference, b.Reference), strings.Compare(a.Kind, b.Kind))
-	})
 	items := make([]DeadlineItem, 0, len(stored))
 	for _, r := range stored {
 		due, err := eligibility.ParseDate(r.DueOn)
