@@ -327,7 +327,7 @@ func (s *Server) listCases(c echo.Context) error {
 	return writeEncoded(c, http.StatusOK, out)
 }
 
-// listBuffers keeps the buffers list pages are written into: a page of 50
+// listBuffers keeps the buffers list pages (and board pages) are written into: a page of 50
 // cases is about 300 KB, and allocating one per request made the garbage
 // collector a large part of a list's CPU (docs/performance.md "Issue 18").
 // Buffers above maxPooledList (pages of hundreds of cases) are not kept.
@@ -521,7 +521,18 @@ func (s *Server) deadlines(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, out)
+	buf := listBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledList {
+			listBuffers.Put(buf)
+		}
+	}()
+	b, err := out.AppendJSON((*buf)[:0])
+	*buf = b
+	if err != nil {
+		return err
+	}
+	return writeEncoded(c, http.StatusOK, b)
 }
 
 // eraseCase answers POST /api/v1/cases/{id}/erase (admins): the case's
