@@ -109,12 +109,7 @@ func (s *Service) AppendListJSON(ctx context.Context, dst []byte, a auth.Actor, 
 	vc := s.views()
 	b := append(dst, `{"items":[`...)
 	for i, v := range p.views {
-		var enc []byte
-		if v.e != nil {
-			enc, err = vc.encoded(v.e)
-		} else {
-			enc, err = encodeLine(v.c)
-		}
+		enc, err := vc.encodedView(v.e, v.c)
 		if err != nil {
 			return dst, err
 		}

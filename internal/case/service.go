@@ -697,25 +697,19 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, in E
 	return out, err
 }
 
-// RecordEventJSON is RecordEvent answering the updated case as JSON, as
-// GetJSON does. The encoding is kept with the case's view, so the read
-// that usually follows a change is not encoded again (docs/performance.md
-// "Issue 18").
-func (s *Service) RecordEventJSON(ctx context.Context, a auth.Actor, id string, in EventInput) ([]byte, Case, error) {
+// RecordEventJSON is RecordEvent answering the updated case as of asOf
+// (zero: today) as JSON, as GetJSON does. Today's encoding is kept with
+// the case's view, so the read that usually follows a change is not
+// encoded again (docs/performance.md "Issue 18").
+func (s *Service) RecordEventJSON(ctx context.Context, a auth.Actor, id string, in EventInput, asOf Date) ([]byte, error) {
 	out, e, err := s.recordEvent(ctx, a, id, in)
 	if err != nil {
-		return nil, Case{}, err
+		return nil, err
 	}
-	var b []byte
-	if e != nil {
-		b, err = s.views().encoded(e)
-	} else {
-		b, err = encodeLine(out)
+	if !asOf.IsZero() && asOf != out.AsOf {
+		return encodeLine(s.At(out, asOf))
 	}
-	if err != nil {
-		return nil, Case{}, err
-	}
-	return b, out, nil
+	return s.views().encodedView(e, out)
 }
 
 // recordEvent is RecordEvent also returning the entry that keeps the

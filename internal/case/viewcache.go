@@ -122,6 +122,15 @@ func (vc *viewCache) encoded(e *viewEntry) ([]byte, error) {
 	return b, nil
 }
 
+// encodedView returns view c as JSON: the encoding kept with e when c is
+// e's view (e not nil), else encoded now.
+func (vc *viewCache) encodedView(e *viewEntry, c Case) ([]byte, error) {
+	if e == nil {
+		return encodeLine(c)
+	}
+	return vc.encoded(e)
+}
+
 // encodeLine encodes v as encoding/json's Encoder does: HTML-safe, with a
 // final newline.
 func encodeLine(v any) ([]byte, error) {
@@ -326,12 +335,7 @@ func (s *Service) GetJSON(ctx context.Context, a auth.Actor, id string, asOf Dat
 	if err != nil {
 		return nil, err
 	}
-	var b []byte
-	if e != nil {
-		b, err = s.views().encoded(e)
-	} else {
-		b, err = encodeLine(c)
-	}
+	b, err := s.views().encodedView(e, c)
 	if err != nil {
 		return nil, err
 	}

@@ -325,37 +325,43 @@ func TestEventFromKeptRowChangedElsewhere(t *testing.T) {
 }
 
 // TestRecordEventJSONKeptForTheNextRead records events through
-// RecordEventJSON: its answer must be the updated case exactly as Get
-// encodes it, and the next read must serve those very bytes (the encoding
-// is kept with the view, not made again), until another change.
+// RecordEventJSON: its answer must be the updated case exactly as a server
+// that never saw the event reads it, and the next read must serve those
+// very bytes (the encoding is kept with the view, not made again). An
+// answer asked as of another date is that date's view.
 func TestRecordEventJSONKeptForTheNextRead(t *testing.T) {
 	f := setup(t)
 	c := f.create(f.cw, victim("Ana", "Petrova", "NG", "2025-06-01"))
-	for _, e := range []cases.EventInput{
-		ev("start_reflection", "2025-06-02", nil),
-		ev("file_complaint", "2025-06-10", nil),
+	later := f.svc.Today().AddDays(200)
+	for _, tc := range []struct {
+		in   cases.EventInput
+		asOf eligibility.Date
+	}{
+		{ev("start_reflection", "2025-06-02", nil), eligibility.Date{}},
+		{ev("file_complaint", "2025-06-10", nil), eligibility.Date{}},
+		{ev("prove_identity", "2025-06-11", nil), later},
 	} {
-		b, out, err := f.svc.RecordEventJSON(ctx, f.cw, c.ID, e)
+		b, err := f.svc.RecordEventJSON(ctx, f.cw, c.ID, tc.in, tc.asOf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := mustJSON(t, out) + "\n"; string(b) != want {
-			t.Errorf("%s: answer\n%s\nwant the case encoded:\n%s", e.Type, b, want)
-		}
 		fresh := cases.NewService(f.env.DB, f.env.Keys, f.svc.Settings(), f.env.Clock.Now)
-		read, err := fresh.Get(ctx, f.cw, c.ID, eligibility.Date{})
+		read, err := fresh.Get(ctx, f.cw, c.ID, tc.asOf)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := mustJSON(t, read) + "\n"; string(b) != want {
-			t.Errorf("%s: answer\n%s\nwant what a server that never saw the event reads:\n%s", e.Type, b, want)
+			t.Errorf("%s as of %v: answer\n%s\nwant what a server that never saw the event reads:\n%s", tc.in.Type, tc.asOf, b, want)
+		}
+		if !tc.asOf.IsZero() {
+			continue
 		}
 		got, err := f.svc.GetJSON(ctx, f.cw, c.ID, eligibility.Date{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) == 0 || &got[0] != &b[0] {
-			t.Errorf("%s: the read after the event encoded the case again", e.Type)
+			t.Errorf("%s: the read after the event encoded the case again", tc.in.Type)
 		}
 	}
 }

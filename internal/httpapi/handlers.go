@@ -313,27 +313,36 @@ func (s *Server) listCases(c echo.Context) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	buf := listBuffers.Get().(*[]byte)
+	return writePooled(c, func(dst []byte) ([]byte, error) {
+		return s.Cases.AppendListJSON(c.Request().Context(), dst, a, q)
+	})
+}
+
+// pageBuffers keeps the buffers list and board pages are written into: a
+// page of 50 cases is about 300 KB, and allocating one per request made
+// the garbage collector a large part of a list's CPU (docs/performance.md
+// "Issue 18"). Buffers above maxPooledPage (pages of hundreds of cases)
+// are not kept.
+var pageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+const maxPooledPage = 1 << 20
+
+// writePooled answers 200 with the JSON that write appends to a pooled
+// buffer.
+func writePooled(c echo.Context, write func(dst []byte) ([]byte, error)) error {
+	buf := pageBuffers.Get().(*[]byte)
 	defer func() {
-		if cap(*buf) <= maxPooledList {
-			listBuffers.Put(buf)
+		if cap(*buf) <= maxPooledPage {
+			pageBuffers.Put(buf)
 		}
 	}()
-	out, err := s.Cases.AppendListJSON(c.Request().Context(), (*buf)[:0], a, q)
-	*buf = out
+	b, err := write((*buf)[:0])
+	*buf = b
 	if err != nil {
 		return err
 	}
-	return writeEncoded(c, http.StatusOK, out)
+	return writeEncoded(c, http.StatusOK, b)
 }
-
-// listBuffers keeps the buffers list pages (and board pages) are written into: a page of 50
-// cases is about 300 KB, and allocating one per request made the garbage
-// collector a large part of a list's CPU (docs/performance.md "Issue 18").
-// Buffers above maxPooledList (pages of hundreds of cases) are not kept.
-var listBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
-const maxPooledList = 1 << 20
 
 // getCase answers GET /api/v1/cases/{id}.
 func (s *Server) getCase(c echo.Context) error {
@@ -425,12 +434,9 @@ func (s *Server) recordEvent(c echo.Context) error {
 	if err != nil {
 		return s.visibleFirst(c, err)
 	}
-	b, out, err := s.Cases.RecordEventJSON(c.Request().Context(), a, c.Param("id"), in)
+	b, err := s.Cases.RecordEventJSON(c.Request().Context(), a, c.Param("id"), in, asOf)
 	if err != nil {
 		return err
-	}
-	if !asOf.IsZero() && asOf != out.AsOf {
-		return s.caseAnswer(c, http.StatusOK, out, asOf)
 	}
 	return writeEncoded(c, http.StatusOK, b)
 }
@@ -521,18 +527,7 @@ func (s *Server) deadlines(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	buf := listBuffers.Get().(*[]byte)
-	defer func() {
-		if cap(*buf) <= maxPooledList {
-			listBuffers.Put(buf)
-		}
-	}()
-	b, err := out.AppendJSON((*buf)[:0])
-	*buf = b
-	if err != nil {
-		return err
-	}
-	return writeEncoded(c, http.StatusOK, b)
+	return writePooled(c, out.AppendJSON)
 }
 
 // eraseCase answers POST /api/v1/cases/{id}/erase (admins): the case's
