@@ -182,9 +182,10 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 		agg = "string_agg(id || chr(31) || reference || chr(31) || version || chr(31) || facts_rev || chr(31) || assignee, chr(30))"
 		users = "string_agg(username, chr(31))"
 	}
+	s.reads.init(s.db.Read)
 	sq.WriteString("SELECT " + agg + ", COALESCE((SELECT official_nrm FROM shelters WHERE id = ?), false), " +
 		"(SELECT " + users + " FROM users WHERE shelter_id = ? AND NOT disabled) FROM (" +
-		"SELECT id, reference, version, facts_rev, assignee FROM cases WHERE shelter_id = ?")
+		"SELECT id, reference, version, facts_rev, assignee FROM cases WHERE shelter_id = " + s.reads.planStable())
 	args := []any{a.Shelter, a.Shelter, a.Shelter}
 	where := func(cond string, more ...any) {
 		sq.WriteString(" AND " + cond)
@@ -218,9 +219,7 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	if after != "" {
 		where("reference < ?", after)
 	}
-	sq.WriteString(" ORDER BY reference DESC LIMIT ?) AS page")
-	args = append(args, q.Limit+1)
-	s.reads.init(s.db.Read)
+	sq.WriteString(" ORDER BY reference DESC" + limitClause(q.Limit+1) + ") AS page")
 	var joined, active sql.NullString
 	var official bool
 	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error {
@@ -374,7 +373,8 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 	// from the index alone, in its order (migration 0018), by a statement
 	// written by hand and kept prepared (readstmts.go).
 	var sq strings.Builder
-	sq.WriteString("SELECT case_id, reference, kind, due_on, state FROM case_deadlines WHERE shelter_id = ? AND due_on <= ?")
+	s.reads.init(s.db.Read)
+	sq.WriteString("SELECT case_id, reference, kind, due_on, state FROM case_deadlines WHERE shelter_id = " + s.reads.planStable() + " AND due_on <= ?")
 	args := []any{a.Shelter, until}
 	if !flags {
 		// Flags' due dates are stored under their rule id (R..): NRM kinds
@@ -386,9 +386,7 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 		sq.WriteString(" AND (due_on > ? OR (due_on = ? AND (reference > ? OR (reference = ? AND kind > ?))))")
 		args = append(args, p[0], p[0], p[1], p[1], p[2])
 	}
-	sq.WriteString(" ORDER BY due_on, reference, kind LIMIT ?")
-	args = append(args, limit+1)
-	s.reads.init(s.db.Read)
+	sq.WriteString(" ORDER BY due_on, reference, kind" + limitClause(limit+1))
 	stored := make([]storedDeadline, 0, limit+1)
 	err := s.reads.query(ctx, sq.String(), args, func(rs *sql.Rows) error {
 		var d storedDeadline

@@ -96,6 +96,26 @@ func (r *readStmts) query(ctx context.Context, q string, args []any, scan func(*
 	return rows.Err()
 }
 
+// planStable returns how a hot read compares its key column with its
+// parameter: "+?" on SQLite, "?" on PostgreSQL (where unary plus on text is
+// an error). SQLite plans `shelter_id = ?` by comparing the parameter with
+// the constants of the partial indexes' WHERE clauses, and so marks the
+// statement to be planned again whenever a value is bound: every list page
+// and board was parsed and planned again on every call, a third of the
+// list's stamp query (docs/performance.md "Fifth pass"). The unary plus
+// leaves the value and the index choice as they were.
+func (r *readStmts) planStable() string {
+	if r.pg {
+		return "?"
+	}
+	return "+?"
+}
+
+// limitClause is " LIMIT n" with n written into the text: a bound LIMIT
+// also makes SQLite plan the statement again at each call. n is a
+// validated page size (checkLimit), so the texts stay few.
+func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }
+
 // dollarPlaceholders rewrites the ? placeholders of q as $1, $2, …; the
 // texts given to readStmts hold no ? inside string literals.
 func dollarPlaceholders(q string) string {
