@@ -29,6 +29,7 @@ const maxGroup = 64
 type change struct {
 	ctx  context.Context
 	fn   func(tx *gorm.DB) error
+	then func() // run once committed, before the answer (DB.TxThen); may be nil
 	err  error
 	done chan struct{}
 }
@@ -58,8 +59,8 @@ var errClosed = errors.New("store: the database is closed")
 // returns once that transaction committed or fn's part was rolled back.
 // It always waits for the answer: a change that was taken may commit even
 // if ctx ends meanwhile, and the caller must not believe otherwise.
-func (c *committer) do(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	ch := &change{ctx: ctx, fn: fn, done: make(chan struct{})}
+func (c *committer) do(ctx context.Context, fn func(tx *gorm.DB) error, then func()) error {
+	ch := &change{ctx: ctx, fn: fn, then: then, done: make(chan struct{})}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -139,6 +140,8 @@ func (c *committer) commit(group []*change) {
 	})
 	for i, ch := range group {
 		switch {
+		case ran[i] && err == nil && ch.then != nil:
+			ch.err = runThen(ch.then)
 		case ran[i] && err != nil:
 			ch.err = err // the commit failed: nothing of the group is stored
 		case !ran[i] && ch.err == nil && err != nil:
@@ -158,6 +161,18 @@ func run(ch *change, tx *gorm.DB) (err error) {
 		}
 	}()
 	return ch.fn(tx.WithContext(ch.ctx))
+}
+
+// runThen runs a committed change's then, a panic becoming the change's
+// error (the change itself is stored) so that the group is still answered.
+func runThen(then func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: panic after the commit: %v", p)
+		}
+	}()
+	then()
+	return nil
 }
 
 // GroupCommits returns how many commits the write path made and how many

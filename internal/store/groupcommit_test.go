@@ -107,3 +107,57 @@ func TestGroupCommitClosed(t *testing.T) {
 		t.Fatal("got nil after Close, want an error")
 	}
 }
+
+// TestTxThen sends changes at once through TxThen and checks that each
+// change's then runs exactly when the change is stored, after its commit
+// (a reader on another connection already sees the row) and before Tx
+// returns; a refused change's then never runs. On PostgreSQL (no
+// committer) the same holds after the transaction's commit.
+func TestTxThen(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			db := migrated(t, d)
+			ctx := context.Background()
+			if err := db.Write.Exec("CREATE TABLE then_test (k TEXT PRIMARY KEY)").Error; err != nil {
+				t.Fatal(err)
+			}
+			const n = 200
+			refused := errors.New("refused by the change")
+			errs := make([]error, n)
+			ran := make([]bool, n)  // then ran
+			seen := make([]bool, n) // then saw the row from a reader
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					k := fmt.Sprint("k", i)
+					errs[i] = db.TxThen(ctx, func(tx *gorm.DB) error {
+						if err := tx.Exec("INSERT INTO then_test (k) VALUES (?)", k).Error; err != nil {
+							return err
+						}
+						if i%7 == 3 {
+							return refused
+						}
+						return nil
+					}, func() {
+						ran[i] = true
+						var c int64
+						if err := db.Read.Raw("SELECT count(*) FROM then_test WHERE k = ?", k).Scan(&c).Error; err == nil {
+							seen[i] = c == 1
+						}
+					})
+				}()
+			}
+			wg.Wait()
+			for i := range n {
+				switch {
+				case i%7 == 3 && (!errors.Is(errs[i], refused) || ran[i]):
+					t.Errorf("refused change %d: got %v, then ran %v; want the refusal and no then", i, errs[i], ran[i])
+				case i%7 != 3 && (errs[i] != nil || !ran[i] || !seen[i]):
+					t.Errorf("change %d: got %v, then ran %v, row visible to a reader in then %v; want nil, true, true", i, errs[i], ran[i], seen[i])
+				}
+			}
+		})
+	}
+}

@@ -195,12 +195,27 @@ const MaxTxAttempts = 5
 // as an apperr.Conflict wrapping the database error; a unique violation is
 // returned as it is. On SQLite writers are serialized and fn runs once.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.TxThen(ctx, fn, nil)
+}
+
+// TxThen is Tx running then once fn's change is durably committed, before
+// Tx returns. On SQLite then runs on the committer, right after the
+// commit that holds the change and before any later change runs, so that
+// what it publishes in memory (a case's new view, kept by its version)
+// is there as soon as readers can see the change, rather than once the
+// caller's goroutine is scheduled again (docs/performance.md "Fifth
+// pass"). then must be quick and must not touch the database; it does
+// not run when the change fails or the commit does.
+func (db *DB) TxThen(ctx context.Context, fn func(tx *gorm.DB) error, then func()) error {
 	if db.commits != nil {
-		return db.commits.do(ctx, fn)
+		return db.commits.do(ctx, fn, then)
 	}
 	base := db.Write.WithContext(ctx)
 	for attempt := 1; ; attempt++ {
 		err := base.Transaction(fn)
+		if err == nil && then != nil {
+			then()
+		}
 		if err == nil || db.Dialect != Postgres {
 			return err
 		}
