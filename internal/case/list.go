@@ -84,7 +84,7 @@ func (s *Service) List(ctx context.Context, a auth.Actor, q ListQuery) (Page[Cas
 	}
 	page := Page[Case]{Items: make([]Case, len(p.views)), NextCursor: p.next}
 	for i, v := range p.views {
-		page.Items[i] = v.c
+		page.Items[i] = *v.c
 	}
 	return page, nil
 }
@@ -109,7 +109,7 @@ func (s *Service) AppendListJSON(ctx context.Context, dst []byte, a auth.Actor, 
 	vc := s.views()
 	b := append(dst, `{"items":[`...)
 	for i, v := range p.views {
-		enc, err := vc.encodedView(v.e, v.c)
+		enc, err := vc.encodedView(v.e, *v.c)
 		if err != nil {
 			return dst, err
 		}
@@ -128,9 +128,11 @@ func (s *Service) AppendListJSON(ctx context.Context, dst []byte, a auth.Actor, 
 }
 
 // listedView is a case of a list page: its view and, when the view is
-// kept, the entry that holds it (and its encoding).
+// kept, the entry that holds it (and its encoding). c points into the
+// entry when there is one (its view is never changed): copying fifty
+// views of about 1.6 KB was a third of what a list page allocated.
 type listedView struct {
-	c Case
+	c *Case
 	e *viewEntry
 }
 
@@ -232,7 +234,7 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	if err != nil {
 		return listed{}, fmt.Errorf("cases: list: %w", err)
 	}
-	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(b.Reference, a.Reference) })
+	slices.SortFunc(rows, func(a, b listStamp) int { return strings.Compare(b.Reference, a.Reference) })
 	var p listed
 	if len(rows) > q.Limit {
 		rows = rows[:q.Limit]
@@ -251,10 +253,17 @@ func (s *Service) listPage(ctx context.Context, a auth.Actor, q ListQuery) (list
 	return p, nil
 }
 
+// listStamp is what a page needs of a case to find its kept view: far
+// smaller than a row, which the list allocated fifty-one of per page.
+type listStamp struct {
+	ID, Reference, AssigneeNow string
+	Version, FactsRev          int
+}
+
 // splitStamps parses the joined stamps of a list page (listPage); a case's
 // assignee is effective when among the shelter's active users.
-func splitStamps(joined string, active []string, max int) ([]row, error) {
-	rows := make([]row, 0, max)
+func splitStamps(joined string, active []string, max int) ([]listStamp, error) {
+	rows := make([]listStamp, 0, max)
 	if joined == "" {
 		return rows, nil
 	}
@@ -263,7 +272,7 @@ func splitStamps(joined string, active []string, max int) ([]row, error) {
 		if len(f) != 5 {
 			return nil, fmt.Errorf("stamp %q: want 5 fields", item)
 		}
-		r := row{ID: f[0], Reference: f[1]}
+		r := listStamp{ID: f[0], Reference: f[1]}
 		if f[4] != "" && slices.Contains(active, f[4]) {
 			r.AssigneeNow = f[4]
 		}

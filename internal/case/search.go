@@ -166,7 +166,7 @@ func (s *Service) Search(ctx context.Context, a auth.Actor, q SearchQuery) (Sear
 	items := make([]Case, len(views))
 	ids = make([]string, len(views))
 	for i, v := range views {
-		items[i], ids[i] = v.c, v.c.ID
+		items[i], ids[i] = *v.c, v.c.ID
 	}
 	if s.access != nil && len(ids) > 0 {
 		s.access.RecordMany(ctx, a, ids, a.Shelter, AccessList)
@@ -175,14 +175,17 @@ func (s *Service) Search(ctx context.Context, a auth.Actor, q SearchQuery) (Sear
 }
 
 // searchStamps reads what pageViews needs of the cases ids, in that order.
-func (s *Service) searchStamps(ctx context.Context, a auth.Actor, ids []string) ([]row, error) {
+func (s *Service) searchStamps(ctx context.Context, a auth.Actor, ids []string) ([]listStamp, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	var rows []row
 	// By primary key alone (with the shelter, SQLite may scan the
 	// shelter's index instead); the shelter is checked below.
-	if err := s.db.Read.WithContext(ctx).Model(&row{}).Select("id, reference, shelter_id, version, facts, "+effectiveAssignee).
+	// facts_rev, not the facts: it is what a kept view is checked by
+	// (viewcache.go); without it a view kept after a backfill never
+	// matched a search page's stamp.
+	if err := s.db.Read.WithContext(ctx).Model(&row{}).Select("id, reference, shelter_id, version, facts_rev, "+effectiveAssignee).
 		Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("cases: search: %w", err)
 	}
@@ -190,12 +193,12 @@ func (s *Service) searchStamps(ctx context.Context, a auth.Actor, ids []string) 
 	for i, id := range ids {
 		at[id] = i
 	}
-	out := make([]row, len(ids))
+	out := make([]listStamp, len(ids))
 	for _, r := range rows {
 		if r.ShelterID != a.Shelter {
 			return nil, fmt.Errorf("cases: search: case %s is not of shelter %s", r.ID, a.Shelter)
 		}
-		out[at[r.ID]] = r
+		out[at[r.ID]] = listStamp{ID: r.ID, Reference: r.Reference, AssigneeNow: r.AssigneeNow, Version: r.Version, FactsRev: r.FactsRev}
 	}
 	if len(rows) != len(ids) {
 		return nil, fmt.Errorf("cases: search: %d of %d cases read", len(rows), len(ids))

@@ -7,7 +7,7 @@ import (
 )
 
 // joinStamps joins stamps as listPage's query has the database do it.
-func joinStamps(rows []row, assignees []string) string {
+func joinStamps(rows []listStamp, assignees []string) string {
 	var b strings.Builder
 	for i, r := range rows {
 		if i > 0 {
@@ -23,7 +23,7 @@ func joinStamps(rows []row, assignees []string) string {
 // counting only when among the shelter's active users; a malformed
 // string is an error, never a short page.
 func TestSplitStamps(t *testing.T) {
-	rows := []row{{ID: "a", Reference: "PAY-2025-0002", Version: 7, FactsRev: 1}, {ID: "b", Reference: "PAY-2025-0001", Version: 1}}
+	rows := []listStamp{{ID: "a", Reference: "PAY-2025-0002", Version: 7, FactsRev: 1}, {ID: "b", Reference: "PAY-2025-0001", Version: 1}}
 	got, err := splitStamps(joinStamps(rows, []string{"ana", "gone"}), []string{"ana", "bob"}, 51)
 	if err != nil {
 		t.Fatal(err)

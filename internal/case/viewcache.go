@@ -346,7 +346,7 @@ func (s *Service) GetJSON(ctx context.Context, a auth.Actor, id string, asOf Dat
 // pageViews returns the views of a page of cases of the actor's shelter,
 // in order, given their stamps (id, version, facts revision): kept views where they
 // still hold, the others built from the rows read in one query.
-func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, official bool, asOf Date) ([]listedView, error) {
+func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []listStamp, official bool, asOf Date) ([]listedView, error) {
 	vc := s.views()
 	out := make([]listedView, len(stamps))
 	var missing []string
@@ -354,7 +354,7 @@ func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, off
 	for i := range stamps {
 		st := &stamps[i]
 		if e := vc.entry(st.ID, st.Version, asOf, official, st.FactsRev, st.AssigneeNow); e != nil {
-			out[i] = listedView{c: e.c, e: e}
+			out[i] = listedView{c: &e.c, e: e}
 			continue
 		}
 		missing = append(missing, st.ID)
@@ -376,7 +376,7 @@ func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []row, off
 		if err != nil {
 			return nil, err
 		}
-		out[at[r.ID]] = listedView{c: c, e: vc.putEntry(r, official, asOf, c)}
+		out[at[r.ID]] = listedView{c: &c, e: vc.putEntry(r, official, asOf, c)}
 	}
 	return out, nil
 }
