@@ -204,8 +204,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // what it publishes in memory (a case's new view, kept by its version)
 // is there as soon as readers can see the change, rather than once the
 // caller's goroutine is scheduled again (docs/performance.md "Fifth
-// pass"). then must be quick and must not touch the database; it does
-// not run when the change fails or the commit does.
+// pass"). then must be quick and must not write: on SQLite it runs on the
+// one writer, between two changes. It does not run when the change fails
+// or the commit does.
 func (db *DB) TxThen(ctx context.Context, fn func(tx *gorm.DB) error, then func()) error {
 	if db.commits != nil {
 		return db.commits.do(ctx, fn, then)
