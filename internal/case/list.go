@@ -109,7 +109,7 @@ func (s *Service) AppendListJSON(ctx context.Context, dst []byte, a auth.Actor, 
 	vc := s.views()
 	b := append(dst, `{"items":[`...)
 	for i, v := range p.views {
-		enc, err := vc.encodedView(v.e, *v.c)
+		enc, err := vc.encodedView(v.e, v.c)
 		if err != nil {
 			return dst, err
 		}

@@ -1,14 +1,9 @@
 package cases_test
 
 import (
-	"fmt"
 	"testing"
 
-	"github.com/casemgr/casemgr/internal/apptest"
-	"github.com/casemgr/casemgr/internal/auth"
 	cases "github.com/casemgr/casemgr/internal/case"
-	"github.com/casemgr/casemgr/internal/eligibility"
-	"github.com/casemgr/casemgr/internal/seed"
 )
 
 // BenchmarkListJSON times the API's first list page (50 cases) of a
@@ -20,18 +15,7 @@ import (
 //
 //	go test -run '^$' -bench ListJSON -benchmem ./internal/case/
 func BenchmarkListJSON(b *testing.B) {
-	apptest.SkipOnPostgres(b, "the bulk seed path writes SQLite")
-	env := apptest.New(b, nil)
-	cw := env.AddUser(b, "cw", auth.RoleCaseworker, "payoke")
-	g, err := seed.NewGenerator(seed.Options{Shelters: []string{"payoke"}, EventsPerCase: 2,
-		Today: eligibility.Today(env.Clock.Now()), Seed: 17, Settings: env.Cases.Settings()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	bulk := &seed.Bulk{DB: env.DB, Keys: env.Keys, Settings: env.Cases.Settings(), Now: env.Clock.Now, BatchCases: 1000}
-	if _, err := bulk.Write(ctx, 1000, g.Next); err != nil {
-		b.Fatal(err)
-	}
+	env, cw := seededShelter(b, 1000)
 	q := cases.ListQuery{Limit: 50}
 	buf, err := env.Cases.AppendListJSON(ctx, nil, cw, q) // fills the view cache
 	if err != nil {
@@ -59,7 +43,7 @@ func BenchmarkListJSON(b *testing.B) {
 			}
 			b.StopTimer()
 			if _, err := env.Cases.RecordEvent(ctx, cw, id, in); err != nil {
-				b.Fatal(fmt.Errorf("event %d: %w", i, err))
+				b.Fatalf("event %d: %v", i, err)
 			}
 			b.StartTimer()
 			if buf, err = env.Cases.AppendListJSON(ctx, buf[:0], cw, q); err != nil {

@@ -21,18 +21,7 @@ const searchBenchCases = 10000
 //
 //	go test -run '^$' -bench Search10k -benchtime 2s ./internal/case/
 func BenchmarkSearch10k(b *testing.B) {
-	apptest.SkipOnPostgres(b, "the bulk seed path writes SQLite")
-	env := apptest.New(b, nil)
-	cw := env.AddUser(b, "cw", auth.RoleCaseworker, "payoke")
-	g, err := seed.NewGenerator(seed.Options{Shelters: []string{"payoke"}, EventsPerCase: 2,
-		Today: eligibility.Today(env.Clock.Now()), Seed: 17, Settings: env.Cases.Settings()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	bulk := &seed.Bulk{DB: env.DB, Keys: env.Keys, Settings: env.Cases.Settings(), Now: env.Clock.Now, BatchCases: 2000}
-	if _, err := bulk.Write(ctx, searchBenchCases, g.Next); err != nil {
-		b.Fatal(err)
-	}
+	env, cw := seededShelter(b, searchBenchCases)
 	for _, bc := range []struct {
 		name string
 		q    cases.SearchQuery
@@ -55,4 +44,24 @@ func BenchmarkSearch10k(b *testing.B) {
 			}
 		})
 	}
+}
+
+// seededShelter is a SQLite environment whose shelter "payoke" holds n
+// generated cases (two events each), and a caseworker of it; the
+// benchmarks' untimed setup.
+func seededShelter(b *testing.B, n int) (*apptest.Env, auth.Actor) {
+	b.Helper()
+	apptest.SkipOnPostgres(b, "the bulk seed path writes SQLite")
+	env := apptest.New(b, nil)
+	cw := env.AddUser(b, "cw", auth.RoleCaseworker, "payoke")
+	g, err := seed.NewGenerator(seed.Options{Shelters: []string{"payoke"}, EventsPerCase: 2,
+		Today: eligibility.Today(env.Clock.Now()), Seed: 17, Settings: env.Cases.Settings()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bulk := &seed.Bulk{DB: env.DB, Keys: env.Keys, Settings: env.Cases.Settings(), Now: env.Clock.Now, BatchCases: 2000}
+	if _, err := bulk.Write(ctx, n, g.Next); err != nil {
+		b.Fatal(err)
+	}
+	return env, cw
 }

@@ -709,7 +709,7 @@ func (s *Service) RecordEventJSON(ctx context.Context, a auth.Actor, id string, 
 	if !asOf.IsZero() && asOf != out.AsOf {
 		return encodeLine(s.At(out, asOf))
 	}
-	return s.views().encodedView(e, out)
+	return s.views().encodedView(e, &out)
 }
 
 // recordEvent is RecordEvent also returning the entry that keeps the

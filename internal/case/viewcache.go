@@ -124,7 +124,7 @@ func (vc *viewCache) encoded(e *viewEntry) ([]byte, error) {
 
 // encodedView returns view c as JSON: the encoding kept with e when c is
 // e's view (e not nil), else encoded now.
-func (vc *viewCache) encodedView(e *viewEntry, c Case) ([]byte, error) {
+func (vc *viewCache) encodedView(e *viewEntry, c *Case) ([]byte, error) {
 	if e == nil {
 		return encodeLine(c)
 	}
@@ -335,7 +335,7 @@ func (s *Service) GetJSON(ctx context.Context, a auth.Actor, id string, asOf Dat
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.views().encodedView(e, c)
+	b, err := s.views().encodedView(e, &c)
 	if err != nil {
 		return nil, err
 	}
@@ -350,12 +350,15 @@ func (s *Service) pageViews(ctx context.Context, a auth.Actor, stamps []listStam
 	vc := s.views()
 	out := make([]listedView, len(stamps))
 	var missing []string
-	at := map[string]int{}
+	var at map[string]int // index of each missing case in the page
 	for i := range stamps {
 		st := &stamps[i]
 		if e := vc.entry(st.ID, st.Version, asOf, official, st.FactsRev, st.AssigneeNow); e != nil {
 			out[i] = listedView{c: &e.c, e: e}
 			continue
+		}
+		if at == nil {
+			at = map[string]int{}
 		}
 		missing = append(missing, st.ID)
 		at[st.ID] = i
