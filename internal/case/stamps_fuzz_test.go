@@ -74,3 +74,61 @@ func FuzzSplitStamps(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitDeadlines: a board page's joined rows come back whole, in the
+// order joined (the caller sorts them); a row without its five fields is
+// an error, never a short page.
+func TestSplitDeadlines(t *testing.T) {
+	joined := "c1\x1fPAY-2025-0002\x1freflection_end\x1f2025-03-01\x1freflection" +
+		"\x1ec2\x1fPAY-2025-0001\x1fR27\x1f2025-02-01\x1fidentified"
+	got, err := splitDeadlines(joined, 51)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []storedDeadline{
+		{CaseID: "c1", Reference: "PAY-2025-0002", Kind: "reflection_end", DueOn: "2025-03-01", State: "reflection"},
+		{CaseID: "c2", Reference: "PAY-2025-0001", Kind: "R27", DueOn: "2025-02-01", State: "identified"},
+	}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got, err := splitDeadlines("", 51); err != nil || len(got) != 0 {
+		t.Errorf("empty page: %v, %v", got, err)
+	}
+	for _, bad := range []string{"c1\x1fPAY\x1fkind\x1f2025-01-01", "c1\x1fPAY\x1fkind\x1f2025-01-01\x1fs\x1fextra",
+		"c1\x1fPAY\x1fkind\x1f2025-01-01\x1fs\x1e"} {
+		if got, err := splitDeadlines(bad, 51); err == nil {
+			t.Errorf("%q: got %+v, want an error", bad, got)
+		}
+	}
+}
+
+// FuzzSplitDeadlines: any string either parses or is refused, without a
+// panic; what parses holds each row's five fields.
+func FuzzSplitDeadlines(f *testing.F) {
+	f.Add("c1\x1fPAY-2025-0002\x1freflection_end\x1f2025-03-01\x1freflection\x1ec2\x1fPAY\x1fR27\x1f2025-02-01\x1fs")
+	f.Add("")
+	f.Add("\x1e\x1f")
+	f.Fuzz(func(t *testing.T, s string) {
+		rows, err := splitDeadlines(s, 51)
+		if err != nil {
+			return
+		}
+		if s == "" {
+			if len(rows) != 0 {
+				t.Fatalf("empty string gave %d rows", len(rows))
+			}
+			return
+		}
+		raw := strings.Split(s, "\x1e")
+		if len(rows) != len(raw) {
+			t.Fatalf("%d rows from %d items", len(rows), len(raw))
+		}
+		for i, r := range rows {
+			f := strings.Split(raw[i], "\x1f")
+			if len(f) != 5 || (r != storedDeadline{CaseID: f[0], Reference: f[1], Kind: f[2], DueOn: f[3], State: f[4]}) {
+				t.Fatalf("row %q gave %+v", raw[i], r)
+			}
+		}
+	})
+}
