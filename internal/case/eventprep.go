@@ -45,12 +45,17 @@ type preparedEvent struct {
 // transaction then decides on the locked row, and its answer is the one
 // given, so that a refusal is never based on an older version.
 func (s *Service) prepareEvent(ctx context.Context, a auth.Actor, id string, in EventInput, today Date) *preparedEvent {
-	r, official, ident, dk, err := s.snapshot(ctx, a, id)
+	r, official, ident, dk, facts, err := s.snapshot(ctx, a, id)
 	if err != nil {
 		return nil
 	}
 	p := &preparedEvent{st: caseStamp{version: r.Version, factsRev: r.FactsRev, official: official, assignee: r.AssigneeNow}, orig: *r, r: *r}
-	if p.before, err = r.nrm(ident, official); err != nil {
+	if facts != nil {
+		p.before, err = r.nrmFacts(*facts, ident, official)
+	} else {
+		p.before, err = r.nrm(ident, official)
+	}
+	if err != nil {
 		return nil
 	}
 	def, on, data, err := checkEventInput(in, p.before, r.DataKey == nil, today, false)
@@ -74,23 +79,23 @@ func (s *Service) prepareEvent(ctx context.Context, a auth.Actor, id string, in 
 }
 
 // snapshot returns the case an event is worked out from: the row kept by
-// the last change made here when the actor may see it, else the row read
-// and opened. Either may be older than the stored case; recordPrepared
-// finds out in the transaction.
-func (s *Service) snapshot(ctx context.Context, a auth.Actor, id string) (*row, bool, identity, vault.DataKey, error) {
+// the last change made here when the actor may see it (with its parsed
+// facts when kept), else the row read and opened. Either may be older than
+// the stored case; recordPrepared finds out in the transaction.
+func (s *Service) snapshot(ctx context.Context, a auth.Actor, id string) (*row, bool, identity, vault.DataKey, *Facts, error) {
 	if k, official, ok := s.views().keptRow(id); ok && (k.r.ShelterID == a.Shelter || (a.Shelter == "" && !a.WorksOnCases())) {
 		r := k.r
-		return &r, official, k.ident, k.dk, nil
+		return &r, official, k.ident, k.dk, k.facts, nil
 	}
 	r, official, err := load(s.db.Read.WithContext(ctx), a, id)
 	if err != nil {
-		return nil, false, identity{}, vault.DataKey{}, err
+		return nil, false, identity{}, vault.DataKey{}, nil, err
 	}
 	ident, dk, err := r.open(s.keys)
 	if err != nil {
-		return nil, false, identity{}, vault.DataKey{}, err
+		return nil, false, identity{}, vault.DataKey{}, nil, err
 	}
-	return r, official, ident, dk, nil
+	return r, official, ident, dk, nil, nil
 }
 
 // recordPrepared writes a prepared event in tx if the case is still at the

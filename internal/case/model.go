@@ -161,6 +161,12 @@ func (r *row) nrm(id identity, shelterOfficial bool) (nrmCase, error) {
 	if err := json.Unmarshal([]byte(r.Facts), &f); err != nil {
 		return nrmCase{}, fmt.Errorf("cases: stored facts of %s: %w", r.ID, err)
 	}
+	return r.nrmFacts(f, id, shelterOfficial)
+}
+
+// nrmFacts is nrm with the facts already parsed from r.Facts (a kept row's,
+// eventprep.go).
+func (r *row) nrmFacts(f Facts, id identity, shelterOfficial bool) (nrmCase, error) {
 	identified, err := eligibility.ParseDate(r.IdentifiedOn)
 	if err != nil {
 		return nrmCase{}, fmt.Errorf("cases: stored identified_on of %s: %w", r.ID, err)

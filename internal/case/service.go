@@ -721,6 +721,7 @@ func (s *Service) recordEvent(ctx context.Context, a auth.Actor, id string, in E
 	var savedOfficial bool
 	var savedIdent identity
 	var savedKey vault.DataKey
+	var savedFacts *Facts
 	if err := forbidCaseFiles(a); err != nil {
 		return Case{}, nil, err
 	}
@@ -731,12 +732,14 @@ func (s *Service) recordEvent(ctx context.Context, a auth.Actor, id string, in E
 	// committer itself, as soon as the change is visible, not once this
 	// goroutine runs again: list pages read between the two each built
 	// the view again from the database (docs/performance.md "Fifth pass").
-	keep := func() { kept = s.views().putRow(saved, savedOfficial, today, out, savedIdent, savedKey) }
+	keep := func() { kept = s.views().putRow(saved, savedOfficial, today, out, savedIdent, savedKey, savedFacts) }
 	err := s.db.TxThen(ctx, func(tx *gorm.DB) error {
 		if pre != nil {
 			done, err := s.recordPrepared(tx, a, id, in, pre, &out)
 			if err != nil || done {
 				saved, savedOfficial, savedIdent, savedKey = &pre.r, pre.st.official, pre.ident, pre.dk
+				f := pre.after.Facts // pre.r.Facts was written from them
+				savedFacts = &f
 				return err
 			}
 		}
