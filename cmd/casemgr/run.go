@@ -167,9 +167,18 @@ func (in *invocation) close() {
 func (e env) logger(cfg config.Config) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+	// Any ReplaceAttr makes the handlers pass the level through it as an
+	// slog.Level, which the JSON handler then encodes with encoding/json: a
+	// tenth of every request's log line. It is given back as its text,
+	// which is what that encoding writes ("INFO").
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
 			a.Value = slog.TimeValue(a.Value.Time().UTC())
+		}
+		if a.Key == slog.LevelKey && len(groups) == 0 {
+			if l, ok := a.Value.Any().(slog.Level); ok {
+				a.Value = slog.StringValue(l.String())
+			}
 		}
 		return a
 	}}
