@@ -67,8 +67,8 @@ type keptRow struct {
 	ident identity
 	dk    vault.DataKey
 	// facts, when set, are r.Facts parsed: the change that kept the row
-	// wrote r.Facts from them. Parsing the JSON again was a tenth of an
-	// event's own CPU (docs/performance.md "Sixth pass"). Facts holds
+	// wrote r.Facts from them. Parsing the JSON again was a sixth of the
+	// event handler's CPU (docs/performance.md "Sixth pass"). Facts holds
 	// values only, so the copies events take share nothing.
 	facts *Facts
 }
