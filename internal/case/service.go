@@ -737,9 +737,10 @@ func (s *Service) recordEvent(ctx context.Context, a auth.Actor, id string, in E
 		if pre != nil {
 			done, err := s.recordPrepared(tx, a, id, in, pre, &out)
 			if err != nil || done {
-				saved, savedOfficial, savedIdent, savedKey = &pre.r, pre.st.official, pre.ident, pre.dk
+				// Every saved value is set again on each run of this
+				// function: PostgreSQL may run it again, down the other path.
 				f := pre.after.Facts // pre.r.Facts was written from them
-				savedFacts = &f
+				saved, savedOfficial, savedIdent, savedKey, savedFacts = &pre.r, pre.st.official, pre.ident, pre.dk, &f
 				return err
 			}
 		}
@@ -787,7 +788,8 @@ func (s *Service) recordEvent(ctx context.Context, a auth.Actor, id string, in E
 			}
 		}
 		out = s.viewOf(r, ident, after, today)
-		saved, savedOfficial, savedIdent, savedKey = r, official, ident, dk
+		f := after.Facts // saveTracks wrote r.Facts from them
+		saved, savedOfficial, savedIdent, savedKey, savedFacts = r, official, ident, dk, &f
 		return nil
 	}, keep)
 	if err != nil {
