@@ -267,28 +267,51 @@ type listStamp struct {
 // assignee is effective when among the shelter's active users.
 func splitStamps(joined string, active []string, max int) ([]listStamp, error) {
 	rows := make([]listStamp, 0, max)
-	if joined == "" {
-		return rows, nil
-	}
-	for item := range strings.SplitSeq(joined, "\x1e") {
-		f := strings.Split(item, "\x1f")
-		if len(f) != 5 {
-			return nil, fmt.Errorf("stamp %q: want 5 fields", item)
-		}
+	err := splitJoined(joined, 5, func(f []string) error {
 		r := listStamp{ID: f[0], Reference: f[1]}
 		if f[4] != "" && slices.Contains(active, f[4]) {
 			r.AssigneeNow = f[4]
 		}
 		var err error
 		if r.Version, err = strconv.Atoi(f[2]); err != nil {
-			return nil, fmt.Errorf("version of %s: %w", r.ID, err)
+			return fmt.Errorf("version of %s: %w", r.ID, err)
 		}
 		if r.FactsRev, err = strconv.Atoi(f[3]); err != nil {
-			return nil, fmt.Errorf("facts revision of %s: %w", r.ID, err)
+			return fmt.Errorf("facts revision of %s: %w", r.ID, err)
 		}
 		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// splitJoined calls each with the fields of every row of a string the
+// database joined (fields by unit separators, rows by record separators,
+// as listPage and deadlines ask), refusing a row without exactly n fields:
+// a malformed string is an error, never a short page. The ids, references,
+// numbers, names, kinds, dates and states joined hold neither separator.
+// f is reused from row to row.
+func splitJoined(joined string, n int, each func(f []string) error) error {
+	if joined == "" {
+		return nil
 	}
-	return rows, nil
+	f := make([]string, 0, n)
+	for item := range strings.SplitSeq(joined, "\x1e") {
+		f = f[:0]
+		for field := range strings.SplitSeq(item, "\x1f") {
+			if len(f) == n {
+				return fmt.Errorf("row %q: want %d fields", item, n)
+			}
+			f = append(f, field)
+		}
+		if len(f) != n {
+			return fmt.Errorf("row %q: want %d fields", item, n)
+		}
+		if err := each(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkFilters checks the filters the API list and the web search share:
@@ -471,31 +494,14 @@ func (s *Service) deadlines(ctx context.Context, a auth.Actor, within int, asOf 
 // storedDeadline is a row of the board's page (case_deadlines).
 type storedDeadline struct{ CaseID, Reference, Kind, DueOn, State string }
 
-// splitDeadlines parses the joined rows of a board page (deadlines): fields
-// separated by unit separators, rows by record separators. Ids,
-// references, kinds, dates and states hold neither.
+// splitDeadlines parses the joined rows of a board page (deadlines).
 func splitDeadlines(joined string, max int) ([]storedDeadline, error) {
 	rows := make([]storedDeadline, 0, max)
-	if joined == "" {
-		return rows, nil
-	}
-	for item := range strings.SplitSeq(joined, "\x1e") {
-		var f [5]string
-		n := 0
-		for field := range strings.SplitSeq(item, "\x1f") {
-			if n == len(f) {
-				n++
-				break
-			}
-			f[n] = field
-			n++
-		}
-		if n != len(f) {
-			return nil, fmt.Errorf("deadline row %q: want 5 fields", item)
-		}
+	err := splitJoined(joined, 5, func(f []string) error {
 		rows = append(rows, storedDeadline{CaseID: f[0], Reference: f[1], Kind: f[2], DueOn: f[3], State: f[4]})
-	}
-	return rows, nil
+		return nil
+	})
+	return rows, err
 }
 
 func (s *Service) deadlineItem(caseID, ref, kind string, due Date, state State, asOf Date) DeadlineItem {
